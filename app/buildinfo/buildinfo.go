@@ -1,0 +1,26 @@
+// Package buildinfo carries what the linker stamps into a release build.
+package buildinfo
+
+import "runtime"
+
+// Set with -ldflags "-X github.com/neurodesk/neurodeskapp/app/buildinfo.Version=..."; never
+// assigned at run time.
+var (
+	Version = "0.0.0-dev"
+	Commit  = "unknown"
+	Date    = "unknown"
+)
+
+// Info is the build stamp as one value.
+type Info struct {
+	Version   string `json:"version"`
+	Commit    string `json:"commit"`
+	Date      string `json:"date"`
+	GoVersion string `json:"go_version"`
+	Platform  string `json:"platform"`
+}
+
+// Get returns the build stamp.
+func Get() Info {
+	return Info{Version: Version, Commit: Commit, Date: Date, GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
+}

@@ -1,0 +1,164 @@
+// Package cli is the headless command line: start, stop, status, pull, logs
+// and version, over the same core the desktop app uses.
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"runtime"
+	"time"
+
+	"github.com/neurodesk/neurodeskapp/app/engine"
+	"github.com/neurodesk/neurodeskapp/app/platform"
+	"github.com/neurodesk/neurodeskapp/app/problem"
+	"github.com/neurodesk/neurodeskapp/app/registry"
+	"github.com/neurodesk/neurodeskapp/app/release"
+	"github.com/neurodesk/neurodeskapp/app/session"
+	"github.com/neurodesk/neurodeskapp/app/settings"
+)
+
+// Exit codes; scripts may rely on them.
+const (
+	ExitOK           = 0
+	ExitFailure      = 1
+	ExitUsage        = 2
+	ExitNotRunning   = 3 // status: no session is running
+	ExitNoEngine     = 4 // the engine is not installed, not running, or refuses us
+	ExitNameConflict = 5 // a container we did not create holds the name
+	ExitSettings     = 6 // the settings (or flags) are invalid
+	ExitStartFailed  = 7 // the container stopped, or JupyterLab did not answer
+	ExitPullFailed   = 8 // the image could not be pulled
+	ExitInterrupted  = 130
+)
+
+// IO is the command's surroundings, passed in so tests can run it in-process.
+type IO struct {
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	// Terminal is true when Stderr is a terminal: draw a progress bar.
+	Terminal bool
+	Paths    platform.Paths
+	Home     string
+}
+
+const usage = `Usage: neurodeskapp <command> [flags]
+
+Commands:
+  start [--data DIR] [--image REF] [--no-open] [--json]   start Neurodesktop (or adopt the running one)
+  stop [--json]                                           stop it gracefully
+  status [--json]                                         show the engine, the image version and the session
+  pull [--image REF] [--json]                             pull the image without starting it
+  logs [-f]                                               print the container's log (follow with -f)
+  version [--json]                                        print the app's version
+
+Without a command the desktop app opens.
+`
+
+// Run executes one command and returns the process exit code.
+func Run(ctx context.Context, args []string, io IO) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(io.Stdout, usage)
+		return ExitOK
+	}
+	cmds := map[string]func(context.Context, []string, IO) int{
+		"start": cmdStart, "stop": cmdStop, "status": cmdStatus, "pull": cmdPull, "logs": cmdLogs, "version": cmdVersion,
+	}
+	cmd, ok := cmds[args[0]]
+	if !ok {
+		fmt.Fprintf(io.Stderr, "neurodeskapp: unknown command %q\n\n%s", args[0], usage)
+		return ExitUsage
+	}
+	return cmd(ctx, args[1:], io)
+}
+
+func newFlags(name string, io IO) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Stderr)
+	return fs
+}
+
+// env bundles what the commands share once settings are loaded.
+type env struct {
+	io       IO
+	settings settings.Settings
+	loaded   settings.LoadResult
+}
+
+func loadEnv(io IO) env {
+	defaults := settings.Defaults(platform.DefaultDataFolder(runtime.GOOS, io.Home))
+	s, res := settings.Load(io.Paths.Settings, defaults, time.Now())
+	if res.Problem != nil {
+		fmt.Fprintf(io.Stderr, "warning: %v\nwarning: using default settings; your file was kept at %s\n", res.Problem, res.Backup)
+	}
+	return env{io: io, settings: s, loaded: res}
+}
+
+func (e env) releaseSource() *release.Source {
+	url := release.CanonicalURL
+	if e.settings.ManifestURL != "" {
+		url = e.settings.ManifestURL
+	}
+	if v := e.io.Getenv("NEURODESK_MANIFEST_URL"); v != "" {
+		url = v
+	}
+	return &release.Source{URL: url, CacheDir: e.io.Paths.CacheDir, HTTP: &http.Client{Timeout: 5 * time.Second}, Now: time.Now}
+}
+
+// version returns the cached or embedded version at once and refreshes the
+// cache in the background for next time, so a start never waits on the web.
+func (e env) version(ctx context.Context) (release.Version, <-chan struct{}) {
+	src := e.releaseSource()
+	v := src.Current()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, _ = src.Refresh(ctx) // failures leave the cache as it was
+	}()
+	return v, done
+}
+
+func connect(ctx context.Context) (*engine.Engine, error) {
+	eng, _, err := engine.Connect(ctx, engine.HostEnv())
+	return eng, err
+}
+
+func (e env) manager(eng *engine.Engine) *session.Manager {
+	return &session.Manager{
+		Engine:   eng,
+		Sizes:    &registry.Client{HTTP: &http.Client{Timeout: 10 * time.Second}},
+		FreeDisk: platform.FreeBytes,
+		HTTP:     &http.Client{},
+		Facts:    platform.Current(),
+		LogDir:   e.io.Paths.StateDir,
+	}
+}
+
+// exitCode maps a failure to the documented exit codes.
+func exitCode(err error) int {
+	switch problem.CodeOf(err) {
+	case "":
+		return ExitOK
+	case problem.EngineNotInstalled, problem.EngineNotRunning, problem.EnginePermissionDenied, problem.EngineAPITooOld:
+		return ExitNoEngine
+	case problem.NameConflict:
+		return ExitNameConflict
+	case problem.InvalidSettings:
+		return ExitSettings
+	case problem.ContainerExited, problem.NotReady:
+		return ExitStartFailed
+	case problem.ImageNotFound, problem.RegistryUnreachable, problem.DiskFull:
+		return ExitPullFailed
+	case problem.Canceled:
+		return ExitInterrupted
+	}
+	return ExitFailure
+}
+
+// fail prints err for a person (or as JSON) and returns its exit code.
+func fail(o *output, err error) int {
+	o.failure(err)
+	return exitCode(err)
+}

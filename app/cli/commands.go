@@ -1,0 +1,237 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/neurodesk/neurodeskapp/app/buildinfo"
+	"github.com/neurodesk/neurodeskapp/app/platform"
+	"github.com/neurodesk/neurodeskapp/app/problem"
+	"github.com/neurodesk/neurodeskapp/app/session"
+	"github.com/neurodesk/neurodeskapp/app/settings"
+)
+
+// applyFlags overrides settings for this run only; nothing is saved.
+func applyFlags(s *settings.Settings, data, image string) error {
+	if data != "" {
+		abs, err := filepath.Abs(data)
+		if err != nil {
+			return fmt.Errorf("data folder %q: %w", data, err)
+		}
+		s.DataFolder = abs
+	}
+	if image != "" {
+		s.Channel, s.CustomImage = settings.ChannelCustom, image
+	}
+	return nil
+}
+
+func invalid(err error) error {
+	return &problem.Error{Code: problem.InvalidSettings, Message: err.Error(),
+		Remedy: "Fix the settings (in the app's Settings screen, or the file it names), or pass other flags."}
+}
+
+func cmdStart(ctx context.Context, args []string, io IO) int {
+	fs := newFlags("start", io)
+	data := fs.String("data", "", "data folder to mount at /neurodesktop-storage (this run only)")
+	image := fs.String("image", "", "image reference to run instead of the current Neurodesktop (this run only)")
+	noOpen := fs.Bool("no-open", false, "do not open JupyterLab in the system browser")
+	asJSON := fs.Bool("json", false, "print one JSON object per line")
+	if err := fs.Parse(args); err != nil {
+		return ExitUsage
+	}
+	out := newOutput(io, *asJSON)
+	e := loadEnv(io)
+	if err := applyFlags(&e.settings, *data, *image); err != nil {
+		return fail(out, invalid(err))
+	}
+	// Check the local parts first: they need no engine and fail fastest.
+	if err := settings.Validate(e.settings, settings.Limits{}); err != nil {
+		return fail(out, invalid(err))
+	}
+	version, refreshed := e.version(ctx)
+	eng, err := connect(ctx)
+	if err != nil {
+		return fail(out, err)
+	}
+	defer eng.Close()
+	info := eng.Info()
+	if err := settings.Validate(e.settings, settings.Limits{MemTotal: info.MemTotal, NCPU: info.NCPU}); err != nil {
+		return fail(out, invalid(err))
+	}
+	s, err := e.manager(eng).Start(ctx, session.StartOptions{Settings: e.settings, Tag: version.Tag, OnEvent: out.event})
+	if err != nil {
+		return exitCode(err) // the failed event has been printed
+	}
+	if !*noOpen {
+		if err := platform.OpenURL(ctx, s.LabURL()); err != nil {
+			fmt.Fprintf(io.Stderr, "Could not open the browser (%v); open the address above yourself.\n", err)
+		}
+	}
+	<-refreshed // a short wait at most: its client has a 5s timeout
+	return ExitOK
+}
+
+func cmdStop(ctx context.Context, args []string, io IO) int {
+	fs := newFlags("stop", io)
+	asJSON := fs.Bool("json", false, "print one JSON object per line")
+	if err := fs.Parse(args); err != nil {
+		return ExitUsage
+	}
+	out := newOutput(io, *asJSON)
+	e := loadEnv(io)
+	eng, err := connect(ctx)
+	if err != nil {
+		return fail(out, err)
+	}
+	defer eng.Close()
+	if err := e.manager(eng).Stop(ctx, out.event); err != nil {
+		return fail(out, err)
+	}
+	return ExitOK
+}
+
+type statusReport struct {
+	Engine struct {
+		Kind     string `json:"kind,omitempty"`
+		Version  string `json:"version,omitempty"`
+		API      string `json:"api_version,omitempty"`
+		Endpoint string `json:"endpoint,omitempty"`
+		Source   string `json:"source,omitempty"`
+	} `json:"engine"`
+	Image struct {
+		Tag    string `json:"tag"`
+		Origin string `json:"origin"`
+		At     string `json:"at,omitempty"`
+	} `json:"image"`
+	Running    bool         `json:"running"`
+	URL        string       `json:"url,omitempty"`
+	Container  string       `json:"container,omitempty"`
+	DataFolder string       `json:"data_folder,omitempty"`
+	Error      *errorRecord `json:"error,omitempty"`
+}
+
+func cmdStatus(ctx context.Context, args []string, io IO) int {
+	fs := newFlags("status", io)
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	if err := fs.Parse(args); err != nil {
+		return ExitUsage
+	}
+	e := loadEnv(io)
+	var r statusReport
+	v := e.releaseSource().Current()
+	r.Image.Tag, r.Image.Origin = v.Tag, string(v.Origin)
+	if !v.At.IsZero() {
+		r.Image.At = v.At.Format("2006-01-02 15:04")
+	}
+	code := ExitNotRunning
+	eng, err := connect(ctx)
+	if err == nil {
+		defer eng.Close()
+		i := eng.Info()
+		r.Engine.Kind, r.Engine.Version, r.Engine.API = i.Kind.String(), i.ServerVersion, i.APIVersion
+		r.Engine.Endpoint, r.Engine.Source = eng.Endpoint().Host, eng.Endpoint().Source
+		var s session.Info
+		var found bool
+		if s, found, err = e.manager(eng).Find(ctx); err == nil && found {
+			r.Running, r.URL, r.Container, r.DataFolder, code = true, s.LabURL(), s.ContainerID[:12], s.DataFolder, ExitOK
+		}
+	}
+	if err != nil {
+		r.Error, code = errRecord(err), exitCode(err)
+	}
+	if *asJSON {
+		b, _ := json.Marshal(r)
+		fmt.Fprintln(io.Stdout, string(b))
+		return code
+	}
+	w := io.Stdout
+	if r.Engine.Kind != "" {
+		fmt.Fprintf(w, "Engine:    %s %s (API %s) at %s\n", r.Engine.Kind, r.Engine.Version, r.Engine.API, r.Engine.Endpoint)
+	}
+	fmt.Fprintf(w, "Image:     %s (from %s%s)\n", r.Image.Tag, r.Image.Origin, map[bool]string{true: ", " + r.Image.At}[r.Image.At != ""])
+	if r.Running {
+		fmt.Fprintf(w, "Session:   running (container %s, data folder %s)\n", r.Container, r.DataFolder)
+		fmt.Fprintf(w, "URL:       %s\n", r.URL)
+	} else if err == nil {
+		fmt.Fprintln(w, "Session:   not running")
+	}
+	if err != nil {
+		newOutput(io, false).failure(err)
+	}
+	return code
+}
+
+func cmdPull(ctx context.Context, args []string, io IO) int {
+	fs := newFlags("pull", io)
+	image := fs.String("image", "", "image reference to pull instead of the current Neurodesktop")
+	asJSON := fs.Bool("json", false, "print one JSON object per line")
+	if err := fs.Parse(args); err != nil {
+		return ExitUsage
+	}
+	out := newOutput(io, *asJSON)
+	e := loadEnv(io)
+	if err := applyFlags(&e.settings, "", *image); err != nil {
+		return fail(out, invalid(err))
+	}
+	version, refreshed := e.version(ctx)
+	eng, err := connect(ctx)
+	if err != nil {
+		return fail(out, err)
+	}
+	defer eng.Close()
+	img, err := e.manager(eng).EnsureImage(ctx, session.StartOptions{Settings: e.settings, Tag: version.Tag, OnEvent: out.event})
+	if err != nil {
+		return exitCode(err) // the failed event has been printed
+	}
+	if *asJSON {
+		out.writeJSON(map[string]string{"state": "pulled", "image": img.Ref})
+	} else {
+		fmt.Fprintf(io.Stderr, "\nImage ready: %s\n", img.Ref)
+	}
+	<-refreshed
+	return ExitOK
+}
+
+func cmdLogs(ctx context.Context, args []string, io IO) int {
+	fs := newFlags("logs", io)
+	follow := fs.Bool("f", false, "follow the log until interrupted")
+	if err := fs.Parse(args); err != nil {
+		return ExitUsage
+	}
+	out := newOutput(io, false)
+	eng, err := connect(ctx)
+	if err != nil {
+		return fail(out, err)
+	}
+	defer eng.Close()
+	c, err := eng.InspectContainer(ctx, session.ContainerName)
+	if err != nil || c.Labels[session.LabelManaged] != "true" {
+		fmt.Fprintln(io.Stderr, "No Neurodesk session container exists.")
+		return ExitNotRunning
+	}
+	if err := eng.Logs(ctx, c.ID, "all", *follow, io.Stdout); err != nil && !errors.Is(err, context.Canceled) {
+		return fail(out, err)
+	}
+	return ExitOK
+}
+
+func cmdVersion(_ context.Context, args []string, io IO) int {
+	fs := newFlags("version", io)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(args); err != nil {
+		return ExitUsage
+	}
+	b := buildinfo.Get()
+	if *asJSON {
+		j, _ := json.Marshal(b)
+		fmt.Fprintln(io.Stdout, string(j))
+		return ExitOK
+	}
+	fmt.Fprintf(io.Stdout, "neurodeskapp %s (commit %s, built %s, %s, %s)\n", b.Version, b.Commit, b.Date, b.GoVersion, b.Platform)
+	return ExitOK
+}
+

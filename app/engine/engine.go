@@ -1,0 +1,240 @@
+// Package engine talks to the container engine (Docker Engine, Docker Desktop,
+// Podman, Rancher Desktop, or a remote engine) through its HTTP API. It is the
+// only package that imports the Docker SDK, so moving to its successor module
+// is a change here alone.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"github.com/neurodesk/neurodeskapp/app/problem"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/docker/cli/cli/connhelper"
+	"github.com/docker/docker/api/types/versions"
+	"github.com/docker/docker/client"
+)
+
+// MinAPIVersion is the oldest engine API we drive: Docker 19.03 / Podman 3.
+const MinAPIVersion = "1.40"
+
+// pingTimeout bounds how long one endpoint may take to answer, so that a
+// dead or black-holed endpoint is reported in under two seconds.
+const pingTimeout = 1500 * time.Millisecond
+
+// Engine is a connected container engine.
+type Engine struct {
+	api      *client.Client
+	endpoint Endpoint
+	info     Info
+}
+
+// Info is what we know about the engine once connected.
+type Info struct {
+	Kind          Kind
+	ServerVersion string
+	APIVersion    string // the negotiated version
+	OS            string // e.g. "Docker Desktop", "Debian GNU/Linux 12 (bookworm)"
+	Arch          string
+	RootDir       string
+	AppArmor      bool // the engine's host has AppArmor loaded
+	NCPU          int
+	MemTotal      int64
+	// Local is true when the engine's data root is a folder on this machine,
+	// so its free space can be measured here.
+	Local bool
+}
+
+// Attempt records one endpoint tried, for diagnostics.
+type Attempt struct {
+	Endpoint Endpoint
+	Err      error
+}
+
+// Connect finds the engine and checks that it answers and is recent enough.
+// The returned error is an *problem.Error with a code and a remedy; attempts lists
+// every endpoint tried, whether or not one succeeded.
+func Connect(ctx context.Context, env Env) (*Engine, []Attempt, error) {
+	eps, err := Candidates(env)
+	if err != nil {
+		return nil, nil, &problem.Error{Code: problem.EngineNotRunning, Message: "Could not read the Docker context", Remedy: "Fix or remove the Docker CLI configuration (docker context ls), or set DOCKER_HOST.", Err: err}
+	}
+	var attempts []Attempt
+	for _, ep := range eps {
+		if p := socketPath(ep.Host); p != "" && !ep.Explicit {
+			if _, err := os.Stat(p); err != nil {
+				continue // nothing installed there; not worth reporting
+			}
+		}
+		e, err := Open(ctx, ep)
+		attempts = append(attempts, Attempt{Endpoint: ep, Err: err})
+		if err == nil {
+			return e, attempts, nil
+		}
+		if ctx.Err() != nil {
+			return nil, attempts, ctx.Err()
+		}
+	}
+	return nil, attempts, summarize(attempts, env)
+}
+
+// Open connects to one endpoint.
+func Open(ctx context.Context, ep Endpoint) (*Engine, error) {
+	opts := []client.Opt{client.WithAPIVersionNegotiation()}
+	if strings.HasPrefix(ep.Host, "ssh://") {
+		helper, err := connhelper.GetConnectionHelper(ep.Host)
+		if err != nil {
+			return nil, classify(ep, err)
+		}
+		opts = append(opts, client.WithHost(helper.Host), client.WithDialContext(helper.Dialer))
+	} else {
+		opts = append(opts, client.WithHost(ep.Host))
+	}
+	if ep.TLSDir != "" {
+		opts = append(opts, client.WithTLSClientConfig(filepath.Join(ep.TLSDir, "ca.pem"), filepath.Join(ep.TLSDir, "cert.pem"), filepath.Join(ep.TLSDir, "key.pem")))
+	}
+	api, err := client.NewClientWithOpts(opts...)
+	if err != nil {
+		return nil, classify(ep, err)
+	}
+	e := &Engine{api: api, endpoint: ep}
+	if err := e.handshake(ctx); err != nil {
+		_ = api.Close()
+		return nil, classify(ep, err)
+	}
+	return e, nil
+}
+
+func (e *Engine) handshake(ctx context.Context) error {
+	pctx, cancel := context.WithTimeout(ctx, pingTimeout)
+	defer cancel()
+	ping, err := e.api.Ping(pctx)
+	if err != nil {
+		return err
+	}
+	if ping.APIVersion != "" && versions.LessThan(ping.APIVersion, MinAPIVersion) {
+		return &problem.Error{Code: problem.EngineAPITooOld,
+			Message: fmt.Sprintf("The container engine speaks API %s; Neurodesk needs %s or newer", ping.APIVersion, MinAPIVersion),
+			Remedy:  "Update Docker (19.03 or newer) or Podman (3.0 or newer), then press Retry."}
+	}
+	e.api.NegotiateAPIVersionPing(ping)
+	ictx, cancel2 := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel2()
+	si, err := e.api.Info(ictx)
+	if err != nil {
+		return fmt.Errorf("read engine info: %w", err)
+	}
+	var components []string
+	if v, err := e.api.ServerVersion(ictx); err == nil {
+		for _, c := range v.Components {
+			components = append(components, c.Name)
+		}
+	}
+	e.info = Info{
+		Kind:          kindOf(si.OperatingSystem, si.Name, components, e.endpoint.Host),
+		ServerVersion: si.ServerVersion,
+		APIVersion:    e.api.ClientVersion(),
+		OS:            si.OperatingSystem,
+		Arch:          si.Architecture,
+		RootDir:       si.DockerRootDir,
+		AppArmor:      slices.ContainsFunc(si.SecurityOptions, func(s string) bool { return strings.Contains(s, "name=apparmor") }),
+		NCPU:          si.NCPU,
+		MemTotal:      si.MemTotal,
+	}
+	e.info.Local = isLocal(e.info, e.endpoint)
+	return nil
+}
+
+func isLocal(info Info, ep Endpoint) bool {
+	if socketPath(ep.Host) == "" || info.Kind == KindDockerDesktop || info.Kind == KindRancherDesktop || info.RootDir == "" {
+		return false
+	}
+	_, err := os.Stat(info.RootDir)
+	return err == nil
+}
+
+// Info returns what was learned when connecting.
+func (e *Engine) Info() Info { return e.info }
+
+// Endpoint returns where the engine answered.
+func (e *Engine) Endpoint() Endpoint { return e.endpoint }
+
+// Close releases the connection.
+func (e *Engine) Close() error { return e.api.Close() }
+
+// classify turns a connection failure into an *problem.Error with a remedy.
+func classify(ep Endpoint, err error) error {
+	var ee *problem.Error
+	if errors.As(err, &ee) {
+		return err
+	}
+	sock := socketPath(ep.Host)
+	where := ep.Host
+	switch {
+	case errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EPERM) || strings.Contains(err.Error(), "permission denied") || strings.Contains(err.Error(), "Access is denied"):
+		return &problem.Error{Code: problem.EnginePermissionDenied, Message: fmt.Sprintf("Permission denied on the engine socket %s", where), Remedy: permissionRemedy(sock), Err: err}
+	case errors.Is(err, syscall.ENOENT) || strings.Contains(err.Error(), "cannot find the file"):
+		return &problem.Error{Code: problem.EngineNotRunning, Message: fmt.Sprintf("No container engine is listening at %s", where), Remedy: notRunningRemedy(ep), Err: err}
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return &problem.Error{Code: problem.EngineNotRunning, Message: fmt.Sprintf("The container engine at %s refused the connection", where), Remedy: notRunningRemedy(ep), Err: err}
+	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
+		return &problem.Error{Code: problem.EngineNotRunning, Message: fmt.Sprintf("The container engine at %s did not answer within %s", where, pingTimeout), Remedy: notRunningRemedy(ep), Err: err}
+	}
+	return &problem.Error{Code: problem.EngineFailed, Message: fmt.Sprintf("Could not talk to the container engine at %s", where), Remedy: notRunningRemedy(ep), Err: err}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// summarize picks the most useful failure among the attempts: a permission
+// problem beats "not running", which beats "not installed".
+func summarize(attempts []Attempt, env Env) error {
+	best := -1
+	rank := map[problem.Code]int{problem.EnginePermissionDenied: 3, problem.EngineAPITooOld: 2, problem.EngineNotRunning: 1, problem.EngineFailed: 1}
+	for i, a := range attempts {
+		if best < 0 || rank[problem.CodeOf(a.Err)] > rank[problem.CodeOf(attempts[best].Err)] {
+			best = i
+		}
+	}
+	if best >= 0 {
+		return attempts[best].Err
+	}
+	if engineInstalled(env) {
+		return &problem.Error{Code: problem.EngineNotRunning, Message: "A container engine is installed but not running", Remedy: notRunningRemedy(Endpoint{})}
+	}
+	return &problem.Error{Code: problem.EngineNotInstalled, Message: "No container engine was found", Remedy: notInstalledRemedy(env.GOOS)}
+}
+
+func engineInstalled(env Env) bool {
+	for _, bin := range []string{"docker", "podman"} {
+		if _, err := exec.LookPath(bin); err == nil {
+			return true
+		}
+	}
+	for _, p := range desktopApps(env) {
+		if _, err := os.Stat(p); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+func desktopApps(env Env) []string {
+	switch env.GOOS {
+	case "darwin":
+		return []string{"/Applications/Docker.app", filepath.Join(env.Home, "Applications", "Docker.app"), "/Applications/Rancher Desktop.app"}
+	case "windows":
+		return []string{`C:\Program Files\Docker\Docker\Docker Desktop.exe`}
+	}
+	return nil
+}

@@ -1,0 +1,208 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/neurodesk/neurodeskapp/app/engine"
+	"github.com/neurodesk/neurodeskapp/app/platform"
+	"github.com/neurodesk/neurodeskapp/app/problem"
+	"github.com/neurodesk/neurodeskapp/app/settings"
+)
+
+// Engine is what a session needs of the container engine.
+type Engine interface {
+	Info() engine.Info
+	ImagePresent(ctx context.Context, ref string) (bool, error)
+	Pull(ctx context.Context, ref string, o engine.PullOptions) error
+	InspectContainer(ctx context.Context, nameOrID string) (engine.Container, error)
+	CreateContainer(ctx context.Context, s engine.ContainerSpec) (string, error)
+	StartContainer(ctx context.Context, id string) error
+	StopContainer(ctx context.Context, id string, timeout time.Duration) error
+	RemoveContainer(ctx context.Context, id string) error
+	WaitExit(ctx context.Context, id string) (int, error)
+	Logs(ctx context.Context, id, tail string, follow bool, w io.Writer) error
+	EnsureVolume(ctx context.Context, name string, labels map[string]string) (bool, error)
+	RunOnce(ctx context.Context, s engine.ContainerSpec) (int, string, error)
+	BridgeGateway(ctx context.Context) (string, error)
+}
+
+// LayerSizer reads an image's layer sizes from its registry.
+type LayerSizer interface {
+	LayerSizes(ctx context.Context, ref, arch string) (map[string]int64, error)
+}
+
+// Manager starts, adopts and stops the session on one engine.
+type Manager struct {
+	Engine       Engine
+	Sizes        LayerSizer                        // nil: no disk-space check before pulls
+	FreeDisk     func(path string) (uint64, error) // free space of a local folder
+	HTTP         *http.Client                      // for readiness probes
+	Facts        platform.Facts
+	LogDir       string        // failed starts keep their container logs here
+	ReadyTimeout time.Duration // how long JupyterLab may take to answer; default 10 minutes
+	StopTimeout  time.Duration // graceful stop timeout; default 30s
+	Now          func() time.Time
+}
+
+// StartOptions is one start request.
+type StartOptions struct {
+	Settings settings.Settings
+	Tag      string // the stable channel's image tag, from neurodesktop.toml
+	OnEvent  func(Event)
+}
+
+func (m *Manager) emit(o StartOptions, e Event) {
+	if o.OnEvent != nil {
+		e.At = m.now()
+		o.OnEvent(e)
+	}
+}
+
+func (m *Manager) now() time.Time {
+	if m.Now != nil {
+		return m.Now()
+	}
+	return time.Now()
+}
+
+// Start brings up JupyterLab and returns once it answers. When our container
+// is already running it is adopted instead. The settings must be valid.
+func (m *Manager) Start(ctx context.Context, o StartOptions) (Info, error) {
+	info, err := m.start(ctx, o)
+	if err != nil {
+		ev := Event{State: StateFailed, Message: err.Error(), Err: err}
+		ev.LogTail, ev.LogFile = LogTail(err)
+		m.emit(o, ev)
+		return Info{}, err
+	}
+	m.emit(o, Event{State: StateReady, Session: &info, Message: info.BaseURL})
+	return info, nil
+}
+
+func (m *Manager) start(ctx context.Context, o StartOptions) (Info, error) {
+	m.emit(o, Event{State: StateChecking, Message: m.Engine.Info().Kind.String() + " " + m.Engine.Info().ServerVersion})
+	if info, found, err := m.adopt(ctx, o); err != nil || found {
+		return info, err
+	}
+	if err := os.MkdirAll(o.Settings.DataFolder, 0o755); err != nil {
+		return Info{}, &problem.Error{Code: problem.InvalidSettings, Message: "Could not create the data folder", Remedy: "Choose another data folder in Settings.", Err: err}
+	}
+	img, err := m.ensureImage(ctx, o)
+	if err != nil {
+		return Info{}, err
+	}
+	m.emit(o, Event{State: StateCreating, Message: img.Ref})
+	if err := m.prepareHome(ctx, img.Ref); err != nil {
+		return Info{}, err
+	}
+	return m.run(ctx, o, img)
+}
+
+// adopt attaches to our container when it is already running, clears away
+// our stopped one (keeping its logs), and refuses a container we did not make.
+func (m *Manager) adopt(ctx context.Context, o StartOptions) (Info, bool, error) {
+	c, err := m.Engine.InspectContainer(ctx, ContainerName)
+	if errors.Is(err, engine.ErrNotFound) {
+		return Info{}, false, nil
+	}
+	if err != nil {
+		return Info{}, false, err
+	}
+	if c.Labels[LabelManaged] != "true" {
+		return Info{}, false, foreignError(c)
+	}
+	if !c.Running {
+		m.keepLogs(ctx, c.ID, "stopped")
+		if err := m.Engine.RemoveContainer(ctx, c.ID); err != nil {
+			return Info{}, false, err
+		}
+		return Info{}, false, nil
+	}
+	info, err := infoOf(c)
+	if err != nil {
+		return Info{}, false, err
+	}
+	m.emit(o, Event{State: StateWaiting, Message: "adopting the running session"})
+	if err := m.waitForJupyter(ctx, c.ID, info); err != nil {
+		return Info{}, false, err
+	}
+	return info, true, nil
+}
+
+func foreignError(c engine.Container) error {
+	return &problem.Error{Code: problem.NameConflict,
+		Message: fmt.Sprintf("A container named %q exists that the Neurodesk App did not create (image %s)", ContainerName, c.Image),
+		Remedy:  fmt.Sprintf("It was left untouched. If you no longer need it, remove it yourself: docker rm %s", c.Name)}
+}
+
+func infoOf(c engine.Container) (Info, error) {
+	token, err := tokenFromCmd(c.Cmd)
+	if err != nil {
+		return Info{}, fmt.Errorf("adopt container %s: %w", c.Name, err)
+	}
+	port := c.Ports[JupyterPort]
+	if port == 0 {
+		port, _ = strconv.Atoi(c.Labels[LabelPort])
+	}
+	if port == 0 {
+		return Info{}, fmt.Errorf("adopt container %s: Jupyter's port is not published", c.Name)
+	}
+	return Info{ContainerID: c.ID, Image: c.Image, Version: c.Labels[LabelVersion], DataFolder: c.Labels[LabelDataFolder],
+		BaseURL: fmt.Sprintf("http://127.0.0.1:%d", port), Token: token, Adopted: true}, nil
+}
+
+// Find returns our running session, if there is one, without changing anything.
+func (m *Manager) Find(ctx context.Context) (Info, bool, error) {
+	c, err := m.Engine.InspectContainer(ctx, ContainerName)
+	if errors.Is(err, engine.ErrNotFound) {
+		return Info{}, false, nil
+	}
+	if err != nil {
+		return Info{}, false, err
+	}
+	if c.Labels[LabelManaged] != "true" {
+		return Info{}, false, foreignError(c)
+	}
+	if !c.Running {
+		return Info{}, false, nil
+	}
+	info, err := infoOf(c)
+	return info, err == nil, err
+}
+
+// Stop stops our container gracefully and removes it. It refuses a
+// container we did not create, and succeeds when there is nothing to stop.
+func (m *Manager) Stop(ctx context.Context, onEvent func(Event)) error {
+	o := StartOptions{OnEvent: onEvent}
+	c, err := m.Engine.InspectContainer(ctx, ContainerName)
+	if errors.Is(err, engine.ErrNotFound) {
+		m.emit(o, Event{State: StateStopped})
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if c.Labels[LabelManaged] != "true" {
+		return foreignError(c)
+	}
+	m.emit(o, Event{State: StateStopping})
+	timeout := m.StopTimeout
+	if timeout == 0 {
+		timeout = 30 * time.Second
+	}
+	if err := m.Engine.StopContainer(ctx, c.ID, timeout); err != nil {
+		return err
+	}
+	if err := m.Engine.RemoveContainer(ctx, c.ID); err != nil {
+		return err
+	}
+	m.emit(o, Event{State: StateStopped})
+	return nil
+}

@@ -1,0 +1,68 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/neurodesk/neurodeskapp/app/problem"
+)
+
+// pollInterval and requestTimeout keep readiness quick to notice without
+// hammering a server that is still starting.
+const (
+	pollInterval   = 150 * time.Millisecond
+	requestTimeout = time.Second
+)
+
+// probe asks Jupyter's /api/status with the token. It returns nil when
+// Jupyter answers 200, a *problem.Error when it refuses the token (waiting
+// longer will not help), and another error while it is not up yet.
+func probe(ctx context.Context, client *http.Client, baseURL, token string) error {
+	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, baseURL+"/api/status", nil)
+	if err != nil {
+		return fmt.Errorf("build status request: %w", err)
+	}
+	req.Header.Set("Authorization", "token "+token)
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusOK:
+		return nil
+	case http.StatusForbidden, http.StatusUnauthorized:
+		return &problem.Error{Code: problem.NotReady, Message: "JupyterLab refused the session token",
+			Remedy: "Stop the session and start it again."}
+	}
+	return fmt.Errorf("jupyter status: %s", resp.Status)
+}
+
+// waitReady polls until Jupyter answers, the token is refused, exited is
+// closed (the container stopped), or ctx ends.
+func waitReady(ctx context.Context, client *http.Client, baseURL, token string, exited <-chan struct{}) error {
+	t := time.NewTicker(pollInterval)
+	defer t.Stop()
+	for {
+		err := probe(ctx, client, baseURL, token)
+		if err == nil {
+			return nil
+		}
+		if problem.CodeOf(err) == problem.NotReady {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-exited:
+			return errExited
+		case <-t.C:
+		}
+	}
+}
+
+var errExited = fmt.Errorf("the container stopped")

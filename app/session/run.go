@@ -1,0 +1,178 @@
+package session
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/neurodesk/neurodeskapp/app/engine"
+	"github.com/neurodesk/neurodeskapp/app/problem"
+)
+
+// NewToken returns a random Jupyter token of 256 bits.
+func NewToken() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("make a session token: %w", err)
+	}
+	return hex.EncodeToString(b), nil
+}
+
+// FreePort returns a TCP port on 127.0.0.1 that nothing listens on now.
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// run creates and starts the session container and waits for JupyterLab.
+// Whatever fails after the container exists, its logs are kept and the
+// container (ours) is removed, so the next start begins clean.
+func (m *Manager) run(ctx context.Context, o StartOptions, img Image) (Info, error) {
+	token, err := NewToken()
+	if err != nil {
+		return Info{}, err
+	}
+	port, err := FreePort()
+	if err != nil {
+		return Info{}, err
+	}
+	info := m.Engine.Info()
+	gateway := ""
+	if info.Kind == engine.KindPodman {
+		gateway, _ = m.Engine.BridgeGateway(ctx) // "" falls back to host-gateway
+	}
+	spec := Spec(Params{Settings: o.Settings, Image: img.Ref, Version: img.Version, Facts: m.Facts,
+		AppArmor: info.AppArmor, Gateway: gateway, HostPort: port, Token: token})
+	id, err := m.Engine.CreateContainer(ctx, spec)
+	if errors.Is(err, engine.ErrNameInUse) {
+		if c, ierr := m.Engine.InspectContainer(ctx, ContainerName); ierr == nil && c.Labels[LabelManaged] != "true" {
+			return Info{}, foreignError(c)
+		}
+		return Info{}, &problem.Error{Code: problem.NameConflict, Message: "Another Neurodesk session is being started", Remedy: "Wait for it, or stop it and retry.", Err: err}
+	}
+	if err != nil {
+		return Info{}, err
+	}
+	s := Info{ContainerID: id, Image: img.Ref, Version: img.Version, DataFolder: o.Settings.DataFolder,
+		BaseURL: fmt.Sprintf("http://127.0.0.1:%d", port), Token: token}
+	m.emit(o, Event{State: StateStarting, Message: img.Ref})
+	err = m.Engine.StartContainer(ctx, id)
+	if err == nil {
+		m.emit(o, Event{State: StateWaiting, Message: s.BaseURL})
+		err = m.waitForJupyter(ctx, id, s)
+	}
+	if err != nil {
+		return Info{}, m.abandon(ctx, id, err)
+	}
+	return s, nil
+}
+
+// abandon keeps the logs of a container that failed to come up, then stops
+// and removes it. It runs even when ctx was cancelled (the user pressed
+// Cancel): a half-started container must not be left behind.
+func (m *Manager) abandon(ctx context.Context, id string, cause error) error {
+	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	file, tail := m.keepLogs(bg, id, "failed")
+	_ = m.Engine.StopContainer(bg, id, 10*time.Second)
+	_ = m.Engine.RemoveContainer(bg, id)
+	var ex *exitedError
+	if errors.As(cause, &ex) {
+		ex.tail, ex.file = tail, file
+		return ex
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return &exitedError{err: cause, tail: tail, file: file}
+}
+
+// waitForJupyter waits for /api/status to answer, and fails at once when the
+// container stops.
+func (m *Manager) waitForJupyter(ctx context.Context, id string, s Info) error {
+	timeout := m.ReadyTimeout
+	if timeout == 0 {
+		timeout = 10 * time.Minute
+	}
+	wctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	exited := make(chan struct{})
+	var exitCode int
+	go func() {
+		code, err := m.Engine.WaitExit(wctx, id)
+		if err == nil {
+			exitCode = code
+			close(exited)
+		}
+	}()
+	err := waitReady(wctx, m.HTTP, s.BaseURL, s.Token, exited)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, errExited):
+		return &exitedError{err: &problem.Error{Code: problem.ContainerExited,
+			Message: fmt.Sprintf("Neurodesktop stopped while starting (exit code %d)", exitCode),
+			Remedy:  "Read the container log below. Retry, or report it with Copy diagnostics."}}
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case errors.Is(err, context.DeadlineExceeded):
+		return &problem.Error{Code: problem.NotReady, Message: fmt.Sprintf("JupyterLab did not answer within %s", timeout),
+			Remedy: "Read the container log, then retry. A first start can be slow while tools are mounted."}
+	}
+	return err
+}
+
+// keepLogs saves the container's log to LogDir and returns the file and its
+// last lines. Failing to save is not a reason to hide the lines.
+func (m *Manager) keepLogs(ctx context.Context, id, reason string) (string, []string) {
+	var buf bytes.Buffer
+	if err := m.Engine.Logs(ctx, id, "1000", false, &buf); err != nil {
+		return "", []string{"(could not read the container log: " + err.Error() + ")"}
+	}
+	lines := strings.Split(strings.TrimRight(buf.String(), "\n"), "\n")
+	if len(lines) > 40 {
+		lines = lines[len(lines)-40:]
+	}
+	if m.LogDir == "" {
+		return "", lines
+	}
+	name := filepath.Join(m.LogDir, fmt.Sprintf("container-%s-%s.log", reason, m.now().UTC().Format("20060102T150405.000Z")))
+	if err := os.MkdirAll(m.LogDir, 0o700); err != nil {
+		return "", lines
+	}
+	if err := os.WriteFile(name, buf.Bytes(), 0o600); err != nil {
+		return "", lines
+	}
+	return name, lines
+}
+
+// exitedError is a failed start with the container's last log lines.
+type exitedError struct {
+	err  error
+	tail []string
+	file string
+}
+
+func (e *exitedError) Error() string { return e.err.Error() }
+func (e *exitedError) Unwrap() error { return e.err }
+
+// LogTail returns the container log lines kept with a failed start, if any.
+func LogTail(err error) (lines []string, file string) {
+	var ex *exitedError
+	if errors.As(err, &ex) {
+		return ex.tail, ex.file
+	}
+	return nil, ""
+}

@@ -1,0 +1,153 @@
+// Package session runs one Neurodesktop session: it turns settings into a
+// container, starts it, waits for JupyterLab, adopts a running one, stops it.
+package session
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/distribution/reference"
+
+	"github.com/neurodesk/neurodeskapp/app/engine"
+	"github.com/neurodesk/neurodeskapp/app/platform"
+	"github.com/neurodesk/neurodeskapp/app/settings"
+)
+
+// The container contract the Neurodesktop image is built around.
+const (
+	ContainerName = "neurodeskapp"
+	HomeVolume    = "neurodesk-home"
+	JupyterPort   = 8888
+	// MACAddress is fixed because licence-bound tools (MATLAB) tie their
+	// activation to it.
+	MACAddress = "88:75:56:ef:3e:d6"
+
+	StorageTarget = "/neurodesktop-storage"
+	HomeTarget    = "/home/jovyan"
+	WorkTarget    = "/data"
+)
+
+// Labels mark what we created; we never touch a container without LabelManaged.
+const (
+	LabelManaged    = "org.neurodesk.app.managed"
+	LabelVersion    = "org.neurodesk.app.version"
+	LabelDataFolder = "org.neurodesk.app.data-folder"
+	LabelPort       = "org.neurodesk.app.port"
+	LabelImage      = "org.neurodesk.app.image"
+	LabelRole       = "org.neurodesk.app.role"
+)
+
+// Params is everything the container depends on.
+type Params struct {
+	Settings settings.Settings
+	Image    string // the reference to run
+	Version  string // NEURODESKTOP_VERSION
+	Facts    platform.Facts
+	AppArmor bool   // the engine's host has AppArmor loaded
+	Gateway  string // how the container reaches the host; "" means host-gateway
+	HostPort int
+	Token    string
+}
+
+// Spec is the container for a session: a pure function of its parameters.
+func Spec(p Params) engine.ContainerSpec {
+	s := p.Settings
+	cvmfsDisable := "false"
+	if s.CVMFSMode == settings.CVMFSOffline {
+		cvmfsDisable = "true"
+	}
+	gateway := p.Gateway
+	if gateway == "" {
+		gateway = "host-gateway"
+	}
+	spec := engine.ContainerSpec{
+		Name:  ContainerName,
+		Image: p.Image,
+		Labels: map[string]string{
+			LabelManaged:    "true",
+			LabelRole:       "session",
+			LabelVersion:    p.Version,
+			LabelDataFolder: s.DataFolder,
+			LabelPort:       strconv.Itoa(p.HostPort),
+			LabelImage:      p.Image,
+		},
+		Env: []string{
+			"NEURODESKTOP_VERSION=" + p.Version,
+			"CVMFS_DISABLE=" + cvmfsDisable,
+			"GRANT_SUDO=yes",
+			"NB_UID=" + strconv.Itoa(p.Facts.UID),
+			"NB_GID=" + strconv.Itoa(p.Facts.GID),
+			"OLLAMA_HOST=http://host.docker.internal:11434",
+		},
+		Cmd: []string{"start.sh", "jupyter", "lab",
+			"--ServerApp.password=", "--no-browser", "--expose-app-in-browser",
+			"--ServerApp.token=" + p.Token, "--ServerApp.port=" + strconv.Itoa(JupyterPort),
+			"--LabApp.quit_button=False"},
+		User:       "root",
+		Privileged: true,
+		ShmSize:    s.ShmSizeMB << 20,
+		ExtraHosts: []string{"host.docker.internal:" + gateway},
+		MacAddress: MACAddress,
+		Mounts: []engine.Mount{
+			{Source: s.DataFolder, Target: StorageTarget},
+			{Volume: true, Source: HomeVolume, Target: HomeTarget},
+		},
+		Publish: []engine.PortBinding{{ContainerPort: JupyterPort, HostIP: "127.0.0.1", HostPort: p.HostPort}},
+		GPU:     s.GPU,
+		NanoCPU: int64(s.CPUs * 1e9),
+		Memory:  int64(s.MemoryGB * (1 << 30)),
+	}
+	if p.AppArmor {
+		spec.SecurityOpt = []string{"apparmor=unconfined"}
+	}
+	if s.WorkFolder != "" {
+		spec.Mounts = append(spec.Mounts, engine.Mount{Source: s.WorkFolder, Target: WorkTarget})
+	}
+	for _, m := range s.Mounts {
+		spec.Mounts = append(spec.Mounts, engine.Mount{Source: m.Source, Target: m.Target, ReadOnly: m.ReadOnly})
+	}
+	return spec
+}
+
+// Image is one reference to try, with the version it stands for.
+type Image struct {
+	Ref     string
+	Version string
+}
+
+// Images lists the references to run for these settings, in the order to
+// try them: the primary repository, then its mirror.
+func Images(s settings.Settings, tag string) []Image {
+	switch s.Channel {
+	case settings.ChannelDev:
+		return []Image{{Ref: s.DevImage, Version: "dev"}}
+	case settings.ChannelCustom:
+		return []Image{{Ref: s.CustomImage, Version: tagOf(s.CustomImage)}}
+	}
+	imgs := []Image{{Ref: s.ImageRepository + ":" + tag, Version: tag}}
+	if s.MirrorRepository != "" && s.MirrorRepository != s.ImageRepository {
+		imgs = append(imgs, Image{Ref: s.MirrorRepository + ":" + tag, Version: tag})
+	}
+	return imgs
+}
+
+func tagOf(ref string) string {
+	if n, err := reference.ParseNormalizedNamed(ref); err == nil {
+		if t, ok := reference.TagNameOnly(n).(reference.Tagged); ok {
+			return t.Tag()
+		}
+	}
+	return "custom"
+}
+
+// tokenFromCmd reads the Jupyter token back from a container's command, so an
+// adopted session can be reopened.
+func tokenFromCmd(cmd []string) (string, error) {
+	for _, a := range cmd {
+		if t, ok := strings.CutPrefix(a, "--ServerApp.token="); ok && t != "" {
+			return t, nil
+		}
+	}
+	return "", fmt.Errorf("no Jupyter token in the container's command")
+}

@@ -1,0 +1,55 @@
+package session
+
+import (
+	"time"
+
+	"github.com/neurodesk/neurodeskapp/app/engine"
+)
+
+// State is where a session is in its life.
+type State string
+
+const (
+	StateIdle     State = "idle"
+	StateChecking State = "checking_engine"
+	StatePulling  State = "pulling"
+	StateCreating State = "creating"
+	StateStarting State = "starting"
+	StateWaiting  State = "waiting_for_jupyter"
+	StateReady    State = "ready"
+	StateStopping State = "stopping"
+	StateStopped  State = "stopped"
+	StateFailed   State = "failed"
+)
+
+// Event reports a state change or pull progress.
+type Event struct {
+	State   State                `json:"state"`
+	Message string               `json:"message,omitempty"`
+	Pull    *engine.PullProgress `json:"pull,omitempty"`
+	Session *Info                `json:"session,omitempty"`
+	Err     error                `json:"-"`
+	// LogTail is the container's last log lines when a start failed.
+	LogTail []string `json:"log_tail,omitempty"`
+	// LogFile is where those lines were kept.
+	LogFile string    `json:"log_file,omitempty"`
+	At      time.Time `json:"at"`
+}
+
+// Info describes a running session.
+type Info struct {
+	ContainerID string `json:"container_id,omitempty"`
+	Image       string `json:"image,omitempty"`
+	Version     string `json:"version,omitempty"`
+	DataFolder  string `json:"data_folder,omitempty"`
+	BaseURL     string `json:"base_url"` // http://127.0.0.1:PORT
+	Token       string `json:"-"`        // kept out of logs and JSON; see LabURL
+	Adopted     bool   `json:"adopted"`
+	Remote      bool   `json:"remote"`
+}
+
+// LabURL is the address that opens JupyterLab, token included.
+func (i Info) LabURL() string { return i.BaseURL + "/lab?token=" + i.Token }
+
+// DesktopURL opens the Linux desktop inside JupyterLab.
+func (i Info) DesktopURL() string { return i.BaseURL + "/neurodesktop?token=" + i.Token }

@@ -1,0 +1,133 @@
+// Package settings holds the user's choices: one TOML file in the XDG config
+// folder, saved atomically, validated field by field.
+package settings
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/pelletier/go-toml/v2"
+
+	"github.com/neurodesk/neurodeskapp/app/atomicfile"
+)
+
+// CVMFS modes: stream tools from CVMFS, or use only what is downloaded.
+const (
+	CVMFSStream  = "stream"
+	CVMFSOffline = "offline"
+)
+
+// Channels: the manifest's current tag, the dev image, or an image of the user's.
+const (
+	ChannelStable = "stable"
+	ChannelDev    = "dev"
+	ChannelCustom = "custom"
+)
+
+// On quit with a session running.
+const (
+	QuitAsk  = "ask"
+	QuitStop = "stop"
+	QuitKeep = "keep"
+)
+
+// Mount is an extra folder the user mounts into the container.
+type Mount struct {
+	Source   string `toml:"source" json:"source"`
+	Target   string `toml:"target" json:"target"`
+	ReadOnly bool   `toml:"read_only" json:"read_only"`
+}
+
+// Settings is the whole file. Zero values mean "no limit" or "not set".
+type Settings struct {
+	DataFolder       string  `toml:"data_folder" json:"data_folder"`
+	WorkFolder       string  `toml:"work_folder" json:"work_folder"` // mounted at /data when set
+	CVMFSMode        string  `toml:"cvmfs_mode" json:"cvmfs_mode"`
+	Channel          string  `toml:"channel" json:"channel"`
+	CustomImage      string  `toml:"custom_image" json:"custom_image"`
+	ImageRepository  string  `toml:"image_repository" json:"image_repository"`
+	MirrorRepository string  `toml:"mirror_repository" json:"mirror_repository"`
+	DevImage         string  `toml:"dev_image" json:"dev_image"`
+	GPU              bool    `toml:"gpu" json:"gpu"`
+	CPUs             float64 `toml:"cpus" json:"cpus"`
+	MemoryGB         float64 `toml:"memory_gb" json:"memory_gb"`
+	ShmSizeMB        int64   `toml:"shm_size_mb" json:"shm_size_mb"`
+	OnQuit           string  `toml:"on_quit" json:"on_quit"`
+	CheckUpdates     bool    `toml:"check_updates" json:"check_updates"`
+	ManifestURL      string  `toml:"manifest_url" json:"manifest_url"`
+	Mounts           []Mount `toml:"mounts" json:"mounts"`
+}
+
+// Defaults returns the settings a new user starts with.
+func Defaults(defaultDataFolder string) Settings {
+	return Settings{
+		DataFolder:       defaultDataFolder,
+		CVMFSMode:        CVMFSStream,
+		Channel:          ChannelStable,
+		ImageRepository:  "docker.io/vnmd/neurodesktop",
+		MirrorRepository: "ghcr.io/neurodesk/neurodesktop/neurodesktop",
+		DevImage:         "docker.io/vnmd/neurodesktop-dev:latest",
+		ShmSizeMB:        1024,
+		OnQuit:           QuitAsk,
+		CheckUpdates:     true,
+	}
+}
+
+// LoadResult says what Load had to do besides reading.
+type LoadResult struct {
+	// Created is true when there was no file yet.
+	Created bool
+	// Problem is set when the file could not be used; the defaults were
+	// returned and the file was kept aside at Backup.
+	Problem error
+	Backup  string
+}
+
+// Load reads the file at path over the defaults. A missing file gives the
+// defaults. A file that cannot be read or parsed is renamed aside (never
+// deleted) and the defaults are returned with the reason: the app must keep
+// working and say what happened.
+func Load(path string, defaults Settings, now time.Time) (Settings, LoadResult) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return defaults, LoadResult{Created: true}
+	}
+	if err == nil {
+		s := defaults
+		dec := toml.NewDecoder(bytes.NewReader(data))
+		if err = dec.Decode(&s); err == nil {
+			return s, LoadResult{}
+		}
+		err = fmt.Errorf("parse %s: %w", path, err)
+	} else {
+		err = fmt.Errorf("read %s: %w", path, err)
+	}
+	res := LoadResult{Problem: err}
+	if backup, berr := atomicfile.SetAside(path, now.UTC().Format("20060102T150405Z")); berr == nil {
+		res.Backup = backup
+	} else {
+		res.Problem = fmt.Errorf("%w (and it could not be kept aside: %v)", err, berr)
+	}
+	return defaults, res
+}
+
+// Save writes s to path atomically.
+func Save(path string, s Settings) error {
+	var buf bytes.Buffer
+	buf.WriteString("# Neurodesk App settings. Edit with the app's Settings screen, or by hand while the app is closed.\n")
+	if err := toml.NewEncoder(&buf).Encode(s); err != nil {
+		return fmt.Errorf("encode settings: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("save settings: %w", err)
+	}
+	if err := atomicfile.Write(path, buf.Bytes(), 0o600); err != nil {
+		return fmt.Errorf("save settings: %w", err)
+	}
+	return nil
+}
