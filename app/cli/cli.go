@@ -133,6 +133,7 @@ func (e env) manager(eng *engine.Engine) *session.Manager {
 		HTTP:     &http.Client{},
 		Facts:    platform.Current(),
 		LogDir:   e.io.Paths.StateDir,
+		Names:    session.NamesFor(e.io.Getenv("NEURODESKAPP_INSTANCE")),
 	}
 }
 
@@ -147,7 +148,7 @@ func exitCode(err error) int {
 		return ExitNameConflict
 	case problem.InvalidSettings:
 		return ExitSettings
-	case problem.ContainerExited, problem.NotReady:
+	case problem.ContainerExited, problem.NotReady, problem.PrivilegedRefused:
 		return ExitStartFailed
 	case problem.ImageNotFound, problem.RegistryUnreachable, problem.DiskFull:
 		return ExitPullFailed

@@ -106,6 +106,8 @@ type statusReport struct {
 		Tag    string `json:"tag"`
 		Origin string `json:"origin"`
 		At     string `json:"at,omitempty"`
+		// RefreshError says why the remote copy could not be read.
+		RefreshError string `json:"refresh_error,omitempty"`
 	} `json:"image"`
 	Running    bool         `json:"running"`
 	URL        string       `json:"url,omitempty"`
@@ -122,7 +124,13 @@ func cmdStatus(ctx context.Context, args []string, io IO) int {
 	}
 	e := loadEnv(io)
 	var r statusReport
-	v := e.releaseSource().Current()
+	// status is where a person looks for the newest version, so it asks.
+	src := e.releaseSource()
+	v, rerr := src.Refresh(ctx)
+	if rerr != nil {
+		v = src.Current()
+		r.Image.RefreshError = rerr.Error()
+	}
 	r.Image.Tag, r.Image.Origin = v.Tag, string(v.Origin)
 	if !v.At.IsZero() {
 		r.Image.At = v.At.Format("2006-01-02 15:04")
@@ -203,12 +211,13 @@ func cmdLogs(ctx context.Context, args []string, io IO) int {
 		return ExitUsage
 	}
 	out := newOutput(io, false)
+	e := loadEnv(io)
 	eng, err := connect(ctx)
 	if err != nil {
 		return fail(out, err)
 	}
 	defer eng.Close()
-	c, err := eng.InspectContainer(ctx, session.ContainerName)
+	c, err := eng.InspectContainer(ctx, e.manager(eng).Names.Container)
 	if err != nil || c.Labels[session.LabelManaged] != "true" {
 		fmt.Fprintln(io.Stderr, "No Neurodesk session container exists.")
 		return ExitNotRunning
@@ -234,4 +243,3 @@ func cmdVersion(_ context.Context, args []string, io IO) int {
 	fmt.Fprintf(io.Stdout, "neurodeskapp %s (commit %s, built %s, %s, %s)\n", b.Version, b.Commit, b.Date, b.GoVersion, b.Platform)
 	return ExitOK
 }
-

@@ -22,6 +22,7 @@ const (
 	ImageNotFound          Code = "image_not_found"
 	RegistryUnreachable    Code = "registry_unreachable"
 	NameConflict           Code = "name_conflict"
+	PrivilegedRefused      Code = "privileged_refused"
 	InvalidSettings        Code = "invalid_settings"
 	ContainerExited        Code = "container_exited"
 	NotReady               Code = "jupyter_not_ready"

@@ -13,7 +13,7 @@ import (
 // changing ownership (with a one-shot container) only when it does not.
 func (m *Manager) prepareHome(ctx context.Context, image string) error {
 	labels := map[string]string{LabelManaged: "true"}
-	if _, err := m.Engine.EnsureVolume(ctx, HomeVolume, labels); err != nil {
+	if _, err := m.Engine.EnsureVolume(ctx, m.Names.HomeVolume, labels); err != nil {
 		return err
 	}
 	want := strconv.Itoa(m.Facts.UID) + ":" + strconv.Itoa(m.Facts.GID)
@@ -24,7 +24,7 @@ func (m *Manager) prepareHome(ctx context.Context, image string) error {
 			Labels:     map[string]string{LabelManaged: "true", LabelRole: role},
 			Entrypoint: entrypoint,
 			User:       "root",
-			Mounts:     []engine.Mount{{Volume: true, Source: HomeVolume, Target: HomeTarget}},
+			Mounts:     []engine.Mount{{Volume: true, Source: m.Names.HomeVolume, Target: HomeTarget}},
 		}
 	}
 	code, out, err := m.Engine.RunOnce(ctx, helper("home-check", "stat", "-c", "%u:%g", HomeTarget))

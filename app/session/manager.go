@@ -45,6 +45,7 @@ type Manager struct {
 	FreeDisk     func(path string) (uint64, error) // free space of a local folder
 	HTTP         *http.Client                      // for readiness probes
 	Facts        platform.Facts
+	Names        Names         // the container and volume names; NamesFor("") for the contract's
 	LogDir       string        // failed starts keep their container logs here
 	ReadyTimeout time.Duration // how long JupyterLab may take to answer; default 10 minutes
 	StopTimeout  time.Duration // graceful stop timeout; default 30s
@@ -108,7 +109,7 @@ func (m *Manager) start(ctx context.Context, o StartOptions) (Info, error) {
 // adopt attaches to our container when it is already running, clears away
 // our stopped one (keeping its logs), and refuses a container we did not make.
 func (m *Manager) adopt(ctx context.Context, o StartOptions) (Info, bool, error) {
-	c, err := m.Engine.InspectContainer(ctx, ContainerName)
+	c, err := m.Engine.InspectContainer(ctx, m.Names.Container)
 	if errors.Is(err, engine.ErrNotFound) {
 		return Info{}, false, nil
 	}
@@ -138,7 +139,7 @@ func (m *Manager) adopt(ctx context.Context, o StartOptions) (Info, bool, error)
 
 func foreignError(c engine.Container) error {
 	return &problem.Error{Code: problem.NameConflict,
-		Message: fmt.Sprintf("A container named %q exists that the Neurodesk App did not create (image %s)", ContainerName, c.Image),
+		Message: fmt.Sprintf("A container named %q exists that the Neurodesk App did not create (image %s)", c.Name, c.Image),
 		Remedy:  fmt.Sprintf("It was left untouched. If you no longer need it, remove it yourself: docker rm %s", c.Name)}
 }
 
@@ -160,7 +161,7 @@ func infoOf(c engine.Container) (Info, error) {
 
 // Find returns our running session, if there is one, without changing anything.
 func (m *Manager) Find(ctx context.Context) (Info, bool, error) {
-	c, err := m.Engine.InspectContainer(ctx, ContainerName)
+	c, err := m.Engine.InspectContainer(ctx, m.Names.Container)
 	if errors.Is(err, engine.ErrNotFound) {
 		return Info{}, false, nil
 	}
@@ -181,7 +182,7 @@ func (m *Manager) Find(ctx context.Context) (Info, bool, error) {
 // container we did not create, and succeeds when there is nothing to stop.
 func (m *Manager) Stop(ctx context.Context, onEvent func(Event)) error {
 	o := StartOptions{OnEvent: onEvent}
-	c, err := m.Engine.InspectContainer(ctx, ContainerName)
+	c, err := m.Engine.InspectContainer(ctx, m.Names.Container)
 	if errors.Is(err, engine.ErrNotFound) {
 		m.emit(o, Event{State: StateStopped})
 		return nil

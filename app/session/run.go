@@ -53,11 +53,11 @@ func (m *Manager) run(ctx context.Context, o StartOptions, img Image) (Info, err
 	if info.Kind == engine.KindPodman {
 		gateway, _ = m.Engine.BridgeGateway(ctx) // "" falls back to host-gateway
 	}
-	spec := Spec(Params{Settings: o.Settings, Image: img.Ref, Version: img.Version, Facts: m.Facts,
+	spec := Spec(Params{Names: m.Names, Settings: o.Settings, Image: img.Ref, Version: img.Version, Facts: m.Facts,
 		AppArmor: info.AppArmor, Gateway: gateway, HostPort: port, Token: token})
 	id, err := m.Engine.CreateContainer(ctx, spec)
 	if errors.Is(err, engine.ErrNameInUse) {
-		if c, ierr := m.Engine.InspectContainer(ctx, ContainerName); ierr == nil && c.Labels[LabelManaged] != "true" {
+		if c, ierr := m.Engine.InspectContainer(ctx, m.Names.Container); ierr == nil && c.Labels[LabelManaged] != "true" {
 			return Info{}, foreignError(c)
 		}
 		return Info{}, &problem.Error{Code: problem.NameConflict, Message: "Another Neurodesk session is being started", Remedy: "Wait for it, or stop it and retry.", Err: err}
@@ -69,6 +69,10 @@ func (m *Manager) run(ctx context.Context, o StartOptions, img Image) (Info, err
 		BaseURL: fmt.Sprintf("http://127.0.0.1:%d", port), Token: token}
 	m.emit(o, Event{State: StateStarting, Message: img.Ref})
 	err = m.Engine.StartContainer(ctx, id)
+	if err != nil && spec.Privileged && strings.Contains(err.Error(), "apply caps") {
+		err = &problem.Error{Code: problem.PrivilegedRefused, Message: "The container engine refused to run a privileged container",
+			Remedy: "This engine withholds some capabilities from containers (common on managed or nested machines). In Settings, turn off \"Privileged container\" and choose offline mode.", Err: err}
+	}
 	if err == nil {
 		m.emit(o, Event{State: StateWaiting, Message: s.BaseURL})
 		err = m.waitForJupyter(ctx, id, s)

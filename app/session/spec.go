@@ -28,6 +28,21 @@ const (
 	WorkTarget    = "/data"
 )
 
+// Names are the container's and the home volume's names. Tests, and a
+// second instance, use a suffix so they never touch the user's own.
+type Names struct {
+	Container  string
+	HomeVolume string
+}
+
+// NamesFor returns the contract's names, or suffixed ones for an instance.
+func NamesFor(instance string) Names {
+	if instance == "" {
+		return Names{Container: ContainerName, HomeVolume: HomeVolume}
+	}
+	return Names{Container: ContainerName + "-" + instance, HomeVolume: HomeVolume + "-" + instance}
+}
+
 // Labels mark what we created; we never touch a container without LabelManaged.
 const (
 	LabelManaged    = "org.neurodesk.app.managed"
@@ -40,6 +55,7 @@ const (
 
 // Params is everything the container depends on.
 type Params struct {
+	Names    Names
 	Settings settings.Settings
 	Image    string // the reference to run
 	Version  string // NEURODESKTOP_VERSION
@@ -62,7 +78,7 @@ func Spec(p Params) engine.ContainerSpec {
 		gateway = "host-gateway"
 	}
 	spec := engine.ContainerSpec{
-		Name:  ContainerName,
+		Name:  p.Names.Container,
 		Image: p.Image,
 		Labels: map[string]string{
 			LabelManaged:    "true",
@@ -85,13 +101,13 @@ func Spec(p Params) engine.ContainerSpec {
 			"--ServerApp.token=" + p.Token, "--ServerApp.port=" + strconv.Itoa(JupyterPort),
 			"--LabApp.quit_button=False"},
 		User:       "root",
-		Privileged: true,
+		Privileged: s.Privileged,
 		ShmSize:    s.ShmSizeMB << 20,
 		ExtraHosts: []string{"host.docker.internal:" + gateway},
 		MacAddress: MACAddress,
 		Mounts: []engine.Mount{
 			{Source: s.DataFolder, Target: StorageTarget},
-			{Volume: true, Source: HomeVolume, Target: HomeTarget},
+			{Volume: true, Source: p.Names.HomeVolume, Target: HomeTarget},
 		},
 		Publish: []engine.PortBinding{{ContainerPort: JupyterPort, HostIP: "127.0.0.1", HostPort: p.HostPort}},
 		GPU:     s.GPU,

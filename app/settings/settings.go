@@ -45,22 +45,25 @@ type Mount struct {
 
 // Settings is the whole file. Zero values mean "no limit" or "not set".
 type Settings struct {
-	DataFolder       string  `toml:"data_folder" json:"data_folder"`
-	WorkFolder       string  `toml:"work_folder" json:"work_folder"` // mounted at /data when set
-	CVMFSMode        string  `toml:"cvmfs_mode" json:"cvmfs_mode"`
-	Channel          string  `toml:"channel" json:"channel"`
-	CustomImage      string  `toml:"custom_image" json:"custom_image"`
-	ImageRepository  string  `toml:"image_repository" json:"image_repository"`
-	MirrorRepository string  `toml:"mirror_repository" json:"mirror_repository"`
-	DevImage         string  `toml:"dev_image" json:"dev_image"`
-	GPU              bool    `toml:"gpu" json:"gpu"`
-	CPUs             float64 `toml:"cpus" json:"cpus"`
-	MemoryGB         float64 `toml:"memory_gb" json:"memory_gb"`
-	ShmSizeMB        int64   `toml:"shm_size_mb" json:"shm_size_mb"`
-	OnQuit           string  `toml:"on_quit" json:"on_quit"`
-	CheckUpdates     bool    `toml:"check_updates" json:"check_updates"`
-	ManifestURL      string  `toml:"manifest_url" json:"manifest_url"`
-	Mounts           []Mount `toml:"mounts" json:"mounts"`
+	DataFolder       string `toml:"data_folder" json:"data_folder"`
+	WorkFolder       string `toml:"work_folder" json:"work_folder"` // mounted at /data when set
+	CVMFSMode        string `toml:"cvmfs_mode" json:"cvmfs_mode"`
+	Channel          string `toml:"channel" json:"channel"`
+	CustomImage      string `toml:"custom_image" json:"custom_image"`
+	ImageRepository  string `toml:"image_repository" json:"image_repository"`
+	MirrorRepository string `toml:"mirror_repository" json:"mirror_repository"`
+	DevImage         string `toml:"dev_image" json:"dev_image"`
+	GPU              bool   `toml:"gpu" json:"gpu"`
+	// Privileged is what CVMFS streaming needs; some managed machines'
+	// engines refuse privileged containers, and there only offline mode works.
+	Privileged   bool    `toml:"privileged" json:"privileged"`
+	CPUs         float64 `toml:"cpus" json:"cpus"`
+	MemoryGB     float64 `toml:"memory_gb" json:"memory_gb"`
+	ShmSizeMB    int64   `toml:"shm_size_mb" json:"shm_size_mb"`
+	OnQuit       string  `toml:"on_quit" json:"on_quit"`
+	CheckUpdates bool    `toml:"check_updates" json:"check_updates"`
+	ManifestURL  string  `toml:"manifest_url" json:"manifest_url"`
+	Mounts       []Mount `toml:"mounts" json:"mounts"`
 }
 
 // Defaults returns the settings a new user starts with.
@@ -73,6 +76,7 @@ func Defaults(defaultDataFolder string) Settings {
 		MirrorRepository: "ghcr.io/neurodesk/neurodesktop/neurodesktop",
 		DevImage:         "docker.io/vnmd/neurodesktop-dev:latest",
 		ShmSizeMB:        1024,
+		Privileged:       true,
 		OnQuit:           QuitAsk,
 		CheckUpdates:     true,
 	}

@@ -57,7 +57,11 @@ func Validate(s Settings, lim Limits) error {
 		}
 	}
 	switch s.CVMFSMode {
-	case CVMFSStream, CVMFSOffline:
+	case CVMFSStream:
+		if !s.Privileged {
+			add("cvmfs_mode", "streaming tools from CVMFS needs a privileged container; choose %q or turn privileged on", CVMFSOffline)
+		}
+	case CVMFSOffline:
 	default:
 		add("cvmfs_mode", "must be %q or %q, not %q", CVMFSStream, CVMFSOffline, s.CVMFSMode)
 	}

@@ -1,0 +1,194 @@
+// Package testregistry is a minimal read-only OCI distribution registry on
+// 127.0.0.1, which Docker trusts over plain HTTP, so tests pull for real. It
+// can misbehave on request: fail manifests, or drop a blob mid-transfer.
+package testregistry
+
+import (
+	"bytes"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/neurodesk/neurodeskapp/internal/testimage"
+)
+
+// Registry serves images added with Put.
+type Registry struct {
+	Addr string // host:port, e.g. 127.0.0.1:41234
+
+	srv       *http.Server
+	mu        sync.Mutex
+	manifests map[string][]byte // "repo:tag" and "repo@digest"
+	blobs     map[string]testimage.Blob
+	requests  map[string]int // "GET /v2/..." -> count
+	dropBlob  map[string]int // digest -> times to drop mid-transfer
+	failMan   int            // manifest requests to answer 503
+	rate      int            // bytes per second for blobs; 0 = unlimited
+}
+
+// Start listens on a free port on 127.0.0.1.
+func Start() (*Registry, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	r := &Registry{Addr: l.Addr().String(), manifests: map[string][]byte{}, blobs: map[string]testimage.Blob{},
+		requests: map[string]int{}, dropBlob: map[string]int{}}
+	r.srv = &http.Server{Handler: http.HandlerFunc(r.serve), ReadHeaderTimeout: 5 * time.Second}
+	go r.srv.Serve(l) //nolint:errcheck // ends with Close
+	return r, nil
+}
+
+// Close stops the server.
+func (r *Registry) Close() error { return r.srv.Close() }
+
+// Put makes img available as repo:tag and returns the full reference.
+func (r *Registry) Put(repo, tag string, img testimage.Image) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.manifests[repo+":"+tag] = img.Manifest
+	r.blobs[img.Config.Digest] = img.Config
+	for _, l := range img.Layers {
+		r.blobs[l.Digest] = l
+	}
+	return r.Addr + "/" + repo + ":" + tag
+}
+
+// DropBlob makes the next n transfers of digest stop halfway.
+func (r *Registry) DropBlob(digest string, n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.dropBlob[digest] = n
+}
+
+// FailManifests answers the next n manifest requests with 503.
+func (r *Registry) FailManifests(n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.failMan = n
+}
+
+// Throttle limits blob transfers to bytesPerSec (0: no limit).
+func (r *Registry) Throttle(bytesPerSec int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.rate = bytesPerSec
+}
+
+// Requests counts the requests whose "METHOD path" contains substr.
+func (r *Registry) Requests(substr string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for k, v := range r.requests {
+		if strings.Contains(k, substr) {
+			n += v
+		}
+	}
+	return n
+}
+
+func (r *Registry) serve(w http.ResponseWriter, req *http.Request) {
+	r.mu.Lock()
+	r.requests[req.Method+" "+req.URL.Path]++
+	r.mu.Unlock()
+	w.Header().Set("Docker-Distribution-API-Version", "registry/2.0")
+	p := req.URL.Path
+	switch {
+	case p == "/v2/" || p == "/v2":
+		w.WriteHeader(http.StatusOK)
+	case strings.Contains(p, "/manifests/"):
+		r.serveManifest(w, req)
+	case strings.Contains(p, "/blobs/"):
+		r.serveBlob(w, req)
+	default:
+		http.NotFound(w, req)
+	}
+}
+
+func (r *Registry) serveManifest(w http.ResponseWriter, req *http.Request) {
+	name, ref, _ := strings.Cut(strings.TrimPrefix(req.URL.Path, "/v2/"), "/manifests/")
+	r.mu.Lock()
+	fail := r.failMan > 0
+	if fail {
+		r.failMan--
+	}
+	m, ok := r.manifests[name+":"+ref]
+	if !ok && strings.HasPrefix(ref, "sha256:") {
+		for k, v := range r.manifests {
+			if strings.HasPrefix(k, name+":") && testimage.DigestOf(v) == ref {
+				m, ok = v, true
+			}
+		}
+	}
+	r.mu.Unlock()
+	if fail {
+		http.Error(w, "unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	if !ok {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		w.Write([]byte(`{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}`)) //nolint:errcheck
+		return
+	}
+	w.Header().Set("Content-Type", "application/vnd.docker.distribution.manifest.v2+json")
+	w.Header().Set("Docker-Content-Digest", testimage.DigestOf(m))
+	http.ServeContent(w, req, "", time.Time{}, bytes.NewReader(m))
+}
+
+func (r *Registry) serveBlob(w http.ResponseWriter, req *http.Request) {
+	_, digest, _ := strings.Cut(req.URL.Path, "/blobs/")
+	r.mu.Lock()
+	b, ok := r.blobs[digest]
+	drop := r.dropBlob[digest] > 0 && req.Method == http.MethodGet
+	if drop {
+		r.dropBlob[digest]--
+	}
+	rate := r.rate
+	r.mu.Unlock()
+	if !ok {
+		http.NotFound(w, req)
+		return
+	}
+	w.Header().Set("Docker-Content-Digest", digest)
+	w.Header().Set("Content-Type", "application/octet-stream")
+	if drop {
+		w.Header().Set("Content-Length", strconv.Itoa(len(b.Data)))
+		w.WriteHeader(http.StatusOK)
+		w.Write(b.Data[:len(b.Data)/2]) //nolint:errcheck
+		w.(http.Flusher).Flush()
+		panic(http.ErrAbortHandler) // closes the connection mid-body
+	}
+	var body = bytes.NewReader(b.Data)
+	if rate > 0 && req.Method == http.MethodGet {
+		http.ServeContent(&slowWriter{ResponseWriter: w, rate: rate}, req, "", time.Time{}, body)
+		return
+	}
+	http.ServeContent(w, req, "", time.Time{}, body)
+}
+
+type slowWriter struct {
+	http.ResponseWriter
+	rate int
+}
+
+func (s *slowWriter) Write(p []byte) (int, error) {
+	const chunk = 32 << 10
+	n := 0
+	for len(p) > 0 {
+		c := min(chunk, len(p))
+		m, err := s.ResponseWriter.Write(p[:c])
+		n += m
+		if err != nil {
+			return n, err
+		}
+		s.ResponseWriter.(http.Flusher).Flush()
+		time.Sleep(time.Duration(float64(c) / float64(s.rate) * float64(time.Second)))
+		p = p[c:]
+	}
+	return n, nil
+}

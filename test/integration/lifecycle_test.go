@@ -1,0 +1,165 @@
+package integration
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/docker/docker/api/types/container"
+)
+
+// TestStartPullReadyStop is the whole user path: pull with progress, start,
+// JupyterLab answers, the container is configured as the image expects, stop,
+// and the data written by the container survives a second session.
+func TestStartPullReadyStop(t *testing.T) {
+	w := newWorld(t)
+	r := w.run("start", "--json", "--no-open")
+	if r.code != 0 {
+		t.Fatalf("start exited %d\nstdout:%s\nstderr:%s", r.code, r.stdout, r.stderr)
+	}
+	want := []string{"checking_engine", "pulling", "creating", "starting", "waiting_for_jupyter", "ready"}
+	if got := r.states(); !slices.Equal(got, want) {
+		t.Errorf("states = %v, want %v", got, want)
+	}
+	var progress int
+	var sawBytes bool
+	for _, rec := range r.records {
+		if p, ok := rec["pull"].(map[string]any); ok {
+			progress++
+			if p["totals_known"] == true && p["bytes_total"].(float64) >= paddingSize && p["bytes_done"].(float64) <= p["bytes_total"].(float64) {
+				sawBytes = true
+			}
+		}
+	}
+	if progress < 2 || !sawBytes {
+		t.Errorf("pull progress: %d events, byte totals seen: %v; want several with totals", progress, sawBytes)
+	}
+	url, _ := r.last()["url"].(string)
+	if !strings.HasPrefix(url, "http://127.0.0.1:") || !strings.Contains(url, "/lab?token=") {
+		t.Fatalf("last record url = %q", url)
+	}
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "JupyterLab") {
+		t.Errorf("GET %s: %d %s", url, resp.StatusCode, body)
+	}
+	token := url[strings.Index(url, "token=")+6:]
+	if len(token) < 32 {
+		t.Errorf("token %q has fewer than 128 bits", token)
+	}
+
+	c := w.inspect()
+	checkContainer(t, c, w)
+
+	starts := filepath.Join(w.data, "standin-starts.txt")
+	if n := lines(t, starts); n != 1 {
+		t.Errorf("%s has %d lines after one start, want 1", starts, n)
+	}
+
+	r = w.run("stop", "--json")
+	if r.code != 0 || r.last()["state"] != "stopped" {
+		t.Fatalf("stop exited %d: %s %s", r.code, r.stdout, r.stderr)
+	}
+	if _, err := w.docker.ContainerInspect(context.Background(), w.container()); err == nil {
+		t.Error("container still exists after stop")
+	}
+	if n := lines(t, starts); n != 1 {
+		t.Errorf("data lost on stop: %d lines", n)
+	}
+
+	r = w.run("start", "--json", "--no-open")
+	if r.code != 0 {
+		t.Fatalf("second start exited %d: %s", r.code, r.stderr)
+	}
+	if slices.Contains(r.states(), "pulling") {
+		t.Error("second start pulled again although the image is present")
+	}
+	if n := lines(t, starts); n != 2 {
+		t.Errorf("after a second start the data folder has %d start lines, want 2", n)
+	}
+	if r := w.run("stop"); r.code != 0 {
+		t.Fatalf("stop: %d %s", r.code, r.stderr)
+	}
+}
+
+func checkContainer(t *testing.T, c container.InspectResponse, w *world) {
+	t.Helper()
+	if c.Config.Labels["org.neurodesk.app.managed"] != "true" || c.Config.Labels["org.neurodesk.app.version"] != w.tag {
+		t.Errorf("labels = %v", c.Config.Labels)
+	}
+	if c.HostConfig.Privileged != w.s.privileged || c.Config.User != "root" {
+		t.Errorf("privileged=%v user=%q", c.HostConfig.Privileged, c.Config.User)
+	}
+	if c.HostConfig.ShmSize != 1<<30 {
+		t.Errorf("shm = %d, want 1 GiB", c.HostConfig.ShmSize)
+	}
+	for port, bs := range c.HostConfig.PortBindings {
+		for _, b := range bs {
+			if b.HostIP != "127.0.0.1" {
+				t.Errorf("port %s published on %q, want 127.0.0.1 only", port, b.HostIP)
+			}
+		}
+	}
+	if len(c.HostConfig.PortBindings) != 1 {
+		t.Errorf("port bindings = %v, want only 8888", c.HostConfig.PortBindings)
+	}
+	for _, e := range []string{"NEURODESKTOP_VERSION=" + w.tag, "CVMFS_DISABLE=" + strconv.FormatBool(!w.s.privileged), "GRANT_SUDO=yes", "OLLAMA_HOST=http://host.docker.internal:11434"} {
+		if !slices.Contains(c.Config.Env, e) {
+			t.Errorf("env lacks %s: %v", e, c.Config.Env)
+		}
+	}
+	uid := "NB_UID=1000"
+	if os.Getuid() > 0 {
+		uid = "NB_UID=" + itoa(os.Getuid())
+	}
+	if !slices.Contains(c.Config.Env, uid) {
+		t.Errorf("env lacks %s", uid)
+	}
+	if !slices.Contains(c.HostConfig.ExtraHosts, "host.docker.internal:host-gateway") {
+		t.Errorf("extra hosts = %v", c.HostConfig.ExtraHosts)
+	}
+	mounts := map[string]string{}
+	for _, m := range c.Mounts {
+		if m.Type == "volume" {
+			mounts[m.Destination] = "volume:" + m.Name
+		} else {
+			mounts[m.Destination] = m.Source
+		}
+	}
+	if mounts["/neurodesktop-storage"] != w.data {
+		t.Errorf("/neurodesktop-storage from %q, want %q", mounts["/neurodesktop-storage"], w.data)
+	}
+	if mounts["/home/jovyan"] != "volume:neurodesk-home-"+w.instance {
+		t.Errorf("/home/jovyan from %q", mounts["/home/jovyan"])
+	}
+	mac := c.NetworkSettings.MacAddress //nolint:staticcheck // the engine here is older than API 1.44
+	for _, n := range c.NetworkSettings.Networks {
+		if n.MacAddress != "" {
+			mac = n.MacAddress
+		}
+	}
+	if mac != "88:75:56:ef:3e:d6" {
+		t.Errorf("MAC address = %q", mac)
+	}
+}
+
+func lines(t *testing.T, path string) int {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read %s: %v", path, err)
+	}
+	return strings.Count(string(b), "\n")
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
