@@ -183,7 +183,7 @@ func classify(ep Endpoint, err error) error {
 		return &problem.Error{Code: problem.EnginePermissionDenied, Message: fmt.Sprintf("Permission denied on the engine socket %s", where), Remedy: permissionRemedy(sock), Err: err}
 	case errors.Is(err, syscall.ENOENT) || strings.Contains(err.Error(), "cannot find the file"):
 		return &problem.Error{Code: problem.EngineNotRunning, Message: fmt.Sprintf("No container engine is listening at %s", where), Remedy: notRunningRemedy(ep), Err: err}
-	case errors.Is(err, syscall.ECONNREFUSED):
+	case errors.Is(err, syscall.ECONNREFUSED) || client.IsErrConnectionFailed(err):
 		return &problem.Error{Code: problem.EngineNotRunning, Message: fmt.Sprintf("The container engine at %s refused the connection", where), Remedy: notRunningRemedy(ep), Err: err}
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
 		return &problem.Error{Code: problem.EngineNotRunning, Message: fmt.Sprintf("The container engine at %s did not answer within %s", where, pingTimeout), Remedy: notRunningRemedy(ep), Err: err}

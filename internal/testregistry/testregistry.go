@@ -25,7 +25,7 @@ type Registry struct {
 	blobs     map[string]testimage.Blob
 	requests  map[string]int // "GET /v2/..." -> count
 	dropBlob  map[string]int // digest -> times to drop mid-transfer
-	failMan   int            // manifest requests to answer 503
+	failUntil time.Time      // manifest requests before then get 503
 	rate      int            // bytes per second for blobs; 0 = unlimited
 }
 
@@ -64,11 +64,13 @@ func (r *Registry) DropBlob(digest string, n int) {
 	r.dropBlob[digest] = n
 }
 
-// FailManifests answers the next n manifest requests with 503.
-func (r *Registry) FailManifests(n int) {
+// FailManifestsFor answers manifest requests with 503 for the next d: by
+// time rather than by count, so the test does not depend on how many
+// requests an engine makes per attempt.
+func (r *Registry) FailManifestsFor(d time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.failMan = n
+	r.failUntil = time.Now().Add(d)
 }
 
 // Throttle limits blob transfers to bytesPerSec (0: no limit).
@@ -112,10 +114,7 @@ func (r *Registry) serve(w http.ResponseWriter, req *http.Request) {
 func (r *Registry) serveManifest(w http.ResponseWriter, req *http.Request) {
 	name, ref, _ := strings.Cut(strings.TrimPrefix(req.URL.Path, "/v2/"), "/manifests/")
 	r.mu.Lock()
-	fail := r.failMan > 0
-	if fail {
-		r.failMan--
-	}
+	fail := time.Now().Before(r.failUntil)
 	m, ok := r.manifests[name+":"+ref]
 	if !ok && strings.HasPrefix(ref, "sha256:") {
 		for k, v := range r.manifests {

@@ -132,6 +132,8 @@ func newWorld(t *testing.T) *world {
 	s := build(t)
 	s.probePrivileged(t, docker)
 	home := t.TempDir()
+	// The permission tests run the app as nobody, who must reach this folder.
+	os.Chmod(filepath.Dir(home), 0o755)
 	os.Chmod(home, 0o755)
 	w := &world{t: t, s: s, docker: docker, home: home,
 		data:     filepath.Join(home, "Daten mit Leerzeichen", "Ñeuro ü"),
