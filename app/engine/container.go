@@ -115,7 +115,8 @@ func dockerConfig(s ContainerSpec, apiVersion string) (*container.Config, *conta
 				"bridge": {MacAddress: s.MacAddress},
 			}}
 		} else {
-			cfg.MacAddress = s.MacAddress //nolint:staticcheck // the only place for it before API 1.44
+			//lint:ignore SA1019 the only place for it before API 1.44
+			cfg.MacAddress = s.MacAddress
 		}
 	}
 	return cfg, hc, nc

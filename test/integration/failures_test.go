@@ -308,4 +308,3 @@ func TestPrivilegedRefusedOrRuns(t *testing.T) {
 		t.Error("the refused container was left behind")
 	}
 }
-

@@ -142,7 +142,8 @@ func checkContainer(t *testing.T, c container.InspectResponse, w *world) {
 	if mounts["/home/jovyan"] != "volume:neurodesk-home-"+w.instance {
 		t.Errorf("/home/jovyan from %q", mounts["/home/jovyan"])
 	}
-	mac := c.NetworkSettings.MacAddress //nolint:staticcheck // the engine here is older than API 1.44
+	//lint:ignore SA1019 engines older than API 1.44 report it only here
+	mac := c.NetworkSettings.MacAddress
 	for _, n := range c.NetworkSettings.Networks {
 		if n.MacAddress != "" {
 			mac = n.MacAddress

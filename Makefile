@@ -1,0 +1,48 @@
+# Neurodesk App. `make run` starts it, `make test` checks everything.
+# Both install what they need on Debian/Ubuntu (scripts/deps.sh).
+
+BIN       := build/bin/neurodeskapp
+VERSION   ?= $(shell sed -n 's/.*"productVersion": *"\([^"]*\)".*/\1/p' wails.json 2>/dev/null || echo 0.0.0)
+COMMIT    ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+DATE      ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+PKG       := github.com/neurodesk/neurodeskapp/app/buildinfo
+LDFLAGS   := -s -w -X $(PKG).Version=$(VERSION) -X $(PKG).Commit=$(COMMIT) -X $(PKG).Date=$(DATE)
+FUZZTIME  ?= 10s
+
+.PHONY: build run test lint unit integration fuzz bench clean
+
+build:
+	go build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) .
+
+run: build
+	$(BIN) start
+
+lint:
+	test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
+	go vet ./...
+	go tool staticcheck ./...
+	go tool actionlint
+
+unit:
+	go test -count=1 ./app/...
+
+integration:
+	go test -count=1 -timeout 20m ./test/...
+
+# Each fuzz target briefly; go test -fuzz takes one target at a time.
+fuzz:
+	go test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./app/release
+	go test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./app/settings
+	go test -run '^$$' -fuzz '^FuzzPullMessages$$' -fuzztime $(FUZZTIME) ./app/engine
+
+test:
+	scripts/deps.sh test
+	$(MAKE) lint
+	go test -count=1 -timeout 25m ./...
+	$(MAKE) fuzz
+
+bench: build
+	go run ./test/bench
+
+clean:
+	rm -rf build/bin test-output

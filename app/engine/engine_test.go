@@ -1,0 +1,119 @@
+package engine
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/neurodesk/neurodeskapp/app/problem"
+)
+
+// fakeEngine answers the few endpoints a handshake uses, as an engine
+// speaking apiVersion would.
+func fakeEngine(t *testing.T, apiVersion string) string {
+	t.Helper()
+	sock := filepath.Join(t.TempDir(), "engine.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/_ping", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("API-Version", apiVersion)
+		w.Write([]byte("OK"))
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		switch filepath.Base(r.URL.Path) {
+		case "info":
+			w.Write([]byte(`{"ServerVersion":"4.9.3","OperatingSystem":"fedora","DockerRootDir":"/var/lib/containers","SecurityOptions":["name=seccomp","name=apparmor"],"NCPU":4,"MemTotal":8000000000}`))
+		case "version":
+			w.Write([]byte(`{"Version":"4.9.3","Components":[{"Name":"Podman Engine","Version":"4.9.3"}]}`))
+		default:
+			http.NotFound(w, r)
+		}
+	})
+	srv := &http.Server{Handler: mux}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	return "unix://" + sock
+}
+
+func TestOpenNegotiatesAPIVersion(t *testing.T) {
+	host := fakeEngine(t, "1.41")
+	e, err := Open(context.Background(), Endpoint{Host: host})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	i := e.Info()
+	if i.APIVersion != "1.41" {
+		t.Errorf("negotiated API %q, want 1.41 (negotiation must stay on)", i.APIVersion)
+	}
+	if i.Kind != KindPodman || !i.AppArmor || i.NCPU != 4 {
+		t.Errorf("info %+v", i)
+	}
+}
+
+func TestOpenRejectsOldAPI(t *testing.T) {
+	_, err := Open(context.Background(), Endpoint{Host: fakeEngine(t, "1.30")})
+	if problem.CodeOf(err) != problem.EngineAPITooOld || problem.RemedyOf(err) == "" {
+		t.Errorf("err = %v (code %s)", err, problem.CodeOf(err))
+	}
+}
+
+func TestConnectReportsFailures(t *testing.T) {
+	dir := t.TempDir()
+	stale := filepath.Join(dir, "stale.sock") // a socket file nobody listens on
+	l, _ := net.Listen("unix", stale)
+	l.(*net.UnixListener).SetUnlinkOnClose(false)
+	l.Close()
+	hole, _ := net.Listen("tcp", "127.0.0.1:0")
+	defer hole.Close()
+	for _, tt := range []struct {
+		name string
+		host string
+		want problem.Code
+	}{
+		{"socket without engine", "unix://" + stale, problem.EngineNotRunning},
+		{"missing socket", "unix://" + filepath.Join(dir, "none.sock"), problem.EngineNotRunning},
+		{"black hole", "tcp://" + hole.Addr().String(), problem.EngineNotRunning},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			start := time.Now()
+			_, attempts, err := Connect(context.Background(), envOf("linux", dir, map[string]string{"DOCKER_HOST": tt.host}))
+			if problem.CodeOf(err) != tt.want {
+				t.Errorf("code %s (%v), want %s", problem.CodeOf(err), err, tt.want)
+			}
+			if len(attempts) != 1 || attempts[0].Endpoint.Host != tt.host {
+				t.Errorf("attempts %+v", attempts)
+			}
+			if d := time.Since(start); d > 2*time.Second {
+				t.Errorf("took %s, want under 2s", d)
+			}
+		})
+	}
+}
+
+func TestSummarize(t *testing.T) {
+	bin := t.TempDir()
+	t.Setenv("PATH", bin) // no docker or podman binary
+	env := envOf("linux", t.TempDir(), nil)
+	if code := problem.CodeOf(summarize(nil, env)); code != problem.EngineNotInstalled {
+		t.Errorf("nothing anywhere: %s, want engine_not_installed", code)
+	}
+	os.WriteFile(filepath.Join(bin, "docker"), []byte("#!/bin/sh\n"), 0o755)
+	if code := problem.CodeOf(summarize(nil, env)); code != problem.EngineNotRunning {
+		t.Errorf("docker installed, no socket: %s, want engine_not_running", code)
+	}
+	notRunning := classify(Endpoint{Host: "unix:///run/podman/podman.sock"}, syscall.ECONNREFUSED)
+	denied := classify(Endpoint{Host: "unix:///var/run/docker.sock"}, syscall.EACCES)
+	err := summarize([]Attempt{{Err: notRunning}, {Err: denied}}, env)
+	if problem.CodeOf(err) != problem.EnginePermissionDenied {
+		t.Errorf("permission denied should be reported over not running, got %v", err)
+	}
+}

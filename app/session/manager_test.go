@@ -1,0 +1,367 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/neurodesk/neurodeskapp/app/engine"
+	"github.com/neurodesk/neurodeskapp/app/platform"
+	"github.com/neurodesk/neurodeskapp/app/problem"
+	"github.com/neurodesk/neurodeskapp/app/settings"
+)
+
+// fakeEngine is an in-memory engine for the session's decisions; the
+// integration tests cover the real one.
+type fakeEngine struct {
+	mu         sync.Mutex
+	info       engine.Info
+	images     map[string]bool
+	pullErr    map[string]error
+	containers map[string]engine.Container
+	calls      []string
+	logs       string
+	startErr   error
+	exitCode   int
+	exits      chan struct{} // closed when the started container "exits"
+}
+
+func newFake() *fakeEngine {
+	return &fakeEngine{info: engine.Info{Kind: engine.KindDockerEngine}, images: map[string]bool{}, pullErr: map[string]error{},
+		containers: map[string]engine.Container{}, exits: make(chan struct{})}
+}
+
+func (f *fakeEngine) call(s string) { f.mu.Lock(); f.calls = append(f.calls, s); f.mu.Unlock() }
+func (f *fakeEngine) called(prefix string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.ContainsFunc(f.calls, func(c string) bool { return strings.HasPrefix(c, prefix) })
+}
+func (f *fakeEngine) Info() engine.Info { return f.info }
+func (f *fakeEngine) ImagePresent(_ context.Context, ref string) (bool, error) {
+	return f.images[ref], nil
+}
+func (f *fakeEngine) Pull(_ context.Context, ref string, o engine.PullOptions) error {
+	f.call("pull " + ref)
+	if err := f.pullErr[ref]; err != nil {
+		return err
+	}
+	if o.OnProgress != nil {
+		o.OnProgress(engine.PullProgress{Ref: ref, LayersTotal: 1, LayersDone: 1})
+	}
+	f.images[ref] = true
+	return nil
+}
+func (f *fakeEngine) InspectContainer(_ context.Context, name string) (engine.Container, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, c := range f.containers {
+		if c.Name == name || c.ID == name {
+			return c, nil
+		}
+	}
+	return engine.Container{}, engine.ErrNotFound
+}
+func (f *fakeEngine) CreateContainer(_ context.Context, s engine.ContainerSpec) (string, error) {
+	f.call("create " + s.Name)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	id := fmt.Sprintf("id%d", len(f.containers)+1)
+	f.containers[id] = engine.Container{ID: id, Name: s.Name, Image: s.Image, Labels: s.Labels, Cmd: s.Cmd,
+		Ports: map[int]int{8888: s.Publish[0].HostPort}}
+	return id, nil
+}
+func (f *fakeEngine) StartContainer(_ context.Context, id string) error {
+	f.call("start " + id)
+	if f.startErr != nil {
+		return f.startErr
+	}
+	f.mu.Lock()
+	c := f.containers[id]
+	c.Running = true
+	f.containers[id] = c
+	f.mu.Unlock()
+	return nil
+}
+func (f *fakeEngine) StopContainer(_ context.Context, id string, _ time.Duration) error {
+	f.call("stop " + id)
+	return nil
+}
+func (f *fakeEngine) RemoveContainer(_ context.Context, id string) error {
+	f.call("remove " + id)
+	f.mu.Lock()
+	delete(f.containers, id)
+	f.mu.Unlock()
+	return nil
+}
+func (f *fakeEngine) WaitExit(ctx context.Context, _ string) (int, error) {
+	select {
+	case <-f.exits:
+		return f.exitCode, nil
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+}
+func (f *fakeEngine) Logs(_ context.Context, _, _ string, _ bool, w io.Writer) error {
+	_, err := io.WriteString(w, f.logs)
+	return err
+}
+func (f *fakeEngine) EnsureVolume(context.Context, string, map[string]string) (bool, error) {
+	return true, nil
+}
+func (f *fakeEngine) RunOnce(_ context.Context, s engine.ContainerSpec) (int, string, error) {
+	f.call("runonce " + s.Entrypoint[0])
+	return 0, "1000:1000\n", nil
+}
+func (f *fakeEngine) BridgeGateway(context.Context) (string, error) { return "10.88.0.1", nil }
+
+// jupyter answers /api/status for token, and tells the fake's containers
+// which port to claim.
+func jupyter(t *testing.T, token string) (*httptest.Server, int) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "token "+token {
+			w.WriteHeader(http.StatusForbidden)
+			return
+		}
+		w.Write([]byte(`{}`))
+	}))
+	t.Cleanup(srv.Close)
+	u, _ := url.Parse(srv.URL)
+	port, _ := strconv.Atoi(u.Port())
+	return srv, port
+}
+
+func manager(f *fakeEngine, dir string) *Manager {
+	return &Manager{Engine: f, HTTP: http.DefaultClient, Facts: platform.Facts{UID: 1000, GID: 1000}, Names: NamesFor(""),
+		LogDir: dir, ReadyTimeout: 5 * time.Second}
+}
+
+func opts(dir string, events *[]Event) StartOptions {
+	s := settings.Defaults(dir + "/data")
+	var mu sync.Mutex
+	return StartOptions{Settings: s, Tag: "2026-07-11", OnEvent: func(e Event) { mu.Lock(); *events = append(*events, e); mu.Unlock() }}
+}
+
+func TestAdoptRunningContainer(t *testing.T) {
+	f := newFake()
+	_, port := jupyter(t, "tok")
+	f.containers["abc"] = engine.Container{ID: "abc", Name: ContainerName, Running: true, Labels: map[string]string{LabelManaged: "true", LabelVersion: "v"},
+		Cmd: []string{"start.sh", "--ServerApp.token=tok"}, Ports: map[int]int{8888: port}}
+	var ev []Event
+	info, err := manager(f, t.TempDir()).Start(context.Background(), opts(t.TempDir(), &ev))
+	if err != nil || !info.Adopted || info.ContainerID != "abc" || info.Token != "tok" {
+		t.Fatalf("adopt: %+v %v", info, err)
+	}
+	if f.called("create") || f.called("pull") || f.called("stop") {
+		t.Errorf("adopting touched the engine: %v", f.calls)
+	}
+}
+
+func TestForeignContainerIsLeftAlone(t *testing.T) {
+	f := newFake()
+	f.containers["x"] = engine.Container{ID: "x", Name: ContainerName, Running: true, Image: "someone/else"}
+	m := manager(f, t.TempDir())
+	var ev []Event
+	_, err := m.Start(context.Background(), opts(t.TempDir(), &ev))
+	if problem.CodeOf(err) != problem.NameConflict {
+		t.Fatalf("start: %v", err)
+	}
+	if err := m.Stop(context.Background(), nil); problem.CodeOf(err) != problem.NameConflict {
+		t.Fatalf("stop: %v", err)
+	}
+	if len(f.calls) != 0 {
+		t.Errorf("the foreign container was touched: %v", f.calls)
+	}
+	if ev[len(ev)-1].State != StateFailed {
+		t.Errorf("last event %v", ev[len(ev)-1].State)
+	}
+}
+
+func TestStoppedContainerOfOursIsReplacedWithLogsKept(t *testing.T) {
+	f := newFake()
+	f.logs = "old session said goodbye\n"
+	f.containers["old"] = engine.Container{ID: "old", Name: ContainerName, Labels: map[string]string{LabelManaged: "true"}}
+	logDir := t.TempDir()
+	m := manager(f, logDir)
+	m.ReadyTimeout = 300 * time.Millisecond // nothing answers; we only look at what happened first
+	var ev []Event
+	m.Start(context.Background(), opts(t.TempDir(), &ev))
+	if !f.called("remove old") {
+		t.Errorf("our stopped container was not removed: %v", f.calls)
+	}
+	entries, _ := os.ReadDir(logDir)
+	if len(entries) == 0 {
+		t.Error("the stopped container's log was not kept")
+	}
+}
+
+func TestMirrorFallback(t *testing.T) {
+	f := newFake()
+	primary, mirror := "docker.io/vnmd/neurodesktop:2026-07-11", "ghcr.io/neurodesk/neurodesktop/neurodesktop:2026-07-11"
+	f.pullErr[primary] = &problem.Error{Code: problem.RegistryUnreachable, Message: "rate limited"}
+	var ev []Event
+	img, err := manager(f, t.TempDir()).EnsureImage(context.Background(), opts(t.TempDir(), &ev))
+	if err != nil || img.Ref != mirror {
+		t.Fatalf("got %v %v, want the mirror", img, err)
+	}
+	f = newFake()
+	f.pullErr[primary] = &problem.Error{Code: problem.ImageNotFound, Message: "no such tag"}
+	if _, err := manager(f, t.TempDir()).EnsureImage(context.Background(), opts(t.TempDir(), &ev)); problem.CodeOf(err) != problem.ImageNotFound || f.called("pull "+mirror) {
+		t.Errorf("a missing tag must not fall back to the mirror: %v %v", err, f.calls)
+	}
+	f = newFake()
+	f.images[mirror] = true
+	if img, _ := manager(f, t.TempDir()).EnsureImage(context.Background(), opts(t.TempDir(), &ev)); img.Ref != mirror || f.called("pull") {
+		t.Errorf("a present mirror image was not used: %v %v", img, f.calls)
+	}
+}
+
+type sizes map[string]int64
+
+func (s sizes) LayerSizes(context.Context, string, string) (map[string]int64, error) { return s, nil }
+
+func TestDiskCheckRefusesBeforePulling(t *testing.T) {
+	f := newFake()
+	f.info = engine.Info{Kind: engine.KindDockerEngine, Local: true, RootDir: "/var/lib/docker"}
+	m := manager(f, t.TempDir())
+	m.Sizes = sizes{"sha256:a": 4 << 30}
+	m.FreeDisk = func(string) (uint64, error) { return 5 << 30, nil }
+	var ev []Event
+	_, err := m.EnsureImage(context.Background(), opts(t.TempDir(), &ev))
+	if problem.CodeOf(err) != problem.DiskFull || f.called("pull") {
+		t.Fatalf("err %v, calls %v", err, f.calls)
+	}
+	if !strings.Contains(err.Error(), "GB") {
+		t.Errorf("message does not give sizes: %v", err)
+	}
+	m.FreeDisk = func(string) (uint64, error) { return 50 << 30, nil }
+	if _, err := m.EnsureImage(context.Background(), opts(t.TempDir(), &ev)); err != nil {
+		t.Errorf("enough space, still refused: %v", err)
+	}
+}
+
+func TestContainerExitFailsAtOnceWithLog(t *testing.T) {
+	f := newFake()
+	f.images["docker.io/vnmd/neurodesktop:2026-07-11"] = true
+	f.logs = "line 1\nfatal: cannot mount /cvmfs\n"
+	f.exitCode = 3
+	close(f.exits)
+	m := manager(f, t.TempDir())
+	m.ReadyTimeout = time.Minute
+	var ev []Event
+	start := time.Now()
+	_, err := m.Start(context.Background(), opts(t.TempDir(), &ev))
+	if problem.CodeOf(err) != problem.ContainerExited {
+		t.Fatalf("err %v", err)
+	}
+	if time.Since(start) > 5*time.Second {
+		t.Error("the exit was not noticed at once")
+	}
+	tail, file := LogTail(err)
+	if !slices.Contains(tail, "fatal: cannot mount /cvmfs") || file == "" {
+		t.Errorf("tail %v file %q", tail, file)
+	}
+	last := ev[len(ev)-1]
+	if last.State != StateFailed || len(last.LogTail) == 0 {
+		t.Errorf("last event %+v", last)
+	}
+	if !f.called("remove") {
+		t.Error("the failed container was not removed")
+	}
+}
+
+func TestCancelDuringWaitRemovesContainer(t *testing.T) {
+	f := newFake()
+	f.images["docker.io/vnmd/neurodesktop:2026-07-11"] = true
+	m := manager(f, t.TempDir())
+	ctx, cancel := context.WithCancel(context.Background())
+	var ev []Event
+	o := opts(t.TempDir(), &ev)
+	inner := o.OnEvent
+	o.OnEvent = func(e Event) {
+		inner(e)
+		if e.State == StateWaiting {
+			cancel()
+		}
+	}
+	_, err := m.Start(ctx, o)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v", err)
+	}
+	if !f.called("stop") || !f.called("remove") {
+		t.Errorf("cancelled start left its container: %v", f.calls)
+	}
+}
+
+func TestStartStatesInOrder(t *testing.T) {
+	f := newFake()
+	var port int
+	var srv *httptest.Server
+	// The fake gives the container the port it was asked for; point a
+	// Jupyter at it once the spec is known.
+	m := manager(f, t.TempDir())
+	var ev []Event
+	o := opts(t.TempDir(), &ev)
+	inner := o.OnEvent
+	o.OnEvent = func(e Event) {
+		inner(e)
+		if e.State == StateStarting && srv == nil {
+			for _, c := range f.containers {
+				token, _ := tokenFromCmd(c.Cmd)
+				port = c.Ports[8888]
+				srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.Header.Get("Authorization") == "token "+token {
+						w.Write([]byte("{}"))
+					} else {
+						w.WriteHeader(403)
+					}
+				}))
+				l, err := netListen(port)
+				if err != nil {
+					t.Fatal(err)
+				}
+				srv.Listener = l
+				srv.Start()
+			}
+		}
+	}
+	info, err := m.Start(context.Background(), o)
+	if srv != nil {
+		defer srv.Close()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var states []State
+	for _, e := range ev {
+		if len(states) == 0 || states[len(states)-1] != e.State {
+			states = append(states, e.State)
+		}
+	}
+	want := []State{StateChecking, StatePulling, StateCreating, StateStarting, StateWaiting, StateReady}
+	if !slices.Equal(states, want) {
+		t.Errorf("states %v, want %v", states, want)
+	}
+	if info.BaseURL != fmt.Sprintf("http://127.0.0.1:%d", port) || !strings.Contains(info.LabURL(), "/lab?token=") {
+		t.Errorf("info %+v", info)
+	}
+	if !f.called("runonce stat") || f.called("runonce chown") {
+		t.Errorf("home ownership: want a check and no chown when it matches: %v", f.calls)
+	}
+}
+
+func netListen(port int) (net.Listener, error) {
+	return net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+}

@@ -1,0 +1,88 @@
+package settings
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestValidate(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data ü")
+	os.Mkdir(data, 0o755)
+	file := filepath.Join(dir, "a file")
+	os.WriteFile(file, nil, 0o644)
+	work := filepath.Join(dir, "work")
+	os.Mkdir(work, 0o755)
+	lim := Limits{MemTotal: 16 << 30, NCPU: 8}
+	tests := []struct {
+		name  string
+		edit  func(*Settings)
+		field string // "" means valid
+		says  string
+	}{
+		{"defaults", func(*Settings) {}, "", ""},
+		{"data folder created on start", func(s *Settings) { s.DataFolder = filepath.Join(dir, "new", "deeper") }, "", ""},
+		{"relative data folder", func(s *Settings) { s.DataFolder = "data" }, "data_folder", "absolute"},
+		{"data folder is a file", func(s *Settings) { s.DataFolder = file }, "data_folder", "is a file"},
+		{"work folder missing", func(s *Settings) { s.WorkFolder = filepath.Join(dir, "nope") }, "work_folder", "does not exist"},
+		{"work folder is the data folder", func(s *Settings) { s.WorkFolder = data }, "work_folder", "same folder"},
+		{"work folder fine", func(s *Settings) { s.WorkFolder = work }, "", ""},
+		{"memory above the host", func(s *Settings) { s.MemoryGB = 32 }, "memory_gb", "more than"},
+		{"memory too small", func(s *Settings) { s.MemoryGB = 1 }, "memory_gb", "at least 2 GB"},
+		{"cpus above the host", func(s *Settings) { s.CPUs = 9 }, "cpus", "only 8"},
+		{"negative cpus", func(s *Settings) { s.CPUs = -1 }, "cpus", "negative"},
+		{"shm too small", func(s *Settings) { s.ShmSizeMB = 8 }, "shm_size_mb", "at least 64"},
+		{"unknown cvmfs mode", func(s *Settings) { s.CVMFSMode = "fast" }, "cvmfs_mode", `"fast"`},
+		{"streaming needs privileged", func(s *Settings) { s.Privileged = false }, "cvmfs_mode", "privileged"},
+		{"unprivileged offline is fine", func(s *Settings) { s.Privileged, s.CVMFSMode = false, CVMFSOffline }, "", ""},
+		{"repository with a tag", func(s *Settings) { s.ImageRepository = "vnmd/neurodesktop:latest" }, "image_repository", "tag"},
+		{"custom image missing", func(s *Settings) { s.Channel = ChannelCustom }, "custom_image", "empty"},
+		{"bad custom image", func(s *Settings) { s.Channel, s.CustomImage = ChannelCustom, "UPPER/Case::" }, "custom_image", "not an image"},
+		{"unknown channel", func(s *Settings) { s.Channel = "beta" }, "channel", `"beta"`},
+		{"bad manifest url", func(s *Settings) { s.ManifestURL = "ftp://x" }, "manifest_url", "http"},
+		{"mount clashes with storage", func(s *Settings) { s.Mounts = []Mount{{Source: work, Target: "/neurodesktop-storage/x"}} }, "mounts[0].target", "clashes"},
+		{"mount over home", func(s *Settings) { s.Mounts = []Mount{{Source: work, Target: "/home"}} }, "mounts[0].target", "clashes"},
+		{"two mounts one target", func(s *Settings) { s.Mounts = []Mount{{Source: work, Target: "/x"}, {Source: data, Target: "/x/"}} }, "mounts[1].target", "another mount"},
+		{"relative mount target", func(s *Settings) { s.Mounts = []Mount{{Source: work, Target: "x"}} }, "mounts[0].target", "absolute"},
+		{"on quit", func(s *Settings) { s.OnQuit = "maybe" }, "on_quit", `"maybe"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := Defaults(data)
+			tt.edit(&s)
+			err := Validate(s, lim)
+			if tt.field == "" {
+				if err != nil {
+					t.Fatalf("unexpected: %v", err)
+				}
+				return
+			}
+			var errs Errors
+			if !errors.As(err, &errs) {
+				t.Fatalf("want field errors, got %v", err)
+			}
+			for _, e := range errs {
+				if e.Field == tt.field && strings.Contains(e.Message, tt.says) {
+					return
+				}
+			}
+			t.Errorf("no %s error saying %q in %v", tt.field, tt.says, errs)
+		})
+	}
+}
+
+func TestValidateUnwritableDataFolder(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "ro")
+	os.Mkdir(dir, 0o555)
+	if os.Getuid() == 0 {
+		// root writes anywhere; /proc/1 is a folder nobody can create files in.
+		dir = "/proc/1"
+	}
+	err := Validate(Defaults(dir), Limits{})
+	if err == nil || !strings.Contains(err.Error(), "not writable") {
+		t.Errorf("err = %v", err)
+	}
+}

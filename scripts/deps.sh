@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs the Debian/Ubuntu packages a make target needs, only those missing.
+# Usage: scripts/deps.sh run|test|package
+# On other systems it prints what is missing and stops.
+set -euo pipefail
+
+case "${1:-}" in
+  run)     pkgs=(build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev) ;;
+  test)    pkgs=(build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev xvfb xauth chromium imagemagick) ;;
+  package) pkgs=(build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev nsis osslsigncode rpm dpkg-dev) ;;
+  *) echo "usage: $0 run|test|package" >&2; exit 2 ;;
+esac
+
+if ! command -v go >/dev/null 2>&1; then
+  echo "Go is missing: install Go 1.26 or newer from https://go.dev/dl/ and put it on PATH." >&2
+  exit 1
+fi
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+  echo "Not a Debian/Ubuntu system. Install the equivalents of: ${pkgs[*]}" >&2
+  exit 0
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "Installing: ${missing[*]}"
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
