@@ -1,0 +1,257 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/neurodesk/neurodeskapp/app/buildinfo"
+	"github.com/neurodesk/neurodeskapp/app/platform"
+	"github.com/neurodesk/neurodeskapp/app/problem"
+	"github.com/neurodesk/neurodeskapp/app/session"
+	"github.com/neurodesk/neurodeskapp/app/settings"
+)
+
+// SaveResult is the outcome of SaveSettings: saved, or the field errors.
+type SaveResult struct {
+	Saved    bool                  `json:"saved"`
+	Fields   []settings.FieldError `json:"fields"`
+	Snapshot Snapshot              `json:"snapshot"`
+}
+
+// SaveSettings validates and saves; with field errors nothing is saved.
+// Changes to the container apply on the next start.
+func (s *Service) SaveSettings(st settings.Settings) (SaveResult, error) {
+	s.mu.Lock()
+	var lim settings.Limits
+	if s.eng != nil {
+		i := s.eng.Info()
+		lim = settings.Limits{MemTotal: i.MemTotal, NCPU: i.NCPU}
+	}
+	s.mu.Unlock()
+	if err := settings.Validate(st, lim); err != nil {
+		fe, _ := err.(settings.Errors)
+		snap, _ := s.State()
+		return SaveResult{Fields: fe, Snapshot: snap}, nil
+	}
+	if err := settings.Save(s.cfg.Paths.Settings, st); err != nil {
+		return SaveResult{}, err
+	}
+	s.update(func(sn *Snapshot) {
+		sn.Settings, sn.SettingsNote = st, ""
+		s.refreshDataFolder(sn)
+	})
+	snap, _ := s.State()
+	return SaveResult{Saved: true, Fields: []settings.FieldError{}, Snapshot: snap}, nil
+}
+
+// ValidateSettings returns the field errors of st without saving.
+func (s *Service) ValidateSettings(st settings.Settings) ([]settings.FieldError, error) {
+	s.mu.Lock()
+	var lim settings.Limits
+	if s.eng != nil {
+		i := s.eng.Info()
+		lim = settings.Limits{MemTotal: i.MemTotal, NCPU: i.NCPU}
+	}
+	s.mu.Unlock()
+	if fe, ok := settings.Validate(st, lim).(settings.Errors); ok {
+		return fe, nil
+	}
+	return []settings.FieldError{}, nil
+}
+
+// DefaultSettings returns the settings a new user starts with.
+func (s *Service) DefaultSettings() (settings.Settings, error) {
+	return settings.Defaults(platform.DefaultDataFolder(goos, s.cfg.Home)), nil
+}
+
+// ChooseDataFolder opens the native folder dialog and saves the choice.
+func (s *Service) ChooseDataFolder() (Snapshot, error) {
+	s.mu.Lock()
+	st, rt := s.snap.Settings, s.rt
+	s.mu.Unlock()
+	dir, err := rt.ChooseFolder("Choose your data folder", st.DataFolder)
+	if err != nil || dir == "" {
+		return s.State()
+	}
+	st.DataFolder = dir
+	res, err := s.SaveSettings(st)
+	if err != nil {
+		return Snapshot{}, err
+	}
+	if !res.Saved {
+		s.update(func(sn *Snapshot) { sn.DataError = res.Fields[0].Message })
+	}
+	return s.State()
+}
+
+func (s *Service) refreshDataFolderLocked() { s.refreshDataFolder(&s.snap) }
+
+func (s *Service) refreshDataFolder(sn *Snapshot) {
+	sn.DataError = ""
+	if err := settings.Validate(sn.Settings, settings.Limits{}); err != nil {
+		if fe, ok := err.(settings.Errors); ok {
+			for _, e := range fe {
+				if e.Field == "data_folder" {
+					sn.DataError = e.Message
+				}
+			}
+		}
+	}
+	dir := sn.Settings.DataFolder
+	for dir != "" {
+		if free, err := platform.FreeBytes(dir); err == nil {
+			sn.DataFree = free
+			return
+		}
+		parent := parentDir(dir)
+		if parent == dir {
+			break
+		}
+		dir = parent
+	}
+}
+
+func parentDir(p string) string {
+	i := strings.LastIndexAny(strings.TrimRight(p, `/\`), `/\`)
+	if i <= 0 {
+		return p[:max(i, 0)+1]
+	}
+	return p[:i]
+}
+
+// OpenSession shows JupyterLab in the window.
+func (s *Service) OpenSession() error { return s.navigate(session.Info.LabURL) }
+
+// OpenDesktop shows the Neurodesktop Linux desktop in the window.
+func (s *Service) OpenDesktop() error { return s.navigate(session.Info.DesktopURL) }
+
+func (s *Service) navigate(url func(session.Info) string) error {
+	s.mu.Lock()
+	info, rt := s.session, s.rt
+	s.mu.Unlock()
+	if info == nil {
+		return &problem.Error{Code: problem.NotRunning, Message: "No session is running"}
+	}
+	rt.Navigate(url(*info))
+	return nil
+}
+
+// OpenInBrowser opens JupyterLab in the system browser.
+func (s *Service) OpenInBrowser() error {
+	s.mu.Lock()
+	info, rt := s.session, s.rt
+	s.mu.Unlock()
+	if info == nil {
+		return &problem.Error{Code: problem.NotRunning, Message: "No session is running"}
+	}
+	rt.OpenBrowser(info.LabURL())
+	return nil
+}
+
+// ConnectRemote checks an existing Neurodesktop and makes it the session.
+func (s *Service) ConnectRemote(url, token string) error {
+	ctx, cancel := context.WithTimeout(s.bg, 15*time.Second)
+	defer cancel()
+	info, err := session.ConnectRemote(ctx, &http.Client{}, url, token)
+	if err != nil {
+		return err
+	}
+	s.setSession(info)
+	return nil
+}
+
+// StartDockerDesktop launches Docker Desktop where it is installed but not
+// running (macOS, Windows), then looks for the engine again.
+func (s *Service) StartDockerDesktop() error {
+	var cmd *exec.Cmd
+	switch runtime.GOOS {
+	case "darwin":
+		cmd = exec.Command("open", "-a", "Docker")
+	case "windows":
+		cmd = exec.Command(`C:\Program Files\Docker\Docker\Docker Desktop.exe`)
+	default:
+		return &problem.Error{Code: problem.Internal, Message: "Docker Desktop cannot be started from here on this system"}
+	}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start Docker Desktop: %w", err)
+	}
+	go func() {
+		_ = cmd.Wait()
+		for i := 0; i < 60; i++ { // Docker Desktop takes a while to come up
+			time.Sleep(2 * time.Second)
+			s.connect(s.bg)
+			if st, _ := s.State(); st.Engine.State == "ok" {
+				return
+			}
+		}
+	}()
+	return nil
+}
+
+func desktopStartable() bool {
+	switch runtime.GOOS {
+	case "darwin":
+		_, err := os.Stat("/Applications/Docker.app")
+		return err == nil
+	case "windows":
+		_, err := os.Stat(`C:\Program Files\Docker\Docker\Docker Desktop.exe`)
+		return err == nil
+	}
+	return false
+}
+
+// Diagnostics is a text to paste into a bug report. Tokens are redacted.
+func (s *Service) Diagnostics() (string, error) {
+	sn, _ := s.State()
+	b := buildinfo.Get()
+	var w strings.Builder
+	fmt.Fprintf(&w, "Neurodesk App %s (commit %s, built %s, %s, %s)\n", b.Version, b.Commit, b.Date, b.GoVersion, b.Platform)
+	fmt.Fprintf(&w, "Engine: %s %s %s (API %s) at %s\n", sn.Engine.State, sn.Engine.Kind, sn.Engine.Version, sn.Engine.API, sn.Engine.Endpoint)
+	fmt.Fprintf(&w, "Sockets tried: %s\n", strings.Join(sn.Engine.Tried, ", "))
+	if e := sn.Engine.Error; e != nil {
+		fmt.Fprintf(&w, "Engine error: [%s] %s\n", e.Code, e.Message)
+	}
+	fmt.Fprintf(&w, "Image: %s (from %s %s)\n", sn.Image.Tag, sn.Image.Origin, sn.Image.At)
+	fmt.Fprintf(&w, "Session: %s %s\n", sn.Session.State, sn.Session.Message)
+	if e := sn.Session.Error; e != nil {
+		fmt.Fprintf(&w, "Last error: [%s] %s\n", e.Code, e.Message)
+	}
+	for _, l := range sn.Session.LogTail {
+		fmt.Fprintf(&w, "  | %s\n", l)
+	}
+	return Redact(w.String()), nil
+}
+
+// Redact hides Jupyter tokens wherever they appear.
+func Redact(s string) string {
+	for _, key := range []string{"token=", "--ServerApp.token="} {
+		var out strings.Builder
+		for {
+			i := strings.Index(s, key)
+			if i < 0 {
+				out.WriteString(s)
+				break
+			}
+			out.WriteString(s[:i+len(key)])
+			s = s[i+len(key):]
+			j := strings.IndexFunc(s, func(r rune) bool {
+				return !(r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '-' || r == '_')
+			})
+			if j < 0 {
+				j = len(s)
+			}
+			if j > 0 {
+				out.WriteString("REDACTED")
+			}
+			s = s[j:]
+		}
+		s = out.String()
+	}
+	return s
+}

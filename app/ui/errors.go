@@ -1,0 +1,30 @@
+package ui
+
+import (
+	"errors"
+
+	"github.com/neurodesk/neurodeskapp/app/problem"
+	"github.com/neurodesk/neurodeskapp/app/settings"
+)
+
+// ErrorView is how every Go error reaches the frontend: a stable code to
+// branch on, the message, the remedy, and field errors for forms.
+type ErrorView struct {
+	Code    problem.Code          `json:"code"`
+	Message string                `json:"message"`
+	Remedy  string                `json:"remedy,omitempty"`
+	Fields  []settings.FieldError `json:"fields,omitempty"`
+}
+
+// FormatError turns any error into an ErrorView; nil gives nil.
+func FormatError(err error) *ErrorView {
+	if err == nil {
+		return nil
+	}
+	v := &ErrorView{Code: problem.CodeOf(err), Message: err.Error(), Remedy: problem.RemedyOf(err)}
+	var fields settings.Errors
+	if errors.As(err, &fields) {
+		v.Code, v.Fields = problem.InvalidSettings, fields
+	}
+	return v
+}

@@ -1,0 +1,316 @@
+// Package ui is the desktop app's backend: the service bound to the
+// frontend, and the Wails wiring (wails.go, menu.go). It decides nothing the
+// core must know; it turns core events into snapshots for the window.
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/neurodesk/neurodeskapp/app/engine"
+	"github.com/neurodesk/neurodeskapp/app/platform"
+	"github.com/neurodesk/neurodeskapp/app/problem"
+	"github.com/neurodesk/neurodeskapp/app/registry"
+	"github.com/neurodesk/neurodeskapp/app/release"
+	"github.com/neurodesk/neurodeskapp/app/session"
+	"github.com/neurodesk/neurodeskapp/app/settings"
+)
+
+// SnapshotEvent carries a whole Snapshot every time anything changes.
+const SnapshotEvent = "snapshot"
+
+// Config is what the service is built from.
+type Config struct {
+	Paths    platform.Paths
+	Home     string
+	Instance string // NEURODESKAPP_INSTANCE
+	Getenv   func(string) string
+	Version  string // the app's own version
+}
+
+// Service is bound to the frontend. Every method may be called from several
+// goroutines at once; mu guards the snapshot and the session state.
+type Service struct {
+	cfg Config
+	rt  Runtime
+	src *release.Source
+
+	mu      sync.Mutex
+	snap    Snapshot
+	eng     *engine.Engine
+	cancel  context.CancelFunc // of the start in progress
+	session *session.Info
+	bg      context.Context
+	// quitting lets the window close without asking again.
+	quitting bool
+}
+
+// New builds the service; call Startup once the window exists.
+func New(cfg Config) *Service {
+	return &Service{cfg: cfg, bg: context.Background()}
+}
+
+// Startup receives the runtime (and the app's lifetime context), loads the
+// settings and begins looking for the engine. It never blocks on the network.
+func (s *Service) Startup(ctx context.Context, rt Runtime) {
+	s.mu.Lock()
+	s.rt, s.bg = rt, ctx
+	defaults := settings.Defaults(platform.DefaultDataFolder(goos, s.cfg.Home))
+	st, res := settings.Load(s.cfg.Paths.Settings, defaults, time.Now())
+	s.snap.Settings = st
+	if res.Problem != nil {
+		s.snap.SettingsNote = fmt.Sprintf("Your settings file could not be read (%v). The app uses the defaults; your file was kept as %s.", res.Problem, res.Backup)
+	}
+	url := release.CanonicalURL
+	if st.ManifestURL != "" {
+		url = st.ManifestURL
+	}
+	if v := s.cfg.Getenv("NEURODESK_MANIFEST_URL"); v != "" {
+		url = v
+	}
+	s.src = &release.Source{URL: url, CacheDir: s.cfg.Paths.CacheDir, HTTP: &http.Client{Timeout: 5 * time.Second}, Now: time.Now}
+	v := s.src.Current()
+	s.snap.Image = imageView(v)
+	s.snap.Session.State = session.StateIdle
+	s.snap.AppVersion = s.cfg.Version
+	s.refreshDataFolderLocked()
+	s.mu.Unlock()
+	go s.refreshVersion(ctx)
+	go s.connect(ctx)
+}
+
+func imageView(v release.Version) ImageView {
+	iv := ImageView{Tag: v.Tag, Origin: string(v.Origin)}
+	if !v.At.IsZero() {
+		iv.At = v.At.Format(time.RFC3339)
+	}
+	return iv
+}
+
+func (s *Service) refreshVersion(ctx context.Context) {
+	v, err := s.src.Refresh(ctx)
+	if err != nil {
+		return // the cached or embedded version stays; status shows where it came from
+	}
+	s.update(func(sn *Snapshot) { sn.Image = imageView(v) })
+}
+
+// connect finds the engine, then adopts a running session if there is one.
+func (s *Service) connect(ctx context.Context) {
+	s.update(func(sn *Snapshot) { sn.Engine = EngineView{State: "checking"} })
+	eng, attempts, err := engine.Connect(ctx, engine.HostEnv())
+	var tried []string
+	for _, a := range attempts {
+		tried = append(tried, a.Endpoint.Host)
+	}
+	if err != nil {
+		s.update(func(sn *Snapshot) {
+			sn.Engine = EngineView{State: "error", Error: FormatError(err), Tried: tried, CanStartDesktop: desktopStartable()}
+		})
+		return
+	}
+	i := eng.Info()
+	s.mu.Lock()
+	if s.eng != nil {
+		s.eng.Close()
+	}
+	s.eng = eng
+	s.mu.Unlock()
+	s.update(func(sn *Snapshot) {
+		sn.Engine = EngineView{State: "ok", Kind: i.Kind.String(), Version: i.ServerVersion, API: i.APIVersion, Endpoint: eng.Endpoint().Host, Tried: tried}
+	})
+	if info, found, err := s.manager(eng).Find(ctx); err == nil && found {
+		s.setSession(info)
+	}
+}
+
+func (s *Service) manager(eng *engine.Engine) *session.Manager {
+	return &session.Manager{
+		Engine: eng, Sizes: &registry.Client{HTTP: &http.Client{Timeout: 10 * time.Second}}, FreeDisk: platform.FreeBytes,
+		HTTP: &http.Client{}, Facts: platform.Current(), LogDir: s.cfg.Paths.StateDir, Names: session.NamesFor(s.cfg.Instance),
+	}
+}
+
+func (s *Service) setSession(info session.Info) {
+	s.mu.Lock()
+	s.session = &info
+	s.mu.Unlock()
+	s.update(func(sn *Snapshot) {
+		sn.Session = SessionView{State: session.StateReady, LabURL: info.LabURL(), Adopted: info.Adopted, Remote: info.Remote, Image: info.Image, BaseURL: info.BaseURL}
+		sn.addRecent(info)
+	})
+}
+
+// update changes the snapshot under the lock and sends it to the window.
+func (s *Service) update(f func(*Snapshot)) {
+	s.mu.Lock()
+	f(&s.snap)
+	s.snap.Seq++
+	snap := s.snap.clone()
+	rt := s.rt
+	s.mu.Unlock()
+	if rt != nil {
+		rt.Emit(SnapshotEvent, snap)
+	}
+}
+
+// State returns the whole current state, for a page that (re)loads.
+func (s *Service) State() (Snapshot, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.snap.clone(), nil
+}
+
+// Retry looks for the engine again.
+func (s *Service) Retry() (Snapshot, error) {
+	s.connect(s.bg)
+	return s.State()
+}
+
+// Start starts (or adopts) the session in the background; progress arrives
+// as snapshots. It refuses invalid settings at once, field by field.
+func (s *Service) Start() error {
+	s.mu.Lock()
+	if s.cancel != nil {
+		s.mu.Unlock()
+		return &problem.Error{Code: problem.Internal, Message: "A start is already in progress"}
+	}
+	eng, st := s.eng, s.snap.Settings
+	tag := s.snap.Image.Tag
+	s.mu.Unlock()
+	if eng == nil {
+		return &problem.Error{Code: problem.EngineNotRunning, Message: "No container engine is connected", Remedy: "Start Docker, then press Retry."}
+	}
+	i := eng.Info()
+	if err := settings.Validate(st, settings.Limits{MemTotal: i.MemTotal, NCPU: i.NCPU}); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(s.bg)
+	s.mu.Lock()
+	s.cancel = cancel
+	s.mu.Unlock()
+	s.update(func(sn *Snapshot) { sn.Session = SessionView{State: session.StateChecking}; sn.Log = nil })
+	go func() {
+		defer cancel()
+		info, err := s.manager(eng).Start(ctx, session.StartOptions{Settings: st, Tag: tag, OnEvent: s.onEvent})
+		s.mu.Lock()
+		s.cancel = nil
+		s.mu.Unlock()
+		if err == nil {
+			s.setSession(info)
+		}
+	}()
+	go s.followLog(ctx, eng)
+	return nil
+}
+
+// onEvent folds a session event into the snapshot.
+func (s *Service) onEvent(e session.Event) {
+	s.update(func(sn *Snapshot) {
+		if e.State == session.StateReady {
+			return // setSession fills in the URL
+		}
+		v := SessionView{State: e.State, Message: e.Message, Pull: sn.Session.Pull}
+		if e.Pull != nil {
+			v.Pull = e.Pull
+		}
+		if e.State == session.StateFailed {
+			if errors.Is(e.Err, context.Canceled) {
+				v = SessionView{State: session.StateIdle}
+			} else {
+				v.Error, v.LogTail, v.LogFile = FormatError(e.Err), e.LogTail, e.LogFile
+			}
+		}
+		sn.Session = v
+	})
+}
+
+// followLog streams the container log into the snapshot while we wait for
+// JupyterLab, so a slow start shows what it is doing.
+func (s *Service) followLog(ctx context.Context, eng *engine.Engine) {
+	name := session.NamesFor(s.cfg.Instance).Container
+	for ctx.Err() == nil {
+		c, err := eng.InspectContainer(ctx, name)
+		if err == nil && c.Running && c.Labels[session.LabelManaged] == "true" {
+			w := &logLines{add: func(line string) {
+				s.update(func(sn *Snapshot) {
+					sn.Log = append(sn.Log, line)
+					if len(sn.Log) > 200 {
+						sn.Log = sn.Log[len(sn.Log)-200:]
+					}
+				})
+			}}
+			_ = eng.Logs(ctx, c.ID, "50", true, w)
+			return
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(300 * time.Millisecond):
+		}
+	}
+}
+
+type logLines struct {
+	add  func(string)
+	part string
+}
+
+func (l *logLines) Write(p []byte) (int, error) {
+	l.part += string(p)
+	for {
+		i := strings.IndexByte(l.part, '\n')
+		if i < 0 {
+			break
+		}
+		l.add(strings.TrimRight(l.part[:i], "\r"))
+		l.part = l.part[i+1:]
+	}
+	return len(p), nil
+}
+
+// Cancel stops a start in progress; a half-made container is removed.
+func (s *Service) Cancel() error {
+	s.mu.Lock()
+	cancel := s.cancel
+	s.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+	return nil
+}
+
+// Stop stops the session gracefully and returns to the launcher.
+func (s *Service) Stop() error {
+	s.mu.Lock()
+	eng, info := s.eng, s.session
+	s.session = nil
+	s.mu.Unlock()
+	if info != nil && info.Remote {
+		s.update(func(sn *Snapshot) { sn.Session = SessionView{State: session.StateIdle} })
+		return nil
+	}
+	if eng == nil {
+		return &problem.Error{Code: problem.EngineNotRunning, Message: "No container engine is connected"}
+	}
+	err := s.manager(eng).Stop(s.bg, func(e session.Event) {
+		s.update(func(sn *Snapshot) { sn.Session = SessionView{State: e.State} })
+	})
+	if err != nil {
+		s.update(func(sn *Snapshot) { sn.Session = SessionView{State: session.StateFailed, Error: FormatError(err)} })
+		return err
+	}
+	s.update(func(sn *Snapshot) { sn.Session = SessionView{State: session.StateIdle} })
+	return nil
+}
+
+// Running reports whether a session of ours is up (for the quit question).
+func (s *Service) Running() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.session != nil && !s.session.Remote
+}

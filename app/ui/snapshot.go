@@ -1,0 +1,97 @@
+package ui
+
+import (
+	"runtime"
+	"slices"
+	"time"
+
+	"github.com/neurodesk/neurodeskapp/app/engine"
+	"github.com/neurodesk/neurodeskapp/app/session"
+	"github.com/neurodesk/neurodeskapp/app/settings"
+)
+
+const goos = runtime.GOOS
+
+// Snapshot is everything the window shows. It is sent whole on every
+// change, so a page that reloads or subscribes late shows the truth.
+type Snapshot struct {
+	Seq          int64             `json:"seq"`
+	AppVersion   string            `json:"app_version"`
+	Engine       EngineView        `json:"engine"`
+	Image        ImageView         `json:"image"`
+	Settings     settings.Settings `json:"settings"`
+	SettingsNote string            `json:"settings_note,omitempty"`
+	DataFree     uint64            `json:"data_free"`
+	DataError    string            `json:"data_error,omitempty"`
+	Session      SessionView       `json:"session"`
+	Log          []string          `json:"log"`
+	Recent       []Recent          `json:"recent"`
+	// QuitPending asks the launcher to show the quit question.
+	QuitPending bool `json:"quit_pending"`
+	// ShowLog opens the log panel (from the menu).
+	ShowLog bool `json:"show_log"`
+}
+
+// EngineView is the engine's state on the launcher.
+type EngineView struct {
+	State           string     `json:"state"` // checking, ok, error
+	Kind            string     `json:"kind,omitempty"`
+	Version         string     `json:"version,omitempty"`
+	API             string     `json:"api,omitempty"`
+	Endpoint        string     `json:"endpoint,omitempty"`
+	Tried           []string   `json:"tried,omitempty"`
+	Error           *ErrorView `json:"error,omitempty"`
+	CanStartDesktop bool       `json:"can_start_desktop"`
+}
+
+// ImageView is the Neurodesktop version and where it came from.
+type ImageView struct {
+	Tag    string `json:"tag"`
+	Origin string `json:"origin"` // remote, cache, embedded
+	At     string `json:"at,omitempty"`
+}
+
+// SessionView is the session's state.
+type SessionView struct {
+	State   session.State        `json:"state"`
+	Message string               `json:"message,omitempty"`
+	Pull    *engine.PullProgress `json:"pull,omitempty"`
+	Error   *ErrorView           `json:"error,omitempty"`
+	LogTail []string             `json:"log_tail,omitempty"`
+	LogFile string               `json:"log_file,omitempty"`
+	LabURL  string               `json:"lab_url,omitempty"`
+	BaseURL string               `json:"base_url,omitempty"`
+	Image   string               `json:"image,omitempty"`
+	Adopted bool                 `json:"adopted,omitempty"`
+	Remote  bool                 `json:"remote,omitempty"`
+}
+
+// Recent is a session to reopen. Tokens of remote sessions are not kept.
+type Recent struct {
+	Kind string `json:"kind"` // local or remote
+	Name string `json:"name"` // data folder or URL
+	At   string `json:"at"`
+}
+
+func (s Snapshot) clone() Snapshot {
+	c := s
+	c.Log = slices.Clone(s.Log)
+	c.Recent = slices.Clone(s.Recent)
+	c.Settings.Mounts = slices.Clone(s.Settings.Mounts)
+	return c
+}
+
+func (s *Snapshot) addRecent(info session.Info) {
+	r := Recent{Kind: "local", Name: info.DataFolder, At: time.Now().Format(time.RFC3339)}
+	if info.Remote {
+		r = Recent{Kind: "remote", Name: info.BaseURL, At: r.At}
+	}
+	if r.Name == "" {
+		r.Name = s.Settings.DataFolder
+	}
+	s.Recent = slices.DeleteFunc(s.Recent, func(x Recent) bool { return x.Kind == r.Kind && x.Name == r.Name })
+	s.Recent = append([]Recent{r}, s.Recent...)
+	if len(s.Recent) > 6 {
+		s.Recent = s.Recent[:6]
+	}
+}

@@ -1,0 +1,208 @@
+// The launcher: renders snapshots from the Go service and calls it back.
+// All decisions live in Go; this file only shows state and forwards clicks.
+import { bytes, percent, pullSummary } from "./format.js";
+import { screenOf, steps, shouldOpenLab, newer, engineLine, versionOrigin } from "./view.js";
+
+const $ = (id) => document.getElementById(id);
+const api = () => window.go?.ui?.Service;
+const ui = { settingsOpen: false, settingsDirty: false };
+let snap = null;
+
+// --- theme ---------------------------------------------------------------
+function applyTheme(t) {
+  if (t === "system") delete document.documentElement.dataset.theme;
+  else document.documentElement.dataset.theme = t;
+  $("theme").value = t;
+}
+applyTheme(localStorage.getItem("theme") ?? "system");
+$("theme").addEventListener("change", (e) => { localStorage.setItem("theme", e.target.value); applyTheme(e.target.value); });
+
+// --- rendering -------------------------------------------------------------
+function show(screen) {
+  for (const id of ["launcher", "progress", "error", "settings"]) $(id).hidden = id !== screen;
+}
+
+function text(id, value) { $(id).textContent = value ?? ""; }
+
+function render(next) {
+  if (!newer(snap, next)) return;
+  const prev = snap;
+  snap = next;
+  if (shouldOpenLab(prev, next)) { window.location.href = next.session.lab_url; return; }
+  const screen = screenOf(snap, ui);
+  show(screen);
+  renderLauncher();
+  if (screen === "progress") renderProgress();
+  if (screen === "error") renderError();
+  if (screen === "settings" && !ui.settingsDirty) fillSettings(snap.settings);
+  if (snap.quit_pending && !$("quit-dialog").open) $("quit-dialog").showModal();
+  if (snap.show_log) $("live-log-box").open = true;
+}
+
+function renderLauncher() {
+  const line = engineLine(snap.engine);
+  text("engine-status", line.text);
+  $("engine-dot").className = `dot ${line.tone}`;
+  const err = snap.engine?.error;
+  $("engine-remedy").hidden = !err?.remedy;
+  text("engine-remedy", err?.remedy);
+  $("engine-actions").hidden = snap.engine?.state !== "error";
+  $("start-desktop").hidden = !snap.engine?.can_start_desktop;
+  text("version", snap.settings.channel === "stable" ? snap.image.tag : snap.settings.channel === "dev" ? "development image" : snap.settings.custom_image);
+  text("version-origin", snap.settings.channel === "stable" ? versionOrigin(snap.image) : "");
+  text("data-folder", snap.settings.data_folder);
+  text("data-free", snap.data_free ? `${bytes(snap.data_free)} free` : "");
+  $("data-error").hidden = !snap.data_error;
+  text("data-error", snap.data_error);
+  const running = snap.session.state === "ready";
+  $("running").hidden = !running;
+  $("start-wrap").hidden = running;
+  text("running-detail", snap.session.remote ? snap.session.base_url : snap.session.adopted ? "It was already running when the app opened." : "");
+  $("open-desktop").hidden = false;
+  $("stop").textContent = snap.session.remote ? "Disconnect" : "Stop";
+  $("start").disabled = snap.engine?.state !== "ok" || !!snap.data_error;
+  const rec = snap.recent ?? [];
+  $("recent-card").hidden = rec.length === 0;
+  $("recent").replaceChildren(...rec.map((r) => {
+    const li = document.createElement("li");
+    li.innerHTML = `<span></span><small class="muted"></small>`;
+    li.firstChild.textContent = `${r.kind === "remote" ? "Remote" : "Local"} · ${r.name}`;
+    li.lastChild.textContent = new Date(r.at).toLocaleString();
+    return li;
+  }));
+}
+
+function renderProgress() {
+  const s = snap.session;
+  text("progress-title", s.state === "stopping" ? "Stopping Neurodesktop" : "Starting Neurodesktop");
+  $("steps").replaceChildren(...steps(s.state).map((st) => {
+    const li = document.createElement("li");
+    li.className = st.status;
+    li.textContent = st.label;
+    li.setAttribute("aria-current", st.status === "active" ? "step" : "false");
+    return li;
+  }));
+  const p = percent(s.pull);
+  const bar = $("progress-bar");
+  bar.classList.toggle("indeterminate", p === null && s.state !== "pulling" ? true : p === null);
+  $("progress-fill").style.width = p === null ? "" : `${p}%`;
+  if (p === null) bar.removeAttribute("aria-valuenow"); else bar.setAttribute("aria-valuenow", String(Math.round(p)));
+  text("progress-summary", s.state === "pulling" || s.pull ? pullSummary(s.pull) : "");
+  text("progress-message", s.message);
+  $("layers").replaceChildren(...(s.pull?.layers ?? []).map((l) => {
+    const tr = document.createElement("tr");
+    const pct = l.total > 0 ? `${bytes(l.current)} / ${bytes(l.total)}` : "";
+    for (const v of [l.id, l.phase, pct]) { const td = document.createElement("td"); td.textContent = v; tr.append(td); }
+    return tr;
+  }));
+  const log = $("live-log");
+  const atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
+  log.textContent = (snap.log ?? []).join("\n");
+  if (atBottom) log.scrollTop = log.scrollHeight;
+  $("cancel").disabled = s.state === "stopping";
+}
+
+function renderError() {
+  const e = snap.session.error ?? {};
+  text("error-message", e.message);
+  text("error-remedy", e.remedy);
+  $("error-remedy").hidden = !e.remedy;
+  const lines = snap.session.log_tail ?? [];
+  text("error-log", lines.join("\n"));
+  $("error-log-box").hidden = lines.length === 0;
+  $("error-log-box").open = lines.length > 0;
+  text("error-log-file", snap.session.log_file ? `The whole log is kept in ${snap.session.log_file}` : "");
+}
+
+// --- settings ------------------------------------------------------------
+const form = $("settings-form");
+function fillSettings(s) {
+  for (const el of form.elements) {
+    if (!el.name || !(el.name in s)) continue;
+    if (el.type === "checkbox") el.checked = !!s[el.name]; else el.value = s[el.name] ?? "";
+  }
+  showFieldErrors([]);
+}
+function readSettings() {
+  const s = structuredClone(snap.settings);
+  for (const el of form.elements) {
+    if (!el.name) continue;
+    if (el.type === "checkbox") s[el.name] = el.checked;
+    else if (el.type === "number") s[el.name] = Number(el.value || 0);
+    else s[el.name] = el.value.trim();
+  }
+  return s;
+}
+function showFieldErrors(fields) {
+  for (const el of form.querySelectorAll(".field-error")) {
+    const f = fields.filter((x) => x.field === el.dataset.for || x.field.startsWith(el.dataset.for + "["));
+    el.textContent = f.map((x) => x.message).join("; ");
+    const input = $("s-" + el.dataset.for);
+    if (input) input.setAttribute("aria-invalid", f.length ? "true" : "false");
+  }
+}
+form.addEventListener("input", () => { ui.settingsDirty = true; text("settings-status", ""); });
+form.addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const res = await call("SaveSettings", readSettings());
+  if (!res) return;
+  showFieldErrors(res.fields ?? []);
+  if (res.saved) { ui.settingsDirty = false; text("settings-status", "Saved. Container changes apply on the next start."); render(res.snapshot); }
+  else text("settings-status", "Please fix the fields marked in red.");
+});
+$("settings-defaults").addEventListener("click", async () => { const d = await call("DefaultSettings"); if (d) { fillSettings(d); ui.settingsDirty = true; } });
+$("open-settings").addEventListener("click", () => { ui.settingsOpen = true; ui.settingsDirty = false; fillSettings(snap.settings); show("settings"); $("s-data_folder").focus(); });
+$("settings-cancel").addEventListener("click", () => { ui.settingsOpen = false; ui.settingsDirty = false; render({ ...snap, seq: snap.seq }); show(screenOf(snap, ui)); });
+
+// --- actions -------------------------------------------------------------
+async function call(method, ...args) {
+  try {
+    return await api()[method](...args);
+  } catch (err) {
+    const msg = typeof err === "string" ? err : err?.message ?? String(err);
+    text("start-error", msg);
+    $("start-error").hidden = false;
+    return undefined;
+  }
+}
+$("start").addEventListener("click", async () => { $("start-error").hidden = true; await call("Start"); });
+$("retry").addEventListener("click", async () => { const s = await call("Retry"); if (s) render(s); });
+$("start-desktop").addEventListener("click", () => call("StartDockerDesktop"));
+$("choose-folder").addEventListener("click", async () => { const s = await call("ChooseDataFolder"); if (s) render(s); });
+$("cancel").addEventListener("click", () => call("Cancel"));
+$("open-lab").addEventListener("click", () => { window.location.href = snap.session.lab_url; });
+$("open-desktop").addEventListener("click", () => call("OpenDesktop"));
+$("open-browser").addEventListener("click", () => call("OpenInBrowser"));
+$("stop").addEventListener("click", () => call("Stop"));
+$("error-retry").addEventListener("click", () => call("Start"));
+$("error-back").addEventListener("click", () => render({ ...snap, seq: snap.seq + 0.5, session: { state: "idle" } }));
+$("copy-diagnostics").addEventListener("click", async () => {
+  const d = await call("Diagnostics");
+  if (d === undefined) return;
+  try { await navigator.clipboard.writeText(d); text("copied", "Copied."); }
+  catch { $("error-log").textContent = d; text("copied", "Shown above; copy it from there."); }
+});
+$("remote-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  $("remote-error").hidden = true;
+  try { await api().ConnectRemote($("remote-url").value, $("remote-token").value); }
+  catch (err) { text("remote-error", String(err)); $("remote-error").hidden = false; }
+});
+for (const [id, choice] of [["quit-stop", "stop"], ["quit-keep", "keep"], ["quit-cancel", "cancel"]]) {
+  $(id).addEventListener("click", () => { $("quit-dialog").close(); call("QuitChoice", choice, $("quit-remember").checked); });
+}
+// Links that want a new window go to the system browser.
+document.addEventListener("click", (e) => {
+  const a = e.target.closest?.("a[target=_blank]");
+  if (a && window.runtime?.BrowserOpenURL) { e.preventDefault(); window.runtime.BrowserOpenURL(a.href); }
+});
+
+// --- start ---------------------------------------------------------------
+async function boot() {
+  for (let i = 0; i < 100 && !api(); i++) await new Promise((r) => setTimeout(r, 20));
+  if (!api()) { document.body.dataset.error = "no-bindings"; text("engine-status", "The app backend is not reachable."); return; }
+  window.runtime.EventsOn("snapshot", (s) => render(s));
+  render(await api().State());
+  document.body.dataset.ready = "true";
+}
+boot();

@@ -1,0 +1,34 @@
+import test from "node:test";
+import assert from "node:assert/strict";
+import { bytes, eta, percent, pullSummary } from "../format.js";
+
+test("bytes uses decimal units", () => {
+  assert.equal(bytes(0), "0 B");
+  assert.equal(bytes(999), "999 B");
+  assert.equal(bytes(1500), "1.5 kB");
+  assert.equal(bytes(7.25e9), "7.3 GB");
+  assert.equal(bytes(-1), "–");
+  assert.equal(bytes(NaN), "–");
+});
+
+test("eta is coarse and empty when unknown", () => {
+  assert.equal(eta(0), "");
+  assert.equal(eta(undefined), "");
+  assert.equal(eta(45), "45 s");
+  assert.equal(eta(200), "3 min 20 s");
+  assert.equal(eta(3900), "1 h 05 min");
+});
+
+test("percent needs byte totals", () => {
+  assert.equal(percent({ totals_known: false, bytes_total: 10, bytes_done: 5 }), null);
+  assert.equal(percent({ totals_known: true, bytes_total: 0, bytes_done: 0 }), null);
+  assert.equal(percent({ totals_known: true, bytes_total: 200, bytes_done: 50 }), 25);
+  assert.equal(percent({ totals_known: true, bytes_total: 100, bytes_done: 150 }), 100);
+});
+
+test("pull summary falls back to layers without totals", () => {
+  assert.equal(pullSummary({ totals_known: false, layers_done: 3, layers_total: 12 }), "3 of 12 layers done");
+  const s = pullSummary({ totals_known: true, bytes_done: 1e9, bytes_total: 4e9, bytes_per_sec: 1e7, eta_seconds: 300, retries: 1 });
+  assert.equal(s, "1.0 GB of 4.0 GB · 10.0 MB/s · 5 min 00 s left · retried 1×");
+  assert.equal(pullSummary(null), "Preparing…");
+});

@@ -1,0 +1,44 @@
+import test from "node:test";
+import assert from "node:assert/strict";
+import { screenOf, steps, shouldOpenLab, newer, engineLine, versionOrigin } from "../view.js";
+
+const snap = (state, extra = {}) => ({ seq: 1, session: { state, ...extra } });
+
+test("screen follows the session state", () => {
+  assert.equal(screenOf(snap("idle")), "launcher");
+  assert.equal(screenOf(snap("pulling")), "progress");
+  assert.equal(screenOf(snap("waiting_for_jupyter")), "progress");
+  assert.equal(screenOf(snap("failed")), "error");
+  assert.equal(screenOf(snap("ready")), "launcher");
+  assert.equal(screenOf(snap("pulling"), { settingsOpen: true }), "settings");
+  assert.equal(screenOf(undefined), "launcher");
+});
+
+test("steps mark done, active and pending", () => {
+  const s = steps("creating").map((x) => x.status);
+  assert.deepEqual(s, ["done", "done", "active", "pending"]);
+  assert.deepEqual(steps("ready").map((x) => x.status), ["done", "done", "done", "done"]);
+  assert.deepEqual(steps("checking_engine").map((x) => x.status), ["active", "pending", "pending", "pending"]);
+});
+
+test("the lab opens only after a start this page saw", () => {
+  const ready = snap("ready", { lab_url: "http://127.0.0.1:1/lab?token=t" });
+  assert.equal(shouldOpenLab(snap("waiting_for_jupyter"), ready), true);
+  assert.equal(shouldOpenLab(snap("idle"), ready), false);
+  assert.equal(shouldOpenLab(undefined, ready), false);
+  assert.equal(shouldOpenLab(snap("waiting_for_jupyter"), snap("ready")), false);
+});
+
+test("older snapshots are ignored", () => {
+  assert.equal(newer({ seq: 5 }, { seq: 4 }), false);
+  assert.equal(newer({ seq: 5 }, { seq: 6 }), true);
+  assert.equal(newer(undefined, { seq: 1 }), true);
+});
+
+test("engine and version lines", () => {
+  assert.equal(engineLine({ state: "ok", kind: "Docker Engine", version: "28.2" }).tone, "ok");
+  assert.equal(engineLine({ state: "error", error: { message: "No engine" } }).text, "No engine");
+  assert.equal(engineLine(undefined).tone, "busy");
+  assert.match(versionOrigin({ origin: "embedded" }), /built into/);
+  assert.match(versionOrigin({ origin: "cache", at: "2026-11-01T10:00:00Z" }), /2026-11-01/);
+});

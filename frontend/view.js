@@ -1,0 +1,61 @@
+// Pure view logic: which screen a snapshot means, and the state steps.
+
+export const PROGRESS_STATES = ["checking_engine", "pulling", "creating", "starting", "waiting_for_jupyter"];
+
+/** The screen to show: settings (when asked), progress, error, or launcher. */
+export function screenOf(snap, ui = {}) {
+  if (ui.settingsOpen) return "settings";
+  const st = snap?.session?.state;
+  if (PROGRESS_STATES.includes(st) || st === "stopping") return "progress";
+  if (st === "failed") return "error";
+  return "launcher";
+}
+
+const STEPS = [
+  { id: "engine", label: "Engine", states: ["checking_engine"] },
+  { id: "image", label: "Image", states: ["pulling"] },
+  { id: "container", label: "Container", states: ["creating", "starting"] },
+  { id: "jupyter", label: "JupyterLab", states: ["waiting_for_jupyter"] },
+];
+
+/** The four steps with done / active / pending for the current state. */
+export function steps(state) {
+  const order = ["checking_engine", "pulling", "creating", "starting", "waiting_for_jupyter", "ready"];
+  const at = order.indexOf(state);
+  return STEPS.map((s) => {
+    const first = order.indexOf(s.states[0]);
+    const last = order.indexOf(s.states[s.states.length - 1]);
+    let status = "pending";
+    if (at > last) status = "done";
+    else if (at >= first) status = "active";
+    return { id: s.id, label: s.label, status };
+  });
+}
+
+/** Whether the page should go to JupyterLab now: a start this page saw ended ready. */
+export function shouldOpenLab(prev, next) {
+  const was = prev?.session?.state;
+  return next?.session?.state === "ready" && !!next.session.lab_url && PROGRESS_STATES.includes(was);
+}
+
+/** Snapshots may arrive out of order (a State() answer racing an event). */
+export function newer(prev, next) {
+  return !prev || (next && next.seq >= prev.seq);
+}
+
+/** The engine line on the launcher. */
+export function engineLine(engine) {
+  if (!engine || engine.state === "checking" || !engine.state) return { tone: "busy", text: "Looking for a container engine…" };
+  if (engine.state === "ok") return { tone: "ok", text: `${engine.kind} ${engine.version} is running` };
+  return { tone: "bad", text: engine.error?.message ?? "The container engine is not available" };
+}
+
+/** Where the image version came from, in words. */
+export function versionOrigin(image) {
+  switch (image?.origin) {
+    case "remote": return "checked online just now";
+    case "cache": return image.at ? `from the last check, ${image.at.slice(0, 10)}` : "from the last check";
+    case "embedded": return "built into this app (not checked online yet)";
+    default: return "";
+  }
+}
