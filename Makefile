@@ -11,11 +11,15 @@ FUZZTIME  ?= 10s
 
 .PHONY: build run test lint unit integration fuzz bench clean
 
+# The desktop build: cgo with WebKitGTK 4.1 on Linux (Wails' production tags).
+TAGS      := desktop,production,webkit2_41
+
 build:
-	go build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) .
+	scripts/deps.sh run
+	go build -trimpath -tags $(TAGS) -ldflags "$(LDFLAGS)" -o $(BIN) .
 
 run: build
-	$(BIN) start
+	$(BIN)
 
 lint:
 	test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
@@ -25,6 +29,7 @@ lint:
 
 unit:
 	go test -count=1 ./app/...
+	node --test frontend/test/
 
 integration:
 	go test -count=1 -timeout 20m ./test/...
@@ -38,6 +43,7 @@ fuzz:
 test:
 	scripts/deps.sh test
 	$(MAKE) lint
+	node --test frontend/test/
 	go test -count=1 -timeout 25m ./...
 	$(MAKE) fuzz
 

@@ -215,12 +215,12 @@ func (s *Service) Diagnostics() (string, error) {
 	fmt.Fprintf(&w, "Engine: %s %s %s (API %s) at %s\n", sn.Engine.State, sn.Engine.Kind, sn.Engine.Version, sn.Engine.API, sn.Engine.Endpoint)
 	fmt.Fprintf(&w, "Sockets tried: %s\n", strings.Join(sn.Engine.Tried, ", "))
 	if e := sn.Engine.Error; e != nil {
-		fmt.Fprintf(&w, "Engine error: [%s] %s\n", e.Code, e.Message)
+		fmt.Fprintf(&w, "Engine error: [%s] %s\n", e.Code, e.Detail)
 	}
 	fmt.Fprintf(&w, "Image: %s (from %s %s)\n", sn.Image.Tag, sn.Image.Origin, sn.Image.At)
 	fmt.Fprintf(&w, "Session: %s %s\n", sn.Session.State, sn.Session.Message)
 	if e := sn.Session.Error; e != nil {
-		fmt.Fprintf(&w, "Last error: [%s] %s\n", e.Code, e.Message)
+		fmt.Fprintf(&w, "Last error: [%s] %s\n", e.Code, e.Detail)
 	}
 	for _, l := range sn.Session.LogTail {
 		fmt.Fprintf(&w, "  | %s\n", l)

@@ -13,6 +13,7 @@ type ErrorView struct {
 	Code    problem.Code          `json:"code"`
 	Message string                `json:"message"`
 	Remedy  string                `json:"remedy,omitempty"`
+	Detail  string                `json:"detail,omitempty"` // the whole chain, for diagnostics
 	Fields  []settings.FieldError `json:"fields,omitempty"`
 }
 
@@ -21,7 +22,11 @@ func FormatError(err error) *ErrorView {
 	if err == nil {
 		return nil
 	}
-	v := &ErrorView{Code: problem.CodeOf(err), Message: err.Error(), Remedy: problem.RemedyOf(err)}
+	v := &ErrorView{Code: problem.CodeOf(err), Message: err.Error(), Remedy: problem.RemedyOf(err), Detail: err.Error()}
+	var pe *problem.Error
+	if errors.As(err, &pe) && pe.Message != "" {
+		v.Message, v.Detail = pe.Message, err.Error()
+	}
 	var fields settings.Errors
 	if errors.As(err, &fields) {
 		v.Code, v.Fields = problem.InvalidSettings, fields

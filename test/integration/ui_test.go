@@ -1,0 +1,305 @@
+package integration
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+
+)
+
+// guiApp is the dev build running under Xvfb, serving its frontend and
+// bindings on a loopback port for Chromium to drive.
+type guiApp struct {
+	url string
+	cmd *exec.Cmd
+}
+
+func freeAddr(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func (w *world) startGUI(extraEnv ...string) *guiApp {
+	w.t.Helper()
+	dev, _ := buildGUI(w.t)
+	display := startXvfb(w.t)
+	addr := freeAddr(w.t)
+	cmd := exec.Command(dev, "-devserver", addr)
+	cmd.Env = append(append(append([]string{}, w.env...), "DISPLAY="+display), extraEnv...)
+	logf, _ := os.Create(filepath.Join(w.home, "gui.log"))
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		w.t.Fatal(err)
+	}
+	w.t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+		}
+		logf.Close()
+	})
+	for i := 0; i < 150; i++ {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return &guiApp{url: "http://" + addr + "/", cmd: cmd}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	b, _ := os.ReadFile(filepath.Join(w.home, "gui.log"))
+	w.t.Fatalf("the dev server did not come up at %s:\n%s", addr, b)
+	return nil
+}
+
+// browser starts Debian's Chromium, headless, driven by chromedp.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatalf("chromium is missing (scripts/deps.sh test installs it): %v", err)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.WindowSize(1280, 800))
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancel2 := chromedp.NewContext(actx)
+	t.Cleanup(cancel2)
+	ctx, cancel3 := context.WithTimeout(ctx, 4*time.Minute)
+	t.Cleanup(cancel3)
+	return ctx
+}
+
+// shoot saves the page at each size and theme.
+func shoot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := screenshotDir(t)
+	for _, size := range [][2]int64{{1280, 800}, {900, 600}} {
+		for _, theme := range []string{"light", "dark"} {
+			err := chromedp.Do(ctx, chromedp.EmulateViewport(size[0], size[1]), colorScheme(theme), chromedp.Sleep(150*time.Millisecond))
+			var png []byte
+			if err == nil {
+				png, err = chromedp.Run(ctx, chromedp.CaptureScreenshot())
+			}
+			if err != nil {
+				t.Fatalf("screenshot %s: %v", name, err)
+			}
+			file := filepath.Join(dir, fmt.Sprintf("%s-%s-%dx%d.png", name, theme, size[0], size[1]))
+			if err := os.WriteFile(file, png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800), colorScheme("light"))
+	t.Logf("screenshots of %s in %s", name, dir)
+}
+
+// colorScheme emulates the system's light or dark preference.
+func colorScheme(theme string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: theme}}})
+		return err
+	})
+}
+
+func textOf(ctx context.Context, sel string) string {
+	s, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	return s
+}
+
+// TestUIStartToJupyterLab plays the user: the launcher shows the engine,
+// they set a data folder, press Start, watch the pull (and reload in the
+// middle of it), arrive in JupyterLab, go back and stop.
+func TestUIStartToJupyterLab(t *testing.T) {
+	w := newWorld(t)
+	// A slow registry keeps the pull on screen long enough to look at it.
+	w.s.registry.Throttle(3 << 20)
+	defer w.s.registry.Throttle(0)
+	app := w.startGUI()
+	ctx := browser(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(app.url), chromedp.WaitVisible(chromedp.CSS(`body[data-ready="true"]`))); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`#engine-dot.ok`))); err != nil {
+		t.Fatalf("engine never shown as running: %q", textOf(ctx, "#engine-status"))
+	}
+	if s := textOf(ctx, "#engine-status"); !strings.Contains(s, "is running") {
+		t.Errorf("engine status %q", s)
+	}
+	shoot(t, ctx, "launcher")
+
+	// Settings: a data folder with spaces and accents, and a bad memory value first.
+	data := filepath.Join(w.home, "Meine Daten", "Studie ü")
+	err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#open-settings")),
+		chromedp.WaitVisible(chromedp.CSS("#settings-form")),
+		chromedp.SetValue(chromedp.CSS("#s-memory_gb"), "1"),
+		chromedp.Click(chromedp.CSS("#settings-save")),
+		chromedp.WaitVisible(chromedp.CSS(`small[data-for="memory_gb"]:not(:empty)`)),
+	)
+	if err != nil {
+		t.Fatalf("field error not shown: %v", err)
+	}
+	shoot(t, ctx, "settings")
+	err = chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS("#s-memory_gb"), "0"),
+		chromedp.SetValue(chromedp.CSS("#s-data_folder"), data),
+		chromedp.Click(chromedp.CSS("#settings-save")),
+		chromedp.WaitVisible(chromedp.CSS(`#settings-status`)),
+		chromedp.Sleep(300*time.Millisecond),
+		chromedp.Click(chromedp.CSS("#settings-cancel")),
+		chromedp.WaitVisible(chromedp.CSS("#launcher")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := textOf(ctx, "#data-folder"); got != data {
+		t.Errorf("data folder shown %q, want %q", got, data)
+	}
+
+	// Start, see progress, reload in the middle, see the same progress.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#start")), chromedp.WaitVisible(chromedp.CSS("#progress"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`#progress-bar[aria-valuenow]`))); err != nil {
+		t.Fatalf("no byte progress: %q", textOf(ctx, "#progress-summary"))
+	}
+	before := textOf(ctx, "#progress-summary")
+	shoot(t, ctx, "progress")
+	if err := chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`body[data-ready="true"]`))); err != nil {
+		t.Fatal(err)
+	}
+	visible, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`!document.getElementById("progress").hidden`))
+	after := textOf(ctx, "#progress-summary")
+	if !visible {
+		// The pull may have finished during the reload; then we are already past it.
+		loc, _ := chromedp.Run(ctx, chromedp.Location())
+		if !strings.Contains(loc, "/lab?token=") {
+			t.Errorf("after a reload mid-pull the progress screen is gone (at %s)", loc)
+		}
+	} else if after == "" {
+		t.Error("after a reload mid-pull the progress summary is empty")
+	}
+	t.Logf("progress before reload %q, after %q", before, after)
+
+	// JupyterLab arrives in the page, with the token.
+	var loc string
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		loc, _ = chromedp.Run(ctx, chromedp.Location())
+		if strings.Contains(loc, "/lab?token=") {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if !strings.HasPrefix(loc, "http://127.0.0.1:") || !strings.Contains(loc, "/lab?token=") {
+		t.Fatalf("the page did not arrive at JupyterLab: %q", loc)
+	}
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#standin"))); err != nil {
+		t.Fatal(err)
+	}
+	png, _ := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	os.WriteFile(filepath.Join(screenshotDir(t), "jupyterlab.png"), png, 0o644)
+
+	// Back to the launcher; stop; the container is gone, the files remain.
+	if err := chromedp.Do(ctx, chromedp.Navigate(app.url), chromedp.WaitVisible(chromedp.CSS("#running"))); err != nil {
+		t.Fatal(err)
+	}
+	shoot(t, ctx, "running")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#stop")), chromedp.WaitVisible(chromedp.CSS("#start"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.docker.ContainerInspect(context.Background(), w.container()); err == nil {
+		t.Error("the container is still there after Stop")
+	}
+	if n := lines(t, filepath.Join(data, "standin-starts.txt")); n != 1 {
+		t.Errorf("data folder has %d start lines after stop, want 1", n)
+	}
+}
+
+// TestUIEngineUnreachableThenBack: the launcher shows the remedy, and Retry
+// recovers once the engine answers.
+func TestUIEngineUnreachableThenBack(t *testing.T) {
+	w := newWorld(t)
+	sock := filepath.Join(w.home, "engine.sock")
+	app := w.startGUI("DOCKER_HOST=unix://" + sock)
+	ctx := browser(t)
+	err := chromedp.Do(ctx, chromedp.Navigate(app.url), chromedp.WaitVisible(chromedp.CSS(`body[data-ready="true"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#engine-dot.bad`)), chromedp.WaitVisible(chromedp.CSS("#engine-remedy")))
+	if err != nil {
+		t.Fatalf("no engine error shown: %v (%q)", err, textOf(ctx, "#engine-status"))
+	}
+	disabled, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("start").disabled`))
+	if !disabled {
+		t.Error("Start is enabled without an engine")
+	}
+	shoot(t, ctx, "engine-missing")
+
+	// The engine comes back: a socket that forwards to the real daemon.
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				d, err := net.Dial("unix", "/var/run/docker.sock")
+				if err != nil {
+					c.Close()
+					return
+				}
+				go func() { io.Copy(d, c); d.Close() }()
+				io.Copy(c, d)
+				c.Close()
+			}()
+		}
+	}()
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#retry")), chromedp.WaitVisible(chromedp.CSS(`#engine-dot.ok`))); err != nil {
+		t.Fatalf("Retry did not recover: %q", textOf(ctx, "#engine-status"))
+	}
+}
+
+// TestUIStartFailureShowsLog: the error screen shows what failed, the
+// remedy and the container's last lines.
+func TestUIStartFailureShowsLog(t *testing.T) {
+	w := newWorld(t)
+	w.s.registry.Put("vnmd/neurodesktop", w.tag, w.s.failing)
+	defer w.s.registry.Put("vnmd/neurodesktop", w.tag, w.s.good)
+	app := w.startGUI()
+	ctx := browser(t)
+	err := chromedp.Do(ctx, chromedp.Navigate(app.url), chromedp.WaitVisible(chromedp.CSS(`#engine-dot.ok`)),
+		chromedp.Click(chromedp.CSS("#start")), chromedp.WaitVisible(chromedp.CSS("#error")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if log := textOf(ctx, "#error-log"); !strings.Contains(log, "simulated failure") {
+		t.Errorf("error log %q", log)
+	}
+	if r := textOf(ctx, "#error-remedy"); r == "" {
+		t.Error("no remedy shown")
+	}
+	shoot(t, ctx, "error")
+
+}
