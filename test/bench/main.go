@@ -1,0 +1,185 @@
+// Command bench measures the app and prints a table; `make bench` runs it.
+// It asserts nothing: the goals are printed beside the numbers.
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+type row struct{ name, value, goal string }
+
+func main() {
+	root, _ := os.Getwd()
+	app := filepath.Join(root, "build", "bin", "neurodeskapp")
+	tmp, _ := os.MkdirTemp("", "neurodesk-bench-")
+	defer os.RemoveAll(tmp)
+	bare := filepath.Join(tmp, "bare")
+	if out, err := exec.Command("go", "build", "-tags", "desktop,production,webkit2_41", "-o", bare, "./test/bench/bare").CombinedOutput(); err != nil {
+		fail("build the bare window: %v\n%s", err, out)
+	}
+	display, stopX := xvfb()
+	defer stopX()
+
+	var rows []row
+	rows = append(rows, firstPaint(app, display, tmp))
+	rows = append(rows, memoryRatio(app, bare, display, tmp))
+	rows = append(rows, deadEngine(app, tmp))
+	fi, err := os.Stat(app)
+	if err == nil {
+		rows = append(rows, row{"app binary size (linux/amd64)", fmt.Sprintf("%.1f MB", float64(fi.Size())/1e6), "-"})
+	}
+	fmt.Printf("\n| %-52s | %-22s | %-14s |\n|%s|%s|%s|\n", "measure", "value", "goal", strings.Repeat("-", 54), strings.Repeat("-", 24), strings.Repeat("-", 16))
+	for _, r := range rows {
+		fmt.Printf("| %-52s | %-22s | %-14s |\n", r.name, r.value, r.goal)
+	}
+}
+
+func fail(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...); os.Exit(1) }
+
+func xvfb() (string, func()) {
+	for n := 150; n < 200; n++ {
+		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
+			continue
+		}
+		cmd := exec.Command("Xvfb", fmt.Sprintf(":%d", n), "-screen", "0", "1400x900x24", "-nolisten", "tcp")
+		if cmd.Start() != nil {
+			continue
+		}
+		for i := 0; i < 50; i++ {
+			if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
+				return fmt.Sprintf(":%d", n), func() { cmd.Process.Kill(); cmd.Wait() }
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	fail("no X display")
+	return "", nil
+}
+
+func env(home, display string, extra ...string) []string {
+	return append(append(os.Environ(), "HOME="+home, "DISPLAY="+display,
+		"XDG_CONFIG_HOME="+home+"/c", "XDG_CACHE_HOME="+home+"/k", "XDG_STATE_HOME="+home+"/s",
+		"NEURODESKAPP_INSTANCE=bench", "NEURODESK_MANIFEST_URL=http://127.0.0.1:1/none"), extra...)
+}
+
+// firstPaint is the median time from exec to the app's "window shown" log
+// line (written on DOM ready, when the hidden window is shown).
+func firstPaint(app, display, tmp string) row {
+	var ms []float64
+	for i := 0; i < 5; i++ {
+		home := filepath.Join(tmp, fmt.Sprintf("fp%d", i))
+		os.MkdirAll(home, 0o755)
+		cmd := exec.Command(app)
+		cmd.Env = env(home, display)
+		start := time.Now()
+		if err := cmd.Start(); err != nil {
+			fail("start app: %v", err)
+		}
+		logPath := filepath.Join(home, "s", "neurodeskapp", "neurodeskapp.log")
+		for time.Since(start) < 20*time.Second {
+			if b, _ := os.ReadFile(logPath); strings.Contains(string(b), "window shown") {
+				ms = append(ms, float64(time.Since(start).Microseconds())/1000)
+				break
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	}
+	return row{"cold start to first paint of the launcher (median of 5)", fmt.Sprintf("%.0f ms", median(ms)), "< 400 ms"}
+}
+
+// memoryRatio compares the PSS of the whole process tree (app + WebKit's
+// processes), idle on the launcher, with the bare window's.
+func memoryRatio(app, bare, display, tmp string) row {
+	pss := func(bin string) float64 {
+		home := filepath.Join(tmp, "mem-"+filepath.Base(bin))
+		os.MkdirAll(home, 0o755)
+		cmd := exec.Command(bin)
+		cmd.Env = env(home, display, "DOCKER_HOST=unix:///nonexistent") // idle: no engine work
+		if err := cmd.Start(); err != nil {
+			fail("start %s: %v", bin, err)
+		}
+		time.Sleep(6 * time.Second)
+		kb := treePSS(cmd.Process.Pid)
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+		return kb
+	}
+	a, b := pss(app), pss(bare)
+	return row{"idle memory, PSS of process tree: app / bare Wails", fmt.Sprintf("%.0f / %.0f MB = %.2f×", a/1024, b/1024, a/b), "≤ 1.15×"}
+}
+
+func treePSS(pid int) float64 {
+	total := 0.0
+	for _, p := range descendants(pid) {
+		f, err := os.Open(fmt.Sprintf("/proc/%d/smaps_rollup", p))
+		if err != nil {
+			continue
+		}
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if fields := strings.Fields(sc.Text()); len(fields) >= 2 && fields[0] == "Pss:" {
+				v, _ := strconv.ParseFloat(fields[1], 64)
+				total += v
+			}
+		}
+		f.Close()
+	}
+	return total
+}
+
+// descendants lists pid and every process below it; any thread of a Go
+// program may have started a child, so every task's children count.
+func descendants(pid int) []int {
+	out := []int{pid}
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+	for _, t := range tasks {
+		children, _ := os.ReadFile(t)
+		for _, c := range strings.Fields(string(children)) {
+			if n, err := strconv.Atoi(c); err == nil {
+				out = append(out, descendants(n)...)
+			}
+		}
+	}
+	return out
+}
+
+// deadEngine is how long `status` takes to report an engine that accepts
+// connections and never answers.
+func deadEngine(app, tmp string) row {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fail("listen: %v", err)
+	}
+	defer l.Close()
+	var ms []float64
+	for i := 0; i < 3; i++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		cmd := exec.CommandContext(ctx, app, "status")
+		cmd.Env = env(tmp, "", "DOCKER_HOST=tcp://"+l.Addr().String())
+		start := time.Now()
+		cmd.Run()
+		ms = append(ms, float64(time.Since(start).Milliseconds()))
+		cancel()
+	}
+	return row{"dead engine reported by `status` (median of 3)", fmt.Sprintf("%.0f ms", median(ms)), "< 2000 ms"}
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	sort.Float64s(v)
+	return v[len(v)/2]
+}
