@@ -63,11 +63,17 @@ function renderLauncher() {
   $("start").disabled = snap.engine?.state !== "ok" || !!snap.data_error;
   const rec = snap.recent ?? [];
   $("recent-card").hidden = rec.length === 0;
-  $("recent").replaceChildren(...rec.map((r) => {
+  $("recent").replaceChildren(...rec.map((r, i) => {
     const li = document.createElement("li");
-    li.innerHTML = `<span></span><small class="muted"></small>`;
-    li.firstChild.textContent = `${r.kind === "remote" ? "Remote" : "Local"} · ${r.name}`;
-    li.lastChild.textContent = new Date(r.at).toLocaleString();
+    const b = document.createElement("button");
+    b.className = "ghost";
+    b.textContent = `${r.kind === "remote" ? "Remote" : "Local"} · ${r.name}`;
+    b.title = r.kind === "remote" ? "Fill in the connect form" : "Use this data folder";
+    b.addEventListener("click", () => useRecent(i));
+    const when = document.createElement("small");
+    when.className = "muted";
+    when.textContent = new Date(r.at).toLocaleString();
+    li.append(b, when);
     return li;
   }));
 }
@@ -112,6 +118,11 @@ function renderError() {
   $("error-log-box").hidden = lines.length === 0;
   $("error-log-box").open = lines.length > 0;
   text("error-log-file", snap.session.log_file ? `The whole log is kept in ${snap.session.log_file}` : "");
+}
+
+async function useRecent(i) {
+  const r = await call("UseRecent", i);
+  if (r?.kind === "remote") { $("remote").open = true; $("remote-url").value = r.name; $("remote-token").focus(); }
 }
 
 // --- settings ------------------------------------------------------------

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"time"
+
 	"github.com/neurodesk/neurodeskapp/app/settings"
 )
 
@@ -11,12 +13,13 @@ func (s *Service) BeforeClose() (prevent bool) {
 	s.mu.Lock()
 	quitting, onQuit := s.quitting, s.snap.Settings.OnQuit
 	s.mu.Unlock()
-	if quitting || !s.Running() {
+	if quitting || !s.Running() || onQuit == settings.QuitKeep {
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
 		return false
 	}
 	switch onQuit {
-	case settings.QuitKeep:
-		return false
 	case settings.QuitStop:
 		go s.stopAndQuit()
 		return true
@@ -72,5 +75,19 @@ func (s *Service) Raise() {
 }
 
 // QuitNow quits without asking (SIGTERM, logout); a running session keeps
-// running and is adopted on the next launch.
-func (s *Service) QuitNow() { s.quit() }
+// running and is adopted on the next launch. Wails hears the same signal and
+// starts closing by itself; we only finish the job if the quit question
+// stopped it, because quitting GTK twice crashes.
+func (s *Service) QuitNow() {
+	s.mu.Lock()
+	s.quitting = true
+	s.mu.Unlock()
+	time.AfterFunc(300*time.Millisecond, func() {
+		s.mu.Lock()
+		closed, rt := s.closed, s.rt
+		s.mu.Unlock()
+		if !closed && rt != nil {
+			rt.Quit()
+		}
+	})
+}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -47,7 +48,10 @@ type Service struct {
 	session *session.Info
 	bg      context.Context
 	// quitting lets the window close without asking again.
-	quitting bool
+	quitting    bool
+	closed      bool // BeforeClose let the window close
+	lastEmit    time.Time
+	emitPending bool
 }
 
 // New builds the service; call Startup once the window exists.
@@ -78,6 +82,7 @@ func (s *Service) Startup(ctx context.Context, rt Runtime) {
 	s.snap.Image = imageView(v)
 	s.snap.Session.State = session.StateIdle
 	s.snap.AppVersion = s.cfg.Version
+	s.snap.Recent = s.loadRecent()
 	s.refreshDataFolderLocked()
 	s.mu.Unlock()
 	go s.refreshVersion(ctx)
@@ -140,23 +145,49 @@ func (s *Service) setSession(info session.Info) {
 	s.mu.Lock()
 	s.session = &info
 	s.mu.Unlock()
+	var recent []Recent
 	s.update(func(sn *Snapshot) {
 		sn.Session = SessionView{State: session.StateReady, LabURL: info.LabURL(), Adopted: info.Adopted, Remote: info.Remote, Image: info.Image, BaseURL: info.BaseURL}
 		sn.addRecent(info)
+		recent = slices.Clone(sn.Recent)
+	})
+	s.saveRecent(recent)
+}
+
+// emitInterval caps snapshots at about ten a second: a chatty container
+// log or a fast pull must not flood the window.
+const emitInterval = 100 * time.Millisecond
+
+// update changes the snapshot under the lock and sends it to the window,
+// coalescing changes that come faster than emitInterval (the last one is
+// always sent).
+func (s *Service) update(f func(*Snapshot)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f(&s.snap)
+	s.snap.Seq++
+	if s.rt == nil || s.emitPending {
+		return
+	}
+	wait := emitInterval - time.Since(s.lastEmit)
+	if wait <= 0 {
+		s.emitLocked()
+		return
+	}
+	s.emitPending = true
+	time.AfterFunc(wait, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.emitPending = false
+		s.emitLocked()
 	})
 }
 
-// update changes the snapshot under the lock and sends it to the window.
-func (s *Service) update(f func(*Snapshot)) {
-	s.mu.Lock()
-	f(&s.snap)
-	s.snap.Seq++
-	snap := s.snap.clone()
-	rt := s.rt
-	s.mu.Unlock()
-	if rt != nil {
-		rt.Emit(SnapshotEvent, snap)
-	}
+func (s *Service) emitLocked() {
+	s.lastEmit = time.Now()
+	snap, rt := s.snap.clone(), s.rt
+	// Emitting under the lock keeps snapshots in order; the runtime only queues.
+	rt.Emit(SnapshotEvent, snap)
 }
 
 // State returns the whole current state, for a page that (re)loads.
