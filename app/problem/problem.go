@@ -22,6 +22,8 @@ const (
 	ImageNotFound          Code = "image_not_found"
 	RegistryUnreachable    Code = "registry_unreachable"
 	NameConflict           Code = "name_conflict"
+	UpdateRejected         Code = "update_rejected"
+	UpdateManaged          Code = "update_managed_by_package"
 	PrivilegedRefused      Code = "privileged_refused"
 	InvalidSettings        Code = "invalid_settings"
 	ContainerExited        Code = "container_exited"
