@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 
@@ -22,6 +23,7 @@ import (
 	"github.com/neurodesk/neurodeskapp/app/instance"
 	"github.com/neurodesk/neurodeskapp/app/platform"
 	"github.com/neurodesk/neurodeskapp/app/ui"
+	"github.com/neurodesk/neurodeskapp/app/update"
 )
 
 //go:embed frontend/index.html frontend/style.css frontend/*.js
@@ -70,7 +72,15 @@ func runGUI(args []string) error {
 	ui.DisableDMABufOnNvidia()
 
 	home, _ := os.UserHomeDir()
-	svc := ui.New(ui.Config{Paths: paths, Home: home, Instance: os.Getenv("NEURODESKAPP_INSTANCE"), Getenv: os.Getenv, Version: b.Version})
+	exe, _ := os.Executable()
+	cfg := ui.Config{Paths: paths, Home: home, Instance: os.Getenv("NEURODESKAPP_INSTANCE"), Getenv: os.Getenv, Version: b.Version,
+		Install: update.DetectInstall(exe, update.HostEnv(runtime.GOOS))}
+	if up, err := update.New(update.Config{APIBaseURL: os.Getenv("NEURODESK_UPDATE_API")}); err == nil {
+		cfg.Updater = up
+	} else {
+		log.Warn("updates disabled", "error", err)
+	}
+	svc := ui.New(cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go lock.Serve(ctx, func([]string) { svc.Raise() })

@@ -37,6 +37,33 @@ function render(next) {
   if (screen === "settings" && !ui.settingsDirty) fillSettings(snap.settings);
   if (snap.quit_pending && !$("quit-dialog").open) $("quit-dialog").showModal();
   if (snap.show_log) $("live-log-box").open = true;
+  renderUpdate();
+}
+
+function renderUpdate() {
+  const u = snap.update ?? { state: "idle" };
+  const dlg = $("update-dialog");
+  const visible = ["available", "downloading", "restart", "error", "none"].includes(u.state) && (u.state !== "error" || u.manual);
+  if (!visible) { if (dlg.open) dlg.close(); return; }
+  const r = u.release;
+  text("update-title", u.state === "none" ? "Neurodesk is up to date" : u.state === "error" ? "Update failed" : `Neurodesk ${r?.version} is available`);
+  text("update-text", u.state === "none" ? `You have version ${snap.app_version}.` :
+    u.state === "restart" ? "The update is installed. Restart the app to use it; a running session keeps running." :
+    u.state === "downloading" ? `Downloading ${bytes(u.done)} of ${bytes(u.total)}…` : `You have version ${snap.app_version}.`);
+  text("update-notes", r?.notes ?? "");
+  $("update-notes").hidden = !r?.notes || u.state === "none";
+  $("update-bar").hidden = u.state !== "downloading";
+  $("update-fill").style.width = u.total > 0 ? `${(100 * u.done) / u.total}%` : "0";
+  $("update-error").hidden = !u.error;
+  text("update-error", u.error?.message);
+  $("update-remedy").hidden = !u.error?.remedy;
+  text("update-remedy", u.error?.remedy);
+  $("update-now").hidden = u.state !== "available";
+  $("update-skip").hidden = u.state !== "available";
+  $("update-restart").hidden = u.state !== "restart";
+  text("update-later", u.state === "available" ? "Later" : "Close");
+  $("update-later").disabled = u.state === "downloading";
+  if (!dlg.open) dlg.showModal();
 }
 
 function renderLauncher() {
@@ -202,6 +229,11 @@ $("remote-form").addEventListener("submit", async (e) => {
 for (const [id, choice] of [["quit-stop", "stop"], ["quit-keep", "keep"], ["quit-cancel", "cancel"]]) {
   $(id).addEventListener("click", () => { $("quit-dialog").close(); call("QuitChoice", choice, $("quit-remember").checked); });
 }
+$("update-now").addEventListener("click", () => call("UpdateNow"));
+$("update-later").addEventListener("click", () => call("LaterUpdate"));
+$("update-skip").addEventListener("click", () => call("SkipUpdate"));
+$("update-restart").addEventListener("click", () => call("RestartApp"));
+
 // Links that want a new window go to the system browser.
 document.addEventListener("click", (e) => {
   const a = e.target.closest?.("a[target=_blank]");

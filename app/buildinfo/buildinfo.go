@@ -1,7 +1,10 @@
 // Package buildinfo carries what the linker stamps into a release build.
 package buildinfo
 
-import "runtime"
+import (
+	"runtime"
+	"runtime/debug"
+)
 
 // Set with -ldflags "-X github.com/neurodesk/neurodeskapp/app/buildinfo.Version=..."; never
 // assigned at run time.
@@ -17,10 +20,19 @@ type Info struct {
 	Commit    string `json:"commit"`
 	Date      string `json:"date"`
 	GoVersion string `json:"go_version"`
+	Wails     string `json:"wails_version"`
 	Platform  string `json:"platform"`
 }
 
 // Get returns the build stamp.
 func Get() Info {
-	return Info{Version: Version, Commit: Commit, Date: Date, GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
+	i := Info{Version: Version, Commit: Commit, Date: Date, GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH, Wails: "none"}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			if d.Path == "github.com/wailsapp/wails/v2" {
+				i.Wails = d.Version
+			}
+		}
+	}
+	return i
 }

@@ -240,6 +240,6 @@ func cmdVersion(_ context.Context, args []string, io IO) int {
 		fmt.Fprintln(io.Stdout, string(j))
 		return ExitOK
 	}
-	fmt.Fprintf(io.Stdout, "neurodeskapp %s (commit %s, built %s, %s, %s)\n", b.Version, b.Commit, b.Date, b.GoVersion, b.Platform)
+	fmt.Fprintf(io.Stdout, "neurodeskapp %s (commit %s, built %s, %s, Wails %s, %s)\n", b.Version, b.Commit, b.Date, b.GoVersion, b.Wails, b.Platform)
 	return ExitOK
 }

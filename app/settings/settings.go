@@ -56,14 +56,15 @@ type Settings struct {
 	GPU              bool   `toml:"gpu" json:"gpu"`
 	// Privileged is what CVMFS streaming needs; some managed machines'
 	// engines refuse privileged containers, and there only offline mode works.
-	Privileged   bool    `toml:"privileged" json:"privileged"`
-	CPUs         float64 `toml:"cpus" json:"cpus"`
-	MemoryGB     float64 `toml:"memory_gb" json:"memory_gb"`
-	ShmSizeMB    int64   `toml:"shm_size_mb" json:"shm_size_mb"`
-	OnQuit       string  `toml:"on_quit" json:"on_quit"`
-	CheckUpdates bool    `toml:"check_updates" json:"check_updates"`
-	ManifestURL  string  `toml:"manifest_url" json:"manifest_url"`
-	Mounts       []Mount `toml:"mounts" json:"mounts"`
+	Privileged    bool    `toml:"privileged" json:"privileged"`
+	CPUs          float64 `toml:"cpus" json:"cpus"`
+	MemoryGB      float64 `toml:"memory_gb" json:"memory_gb"`
+	ShmSizeMB     int64   `toml:"shm_size_mb" json:"shm_size_mb"`
+	OnQuit        string  `toml:"on_quit" json:"on_quit"`
+	CheckUpdates  bool    `toml:"check_updates" json:"check_updates"`
+	SkippedUpdate string  `toml:"skipped_update" json:"skipped_update"` // "Skip this version"
+	ManifestURL   string  `toml:"manifest_url" json:"manifest_url"`
+	Mounts        []Mount `toml:"mounts" json:"mounts"`
 }
 
 // Defaults returns the settings a new user starts with.

@@ -11,9 +11,6 @@ import (
 	"github.com/neurodesk/neurodeskapp/app/buildinfo"
 )
 
-// ReleasesURL is where updates are published until in-app updates land.
-const ReleasesURL = "https://github.com/NeuroDesk/neurodesk-app/releases"
-
 // buildMenu is the native menu: the way back to the launcher and the
 // session's actions live here, because JupyterLab fills the window.
 func buildMenu(svc *Service, ctx func() context.Context) *menu.Menu {
@@ -43,12 +40,15 @@ func buildMenu(svc *Service, ctx func() context.Context) *menu.Menu {
 		s.AddText("Quit", keys.CmdOrCtrl("q"), func(*menu.CallbackData) { wrt.Quit(ctx()) })
 	}
 	h := m.AddSubmenu("Help")
-	h.AddText("Check for Updates", nil, func(*menu.CallbackData) { wrt.BrowserOpenURL(ctx(), ReleasesURL) })
+	h.AddText("Check for Updates", nil, func(*menu.CallbackData) {
+		wrt.WindowReloadApp(ctx())
+		_ = svc.CheckForUpdates()
+	})
 	h.AddText("Show App Log Folder", nil, func(*menu.CallbackData) { wrt.BrowserOpenURL(ctx(), "file://"+svc.cfg.Paths.StateDir) })
 	h.AddText("About Neurodesk", nil, func(*menu.CallbackData) {
 		b := buildinfo.Get()
 		_, _ = wrt.MessageDialog(ctx(), wrt.MessageDialogOptions{Type: wrt.InfoDialog, Title: "About Neurodesk",
-			Message: "Neurodesk " + b.Version + "\nCommit " + b.Commit + ", built " + b.Date + "\n" + b.GoVersion + " " + b.Platform})
+			Message: "Neurodesk " + b.Version + "\nCommit " + b.Commit + ", built " + b.Date + "\n" + b.GoVersion + ", Wails " + b.Wails + ", " + b.Platform})
 	})
 	return m
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/neurodesk/neurodeskapp/app/release"
 	"github.com/neurodesk/neurodeskapp/app/session"
 	"github.com/neurodesk/neurodeskapp/app/settings"
+	"github.com/neurodesk/neurodeskapp/app/update"
 )
 
 // SnapshotEvent carries a whole Snapshot every time anything changes.
@@ -31,7 +32,9 @@ type Config struct {
 	Home     string
 	Instance string // NEURODESKAPP_INSTANCE
 	Getenv   func(string) string
-	Version  string // the app's own version
+	Version  string         // the app's own version
+	Updater  Updater        // nil: no update checks (development builds)
+	Install  update.Install // how this copy was installed
 }
 
 // Service is bound to the frontend. Every method may be called from several
@@ -50,6 +53,7 @@ type Service struct {
 	// quitting lets the window close without asking again.
 	quitting    bool
 	closed      bool // BeforeClose let the window close
+	offered     update.Release
 	lastEmit    time.Time
 	emitPending bool
 }
@@ -87,6 +91,9 @@ func (s *Service) Startup(ctx context.Context, rt Runtime) {
 	s.mu.Unlock()
 	go s.refreshVersion(ctx)
 	go s.connect(ctx)
+	if st.CheckUpdates {
+		go s.checkUpdates(ctx, false)
+	}
 }
 
 func imageView(v release.Version) ImageView {

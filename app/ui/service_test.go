@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"github.com/neurodesk/neurodeskapp/app/problem"
 	"github.com/neurodesk/neurodeskapp/app/session"
 	"github.com/neurodesk/neurodeskapp/app/settings"
+	"github.com/neurodesk/neurodeskapp/app/update"
 )
 
 type fakeRuntime struct {
@@ -125,3 +127,42 @@ func TestRecentSessions(t *testing.T) {
 }
 
 func timeNow() time.Time { return time.Now() }
+
+type fakeUpdater struct{ version string }
+
+func (f fakeUpdater) Check(context.Context, string) (update.Release, bool, error) {
+	return update.Release{Version: f.version, Notes: "notes"}, true, nil
+}
+func (f fakeUpdater) Download(context.Context, update.Release, func(int64, int64)) ([]byte, error) {
+	return nil, errors.New("not in this test")
+}
+func (f fakeUpdater) Apply(update.Release, []byte, update.Install) error { return nil }
+
+func TestSkipThisVersionIsRemembered(t *testing.T) {
+	s, _ := newService(t)
+	s.cfg.Updater = fakeUpdater{"1.2.0"}
+	s.checkUpdates(t.Context(), false)
+	if st, _ := s.State(); st.Update.State != "available" || st.Update.Release.Version != "1.2.0" {
+		t.Fatalf("not offered: %+v", st.Update)
+	}
+	if err := s.SkipUpdate(); err != nil {
+		t.Fatal(err)
+	}
+	saved, _ := settings.Load(s.cfg.Paths.Settings, settings.Defaults("/x"), timeNow())
+	if saved.SkippedUpdate != "1.2.0" {
+		t.Fatalf("skip not saved: %q", saved.SkippedUpdate)
+	}
+	s.checkUpdates(t.Context(), false)
+	if st, _ := s.State(); st.Update.State != "idle" {
+		t.Errorf("a skipped version was offered again: %+v", st.Update)
+	}
+	s.checkUpdates(t.Context(), true)
+	if st, _ := s.State(); st.Update.State != "available" {
+		t.Errorf("a manual check must still show it: %+v", st.Update)
+	}
+	s.cfg.Updater = fakeUpdater{"1.3.0"}
+	s.checkUpdates(t.Context(), false)
+	if st, _ := s.State(); st.Update.State != "available" {
+		t.Errorf("a newer version than the skipped one was not offered: %+v", st.Update)
+	}
+}

@@ -27,7 +27,8 @@ type Snapshot struct {
 	Log          []string          `json:"log"`
 	Recent       []Recent          `json:"recent"`
 	// QuitPending asks the launcher to show the quit question.
-	QuitPending bool `json:"quit_pending"`
+	QuitPending bool       `json:"quit_pending"`
+	Update      UpdateView `json:"update"`
 	// ShowLog opens the log panel (from the menu).
 	ShowLog bool `json:"show_log"`
 }

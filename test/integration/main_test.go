@@ -164,7 +164,7 @@ func newWorld(t *testing.T) *world {
 // baseSettings points the app at the test registry; where the engine refuses
 // privileged containers the session runs unprivileged, which needs offline mode.
 func (w *world) baseSettings() string {
-	s := fmt.Sprintf("data_folder = %q\nimage_repository = %q\nmirror_repository = \"\"\n", w.data, w.repo)
+	s := fmt.Sprintf("data_folder = %q\nimage_repository = %q\nmirror_repository = \"\"\ncheck_updates = false\n", w.data, w.repo)
 	if !w.s.privileged {
 		s += "privileged = false\ncvmfs_mode = \"offline\"\n"
 	}
