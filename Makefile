@@ -9,7 +9,7 @@ PKG       := github.com/neurodesk/neurodeskapp/app/buildinfo
 LDFLAGS   := -s -w -X $(PKG).Version=$(VERSION) -X $(PKG).Commit=$(COMMIT) -X $(PKG).Date=$(DATE)
 FUZZTIME  ?= 10s
 
-.PHONY: build run test lint unit integration fuzz bench clean
+.PHONY: build run test lint unit integration fuzz bench package clean
 
 # The desktop build: cgo with WebKitGTK 4.1 on Linux (Wails' production tags).
 TAGS      := desktop,production,webkit2_41
@@ -50,5 +50,10 @@ test:
 bench: build
 	go run ./test/bench
 
+# Linux .deb/.rpm, the signed Windows exe and installer, update archives, checksums.
+package:
+	scripts/deps.sh package
+	VERSION=$(VERSION) LDFLAGS="$(LDFLAGS)" scripts/package.sh
+
 clean:
-	rm -rf build/bin test-output
+	rm -rf build/bin test-output dist

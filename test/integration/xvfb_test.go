@@ -63,8 +63,9 @@ func buildGUI(t *testing.T) (dev, prod string) {
 			guiErr = fmt.Errorf("build dev app: %v\n%s", err, out)
 			return
 		}
-		guiBins.prod = filepath.Join(testenv.ModuleRoot(), "build", "bin", "neurodeskapp")
-		cmd = exec.Command("make", "build")
+		// make build, into our own folder: make package may be building the default one.
+		guiBins.prod = filepath.Join(dir, "neurodeskapp")
+		cmd = exec.Command("make", "build", "BIN="+guiBins.prod)
 		cmd.Dir = testenv.ModuleRoot()
 		if out, err := cmd.CombinedOutput(); err != nil {
 			guiErr = fmt.Errorf("make build: %v\n%s", err, out)

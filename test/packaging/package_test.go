@@ -1,0 +1,164 @@
+// Package packaging runs `make package` and checks what a user would
+// install: the .deb, the .rpm, and the signed Windows exe and installer.
+package packaging
+
+import (
+	"archive/zip"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/neurodesk/neurodeskapp/internal/testenv"
+)
+
+var (
+	once    sync.Once
+	version string
+	dist    string
+	pkgErr  error
+)
+
+// packages runs make package once for all tests here.
+func packages(t *testing.T) (string, string) {
+	t.Helper()
+	once.Do(func() {
+		root := testenv.ModuleRoot()
+		b, err := os.ReadFile(filepath.Join(root, "wails.json"))
+		if err != nil {
+			pkgErr = err
+			return
+		}
+		m := regexp.MustCompile(`"productVersion":\s*"([^"]+)"`).FindSubmatch(b)
+		if m == nil {
+			pkgErr = fmt.Errorf("no productVersion in wails.json")
+			return
+		}
+		version, dist = string(m[1]), filepath.Join(root, "dist")
+		cmd := exec.Command("make", "package")
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			pkgErr = fmt.Errorf("make package: %v\n%s", err, out)
+		}
+	})
+	if pkgErr != nil {
+		t.Fatal(pkgErr)
+	}
+	return version, dist
+}
+
+func run(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %v: %v\n%s", name, args, err, out)
+	}
+	return string(out)
+}
+
+func TestDeb(t *testing.T) {
+	v, d := packages(t)
+	deb := filepath.Join(d, fmt.Sprintf("neurodeskapp_%s_amd64.deb", v))
+	fields := run(t, "dpkg-deb", "-f", deb)
+	for _, want := range []string{"Package: neurodeskapp", "Version: " + v, "Architecture: amd64", "libwebkit2gtk-4.1-0", "libgtk-3-0", "Maintainer: "} {
+		if !strings.Contains(fields, want) {
+			t.Errorf("control lacks %q:\n%s", want, fields)
+		}
+	}
+	files := run(t, "dpkg-deb", "-c", deb)
+	for _, want := range []string{"./usr/bin/neurodeskapp", "./usr/share/applications/neurodeskapp.desktop",
+		"./usr/share/icons/hicolor/256x256/apps/neurodeskapp.png", "./usr/share/metainfo/org.neurodesk.NeurodeskApp.metainfo.xml"} {
+		if !strings.Contains(files, want) {
+			t.Errorf("the .deb lacks %s", want)
+		}
+	}
+	root := t.TempDir()
+	run(t, "dpkg-deb", "-x", deb, root)
+	if out := run(t, filepath.Join(root, "usr/bin/neurodeskapp"), "version"); !strings.HasPrefix(out, "neurodeskapp "+v+" ") {
+		t.Errorf("the packaged binary says %q", out)
+	}
+	if _, err := exec.LookPath("desktop-file-validate"); err == nil {
+		run(t, "desktop-file-validate", filepath.Join(root, "usr/share/applications/neurodeskapp.desktop"))
+	} else {
+		t.Fatal("desktop-file-validate is missing (scripts/deps.sh installs desktop-file-utils)")
+	}
+}
+
+func TestRpm(t *testing.T) {
+	v, d := packages(t)
+	rpm := filepath.Join(d, fmt.Sprintf("neurodeskapp-%s-1.x86_64.rpm", v))
+	info := run(t, "rpm", "-qip", rpm)
+	for _, want := range []string{"neurodeskapp", v, "x86_64"} {
+		if !strings.Contains(info, want) {
+			t.Errorf("rpm info lacks %q:\n%s", want, info)
+		}
+	}
+	reqs := run(t, "rpm", "-qpR", rpm)
+	for _, want := range []string{"webkit2gtk4.1", "gtk3"} {
+		if !strings.Contains(reqs, want) {
+			t.Errorf("rpm requires lack %s:\n%s", want, reqs)
+		}
+	}
+	if files := run(t, "rpm", "-qpl", rpm); !strings.Contains(files, "/usr/bin/neurodeskapp") || !strings.Contains(files, "/usr/share/applications/neurodeskapp.desktop") {
+		t.Errorf("rpm files:\n%s", files)
+	}
+}
+
+func TestWindowsSignatures(t *testing.T) {
+	v, d := packages(t)
+	cert := filepath.Join(d, "signing", "cert.pem")
+	installer := filepath.Join(d, fmt.Sprintf("Neurodesk-%s-windows-amd64-setup.exe", v))
+	exe := filepath.Join(t.TempDir(), "neurodeskapp.exe")
+	z, err := zip.OpenReader(filepath.Join(d, fmt.Sprintf("neurodeskapp_%s_windows_amd64.zip", v)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer z.Close()
+	rc, err := z.File[0].Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := os.Create(exe)
+	io.Copy(f, rc)
+	f.Close()
+	rc.Close()
+	for _, file := range []string{exe, installer} {
+		out := run(t, "osslsigncode", "verify", "-CAfile", cert, "-in", file)
+		if !strings.Contains(out, "Signature verification: ok") {
+			t.Errorf("%s:\n%s", filepath.Base(file), out)
+		}
+	}
+	// A tampered copy must fail verification: the check can fail.
+	b, _ := os.ReadFile(installer)
+	b[len(b)/2] ^= 0xff
+	bad := filepath.Join(t.TempDir(), "tampered.exe")
+	os.WriteFile(bad, b, 0o644)
+	if out, err := exec.Command("osslsigncode", "verify", "-CAfile", cert, "-in", bad).CombinedOutput(); err == nil && strings.Contains(string(out), "Signature verification: ok") {
+		t.Error("a tampered installer verified")
+	}
+}
+
+func TestChecksums(t *testing.T) {
+	_, d := packages(t)
+	b, err := os.ReadFile(filepath.Join(d, "checksums.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != 5 {
+		t.Errorf("checksums.txt has %d lines, want 5 (deb, rpm, installer, two update archives)", len(lines))
+	}
+	for _, l := range lines {
+		sum, name, _ := strings.Cut(l, "  ")
+		data, err := os.ReadFile(filepath.Join(d, name))
+		if err != nil || fmt.Sprintf("%x", sha256.Sum256(data)) != sum {
+			t.Errorf("%s: checksum does not match (%v)", name, err)
+		}
+	}
+}
