@@ -21,8 +21,14 @@ if ! command -v dpkg-query >/dev/null 2>&1; then
   exit 0
 fi
 
+# Ubuntu's chromium package is a snap; GitHub's runners have Google Chrome.
+if command -v google-chrome >/dev/null 2>&1; then
+  pkgs=("${pkgs[@]/chromium}")
+fi
+
 missing=()
 for p in "${pkgs[@]}"; do
+  [ -n "$p" ] || continue
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -71,9 +71,15 @@ func (w *world) startGUI(extraEnv ...string) *guiApp {
 // browser starts Debian's Chromium, headless, driven by chromedp.
 func browser(t *testing.T) context.Context {
 	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Fatalf("chromium is missing (scripts/deps.sh test installs it): %v", err)
+	var path string
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			path = p
+			break
+		}
+	}
+	if path == "" {
+		t.Fatal("Chromium is missing (scripts/deps.sh test installs it)")
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.WindowSize(1280, 800))
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
