@@ -47,7 +47,7 @@ test:
 	go test -count=1 -timeout 25m ./...
 	$(MAKE) fuzz
 
-bench: build
+bench: package
 	go run ./test/bench
 
 # Linux .deb/.rpm, the signed Windows exe and installer, update archives, checksums.
