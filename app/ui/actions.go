@@ -27,14 +27,7 @@ type SaveResult struct {
 // SaveSettings validates and saves; with field errors nothing is saved.
 // Changes to the container apply on the next start.
 func (s *Service) SaveSettings(st settings.Settings) (SaveResult, error) {
-	s.mu.Lock()
-	var lim settings.Limits
-	if s.eng != nil {
-		i := s.eng.Info()
-		lim = settings.Limits{MemTotal: i.MemTotal, NCPU: i.NCPU}
-	}
-	s.mu.Unlock()
-	if err := settings.Validate(st, lim); err != nil {
+	if err := settings.Validate(st, s.limits()); err != nil {
 		fe, _ := err.(settings.Errors)
 		snap, _ := s.State()
 		return SaveResult{Fields: fe, Snapshot: snap}, nil
@@ -50,16 +43,20 @@ func (s *Service) SaveSettings(st settings.Settings) (SaveResult, error) {
 	return SaveResult{Saved: true, Fields: []settings.FieldError{}, Snapshot: snap}, nil
 }
 
+// limits are the connected engine's resources, for validation.
+func (s *Service) limits() settings.Limits {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.eng == nil {
+		return settings.Limits{}
+	}
+	i := s.eng.Info()
+	return settings.Limits{MemTotal: i.MemTotal, NCPU: i.NCPU}
+}
+
 // ValidateSettings returns the field errors of st without saving.
 func (s *Service) ValidateSettings(st settings.Settings) ([]settings.FieldError, error) {
-	s.mu.Lock()
-	var lim settings.Limits
-	if s.eng != nil {
-		i := s.eng.Info()
-		lim = settings.Limits{MemTotal: i.MemTotal, NCPU: i.NCPU}
-	}
-	s.mu.Unlock()
-	if fe, ok := settings.Validate(st, lim).(settings.Errors); ok {
+	if fe, ok := settings.Validate(st, s.limits()).(settings.Errors); ok {
 		return fe, nil
 	}
 	return []settings.FieldError{}, nil

@@ -224,8 +224,7 @@ func (s *Service) Start() error {
 	if eng == nil {
 		return &problem.Error{Code: problem.EngineNotRunning, Message: "No container engine is connected", Remedy: "Start Docker, then press Retry."}
 	}
-	i := eng.Info()
-	if err := settings.Validate(st, settings.Limits{MemTotal: i.MemTotal, NCPU: i.NCPU}); err != nil {
+	if err := settings.Validate(st, s.limits()); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithCancel(s.bg)

@@ -7,8 +7,10 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -80,4 +82,31 @@ func PrivilegedAllowed(ctx context.Context, c *client.Client, statBinary string)
 		return false, err
 	}
 	return true, nil
+}
+
+// Xvfb starts a private X server on the first free display from first on
+// and returns its DISPLAY value and a function that stops it.
+func Xvfb(first int) (string, func(), error) {
+	if _, err := exec.LookPath("Xvfb"); err != nil {
+		return "", nil, fmt.Errorf("xvfb is missing (scripts/deps.sh test installs it): %w", err)
+	}
+	for n := first; n < first+50; n++ {
+		sock := fmt.Sprintf("/tmp/.X11-unix/X%d", n)
+		if _, err := os.Stat(sock); err == nil {
+			continue
+		}
+		cmd := exec.Command("Xvfb", fmt.Sprintf(":%d", n), "-screen", "0", "1400x900x24", "-nolisten", "tcp")
+		if err := cmd.Start(); err != nil {
+			return "", nil, err
+		}
+		for i := 0; i < 50; i++ {
+			if _, err := os.Stat(sock); err == nil {
+				return fmt.Sprintf(":%d", n), func() { cmd.Process.Kill(); cmd.Wait() }, nil
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		cmd.Process.Kill()
+		cmd.Wait()
+	}
+	return "", nil, fmt.Errorf("no free X display from :%d", first)
 }

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/neurodesk/neurodeskapp/internal/testenv"
 )
 
 type row struct{ name, value, goal string }
@@ -27,7 +29,10 @@ func main() {
 	if out, err := exec.Command("go", "build", "-tags", "desktop,production,webkit2_41", "-o", bare, "./test/bench/bare").CombinedOutput(); err != nil {
 		fail("build the bare window: %v\n%s", err, out)
 	}
-	display, stopX := xvfb()
+	display, stopX, err := testenv.Xvfb(150)
+	if err != nil {
+		fail("%v", err)
+	}
 	defer stopX()
 
 	var rows []row
@@ -57,26 +62,6 @@ func main() {
 }
 
 func fail(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...); os.Exit(1) }
-
-func xvfb() (string, func()) {
-	for n := 150; n < 200; n++ {
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
-			continue
-		}
-		cmd := exec.Command("Xvfb", fmt.Sprintf(":%d", n), "-screen", "0", "1400x900x24", "-nolisten", "tcp")
-		if cmd.Start() != nil {
-			continue
-		}
-		for i := 0; i < 50; i++ {
-			if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
-				return fmt.Sprintf(":%d", n), func() { cmd.Process.Kill(); cmd.Wait() }
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
-	fail("no X display")
-	return "", nil
-}
 
 func env(home, display string, extra ...string) []string {
 	return append(append(os.Environ(), "HOME="+home, "DISPLAY="+display,

@@ -7,37 +7,19 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/neurodesk/neurodeskapp/internal/testenv"
 )
 
-// startXvfb starts a private X server and returns its DISPLAY value.
+// startXvfb starts a private X server for this test and returns DISPLAY.
 func startXvfb(t *testing.T) string {
 	t.Helper()
-	if _, err := exec.LookPath("Xvfb"); err != nil {
-		t.Fatalf("Xvfb is missing (scripts/deps.sh test installs it): %v", err)
+	display, stop, err := testenv.Xvfb(90)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for n := 90; n < 140; n++ {
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
-			continue
-		}
-		cmd := exec.Command("Xvfb", fmt.Sprintf(":%d", n), "-screen", "0", "1400x900x24", "-nolisten", "tcp")
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		for i := 0; i < 50; i++ {
-			if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
-				t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-				return fmt.Sprintf(":%d", n)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		cmd.Process.Kill()
-		cmd.Wait()
-	}
-	t.Fatal("no free X display")
-	return ""
+	t.Cleanup(stop)
+	return display
 }
 
 var (
