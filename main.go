@@ -14,8 +14,10 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/neurodesk/neurodeskapp/app/applog"
 	"github.com/neurodesk/neurodeskapp/app/buildinfo"
@@ -53,7 +55,11 @@ func runCLI(args []string) int {
 
 func runGUI(args []string) error {
 	paths := platform.AppPaths()
-	lock, err := instance.Acquire(paths.StateDir)
+	wait := time.Duration(0)
+	if slices.Contains(args, update.RestartFlag) {
+		wait = 15 * time.Second // the old version is quitting
+	}
+	lock, err := instance.AcquireWait(paths.StateDir, wait)
 	if errors.Is(err, instance.ErrRunning) {
 		return instance.Notify(paths.StateDir, args) // the first window comes forward
 	}

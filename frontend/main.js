@@ -223,8 +223,11 @@ $("copy-diagnostics").addEventListener("click", async () => {
 $("remote-form").addEventListener("submit", async (e) => {
   e.preventDefault();
   $("remote-error").hidden = true;
-  try { await api().ConnectRemote($("remote-url").value, $("remote-token").value); }
-  catch (err) { text("remote-error", String(err)); $("remote-error").hidden = false; }
+  try {
+    await api().ConnectRemote($("remote-url").value, $("remote-token").value);
+    const s = await api().State();
+    if (s.session?.lab_url) window.location.href = s.session.lab_url;
+  } catch (err) { text("remote-error", String(err)); $("remote-error").hidden = false; }
 });
 for (const [id, choice] of [["quit-stop", "stop"], ["quit-keep", "keep"], ["quit-cancel", "cancel"]]) {
   $(id).addEventListener("click", () => { $("quit-dialog").close(); call("QuitChoice", choice, $("quit-remember").checked); });

@@ -48,6 +48,19 @@ func Acquire(dir string) (*Lock, error) {
 	return &Lock{file: f, l: l, sock: sock}, nil
 }
 
+// AcquireWait retries Acquire until the other instance is gone or wait
+// passes: an updated app restarting while the old one quits.
+func AcquireWait(dir string, wait time.Duration) (*Lock, error) {
+	deadline := time.Now().Add(wait)
+	for {
+		l, err := Acquire(dir)
+		if !errors.Is(err, ErrRunning) || time.Now().After(deadline) {
+			return l, err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // Serve calls onLaunch with the arguments of every later launch, until
 // ctx ends or the lock is released.
 func (k *Lock) Serve(ctx context.Context, onLaunch func(args []string)) {

@@ -39,3 +39,26 @@ func TestSecondLaunchHandsOver(t *testing.T) {
 	}
 	again.Release()
 }
+
+func TestAcquireWaitGetsTheLockOnceReleased(t *testing.T) {
+	dir := t.TempDir()
+	first, err := Acquire(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.AfterFunc(300*time.Millisecond, first.Release)
+	start := time.Now()
+	second, err := AcquireWait(dir, 5*time.Second)
+	if err != nil {
+		t.Fatalf("after the first quit: %v", err)
+	}
+	second.Release()
+	if time.Since(start) < 250*time.Millisecond {
+		t.Error("got the lock while the first instance still held it")
+	}
+	held, _ := Acquire(dir)
+	defer held.Release()
+	if _, err := AcquireWait(dir, 200*time.Millisecond); !errors.Is(err, ErrRunning) {
+		t.Errorf("waited past the deadline: %v", err)
+	}
+}

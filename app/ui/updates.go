@@ -112,7 +112,7 @@ func (s *Service) LaterUpdate() error {
 // RestartApp starts the updated app and quits this one; a running session
 // keeps running and is adopted by the new version.
 func (s *Service) RestartApp() error {
-	if err := update.Restart(s.cfg.Install.Path); err != nil {
+	if err := update.Restart(s.cfg.Install); err != nil {
 		return err
 	}
 	s.QuitNow()

@@ -180,10 +180,18 @@ func readAll(f *zip.File) ([]byte, error) {
 	return io.ReadAll(rc)
 }
 
-// Restart starts the updated app and lets the caller quit.
-func Restart(path string) error {
-	if err := exec.Command(path).Start(); err != nil {
-		return fmt.Errorf("restart %s: %w", path, err)
+// RestartFlag tells the new copy to wait for the old one's single-instance
+// lock instead of handing over to it.
+const RestartFlag = "--after-update"
+
+// Restart starts the updated app; the caller then quits.
+func Restart(inst Install) error {
+	cmd := exec.Command(inst.Path, RestartFlag)
+	if inst.Kind == KindMacBundle {
+		cmd = exec.Command("open", "-n", inst.Path, "--args", RestartFlag)
+	}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("restart %s: %w", inst.Path, err)
 	}
 	return nil
 }

@@ -9,11 +9,8 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
-	"encoding/json"
 	"encoding/pem"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,40 +19,15 @@ import (
 	"testing"
 
 	"github.com/neurodesk/neurodeskapp/app/problem"
+	"github.com/neurodesk/neurodeskapp/internal/fakegithub"
 )
 
-type asset struct {
-	name string
-	data []byte
-}
+type asset = fakegithub.Asset
 
-// fakeGitHub serves releases the way the GitHub API does, enough for
-// go-selfupdate's GitHub source.
 func fakeGitHub(t *testing.T, tag string, assets []asset) string {
-	mux := http.NewServeMux()
-	var srv *httptest.Server
-	mux.HandleFunc("/api/v3/repos/NeuroDesk/neurodesk-app/releases", func(w http.ResponseWriter, r *http.Request) {
-		var as []map[string]any
-		for i, a := range assets {
-			as = append(as, map[string]any{"id": i + 1, "name": a.name, "size": len(a.data),
-				"browser_download_url": srv.URL + "/download/" + a.name, "url": fmt.Sprintf("%s/api/v3/repos/NeuroDesk/neurodesk-app/releases/assets/%d", srv.URL, i+1)})
-		}
-		json.NewEncoder(w).Encode([]map[string]any{{"id": 1, "tag_name": tag, "name": tag, "body": "Faster pulls.", "draft": false, "prerelease": false,
-			"published_at": "2026-11-01T10:00:00Z", "html_url": srv.URL + "/releases/" + tag, "assets": as}})
-	})
-	mux.HandleFunc("/api/v3/repos/NeuroDesk/neurodesk-app/releases/assets/", func(w http.ResponseWriter, r *http.Request) {
-		var id int
-		fmt.Sscanf(filepath.Base(r.URL.Path), "%d", &id)
-		if id < 1 || id > len(assets) {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "application/octet-stream")
-		w.Write(assets[id-1].data)
-	})
-	srv = httptest.NewServer(mux)
+	srv := fakegithub.New("NeuroDesk/neurodesk-app", tag, "Faster pulls.", assets)
 	t.Cleanup(srv.Close)
-	return srv.URL + "/api/v3/"
+	return srv.APIBase()
 }
 
 func buildFake(t *testing.T, dir, version string) string {
@@ -112,7 +84,7 @@ func release(t *testing.T, key *ecdsa.PrivateKey, tamper func(archive, sums, sig
 	if tamper != nil {
 		tamper(&archive, &sums, &sig)
 	}
-	return fakeGitHub(t, "v1.2.0", []asset{{name, archive}, {"neurodeskapp_1.2.0_amd64.deb", []byte("deb")}, {"checksums.txt", sums}, {"checksums.txt.sig", sig}})
+	return fakeGitHub(t, "v1.2.0", []asset{{Name: name, Data: archive}, {Name: "neurodeskapp_1.2.0_amd64.deb", Data: []byte("deb")}, {Name: "checksums.txt", Data: sums}, {Name: "checksums.txt.sig", Data: sig}})
 }
 
 func updater(t *testing.T, api string, pub []byte) *Updater {
@@ -197,7 +169,7 @@ func TestRejectedDownloadsChangeNothing(t *testing.T) {
 func TestReleaseWithoutChecksumsIsNotOffered(t *testing.T) {
 	_, pub := keypair(t)
 	name := fmt.Sprintf("neurodeskapp_1.2.0_%s_%s.tar.gz", runtime.GOOS, runtime.GOARCH)
-	u := updater(t, fakeGitHub(t, "v1.2.0", []asset{{name, targz(t, "neurodeskapp", []byte("x"))}}), pub)
+	u := updater(t, fakeGitHub(t, "v1.2.0", []asset{{Name: name, Data: targz(t, "neurodeskapp", []byte("x"))}}), pub)
 	if _, found, err := u.Check(t.Context(), "1.0.0"); found || err == nil {
 		t.Errorf("an unsigned release was offered (found=%v err=%v)", found, err)
 	}

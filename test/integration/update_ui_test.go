@@ -1,0 +1,71 @@
+package integration
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/neurodesk/neurodeskapp/internal/fakegithub"
+)
+
+// TestUIUpdatePromptRejectsUnverified: a newer release is offered at start
+// with its notes; its checksums.txt is signed by a key the app does not
+// trust, so "Update now" ends in a clear refusal and the app is unchanged.
+func TestUIUpdatePromptRejectsUnverified(t *testing.T) {
+	w := newWorld(t)
+	w.writeSettings(strings.Replace(w.baseSettings(), "check_updates = false", "check_updates = true", 1))
+
+	var archive bytes.Buffer
+	zw := gzip.NewWriter(&archive)
+	tw := tar.NewWriter(zw)
+	body := []byte("not really an app")
+	tw.WriteHeader(&tar.Header{Name: "neurodeskapp", Mode: 0o755, Size: int64(len(body))})
+	tw.Write(body)
+	tw.Close()
+	zw.Close()
+	name := fmt.Sprintf("neurodeskapp_9.9.9_%s_%s.tar.gz", runtime.GOOS, runtime.GOARCH)
+	sums := []byte(fmt.Sprintf("%x  %s\n", sha256.Sum256(archive.Bytes()), name))
+	stranger, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	h := sha256.Sum256(sums)
+	sig, _ := ecdsa.SignASN1(rand.Reader, stranger, h[:])
+	gh := fakegithub.New("NeuroDesk/neurodesk-app", "v9.9.9", "Pulls twice as fast.", []fakegithub.Asset{
+		{Name: name, Data: archive.Bytes()}, {Name: "checksums.txt", Data: sums}, {Name: "checksums.txt.sig", Data: sig}})
+	defer gh.Close()
+
+	dev, _ := buildGUI(t)
+	before, _ := os.ReadFile(dev)
+	app := w.startGUI("NEURODESK_UPDATE_API=" + gh.APIBase())
+	ctx := browser(t)
+	err := chromedp.Do(ctx, chromedp.Navigate(app.url), chromedp.WaitVisible(chromedp.CSS(`#update-dialog[open]`)))
+	if err != nil {
+		t.Fatalf("no update prompt: %v", err)
+	}
+	if title := textOf(ctx, "#update-title"); !strings.Contains(title, "9.9.9") {
+		t.Errorf("prompt title %q", title)
+	}
+	if notes := textOf(ctx, "#update-notes"); notes != "Pulls twice as fast." {
+		t.Errorf("notes %q", notes)
+	}
+	shoot(t, ctx, "update")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#update-now")), chromedp.WaitVisible(chromedp.CSS("#update-error"))); err != nil {
+		t.Fatalf("no refusal shown: %v", err)
+	}
+	if msg := textOf(ctx, "#update-error"); !strings.Contains(msg, "did not verify") {
+		t.Errorf("refusal %q", msg)
+	}
+	after, _ := os.ReadFile(dev)
+	if !bytes.Equal(before, after) {
+		t.Error("the app binary changed after a rejected update")
+	}
+}
