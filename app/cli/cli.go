@@ -7,14 +7,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"runtime"
 	"time"
 
 	"github.com/neurodesk/neurodeskapp/app/engine"
 	"github.com/neurodesk/neurodeskapp/app/platform"
 	"github.com/neurodesk/neurodeskapp/app/problem"
-	"github.com/neurodesk/neurodeskapp/app/registry"
 	"github.com/neurodesk/neurodeskapp/app/release"
 	"github.com/neurodesk/neurodeskapp/app/session"
 	"github.com/neurodesk/neurodeskapp/app/settings"
@@ -97,14 +95,7 @@ func loadEnv(io IO) env {
 }
 
 func (e env) releaseSource() *release.Source {
-	url := release.CanonicalURL
-	if e.settings.ManifestURL != "" {
-		url = e.settings.ManifestURL
-	}
-	if v := e.io.Getenv("NEURODESK_MANIFEST_URL"); v != "" {
-		url = v
-	}
-	return &release.Source{URL: url, CacheDir: e.io.Paths.CacheDir, HTTP: &http.Client{Timeout: 5 * time.Second}, Now: time.Now}
+	return release.NewSource(e.io.Getenv("NEURODESK_MANIFEST_URL"), e.settings.ManifestURL, e.io.Paths.CacheDir)
 }
 
 // version returns the cached or embedded version at once and refreshes the
@@ -126,15 +117,7 @@ func connect(ctx context.Context) (*engine.Engine, error) {
 }
 
 func (e env) manager(eng *engine.Engine) *session.Manager {
-	return &session.Manager{
-		Engine:   eng,
-		Sizes:    &registry.Client{HTTP: &http.Client{Timeout: 10 * time.Second}},
-		FreeDisk: platform.FreeBytes,
-		HTTP:     &http.Client{},
-		Facts:    platform.Current(),
-		LogDir:   e.io.Paths.StateDir,
-		Names:    session.NamesFor(e.io.Getenv("NEURODESKAPP_INSTANCE")),
-	}
+	return session.NewManager(eng, e.io.Paths.StateDir, e.io.Getenv("NEURODESKAPP_INSTANCE"))
 }
 
 // exitCode maps a failure to the documented exit codes.

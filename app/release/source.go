@@ -153,3 +153,17 @@ func (s *Source) writeMeta(meta cacheMeta) error {
 	}
 	return nil
 }
+
+// NewSource reads the manifest from, in order of precedence, the
+// NEURODESK_MANIFEST_URL override, the manifest_url setting, or the
+// canonical URL, and caches it in cacheDir.
+func NewSource(envURL, settingURL, cacheDir string) *Source {
+	url := CanonicalURL
+	if settingURL != "" {
+		url = settingURL
+	}
+	if envURL != "" {
+		url = envURL
+	}
+	return &Source{URL: url, CacheDir: cacheDir, HTTP: &http.Client{Timeout: 5 * time.Second}, Now: time.Now}
+}

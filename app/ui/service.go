@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -16,7 +15,6 @@ import (
 	"github.com/neurodesk/neurodeskapp/app/engine"
 	"github.com/neurodesk/neurodeskapp/app/platform"
 	"github.com/neurodesk/neurodeskapp/app/problem"
-	"github.com/neurodesk/neurodeskapp/app/registry"
 	"github.com/neurodesk/neurodeskapp/app/release"
 	"github.com/neurodesk/neurodeskapp/app/session"
 	"github.com/neurodesk/neurodeskapp/app/settings"
@@ -74,14 +72,7 @@ func (s *Service) Startup(ctx context.Context, rt Runtime) {
 	if res.Problem != nil {
 		s.snap.SettingsNote = fmt.Sprintf("Your settings file could not be read (%v). The app uses the defaults; your file was kept as %s.", res.Problem, res.Backup)
 	}
-	url := release.CanonicalURL
-	if st.ManifestURL != "" {
-		url = st.ManifestURL
-	}
-	if v := s.cfg.Getenv("NEURODESK_MANIFEST_URL"); v != "" {
-		url = v
-	}
-	s.src = &release.Source{URL: url, CacheDir: s.cfg.Paths.CacheDir, HTTP: &http.Client{Timeout: 5 * time.Second}, Now: time.Now}
+	s.src = release.NewSource(s.cfg.Getenv("NEURODESK_MANIFEST_URL"), st.ManifestURL, s.cfg.Paths.CacheDir)
 	v := s.src.Current()
 	s.snap.Image = imageView(v)
 	s.snap.Session.State = session.StateIdle
@@ -142,10 +133,7 @@ func (s *Service) connect(ctx context.Context) {
 }
 
 func (s *Service) manager(eng *engine.Engine) *session.Manager {
-	return &session.Manager{
-		Engine: eng, Sizes: &registry.Client{HTTP: &http.Client{Timeout: 10 * time.Second}}, FreeDisk: platform.FreeBytes,
-		HTTP: &http.Client{}, Facts: platform.Current(), LogDir: s.cfg.Paths.StateDir, Names: session.NamesFor(s.cfg.Instance),
-	}
+	return session.NewManager(eng, s.cfg.Paths.StateDir, s.cfg.Instance)
 }
 
 func (s *Service) setSession(info session.Info) {
