@@ -36,7 +36,10 @@ function render(next) {
   if (screen === "error") renderError();
   if (screen === "settings" && !ui.settingsDirty) fillSettings(snap.settings);
   if (snap.quit_pending && !$("quit-dialog").open) $("quit-dialog").showModal();
-  if (snap.show_log) $("live-log-box").open = true;
+  if (snap.show_log && !prev?.show_log) {
+    $("live-log-box").open = true;
+    if (screen === "launcher" && snap.session.state === "ready") { $("running-log-box").open = true; showRunningLog(); }
+  }
   renderUpdate();
 }
 
@@ -151,6 +154,12 @@ async function useRecent(i) {
   const r = await call("UseRecent", i);
   if (r?.kind === "remote") { $("remote").open = true; $("remote-url").value = r.name; $("remote-token").focus(); }
 }
+
+async function showRunningLog() {
+  const log = await call("ContainerLog");
+  if (log !== undefined) { text("running-log", log); $("running-log").scrollTop = $("running-log").scrollHeight; }
+}
+$("running-log-box").addEventListener("toggle", () => { if ($("running-log-box").open) showRunningLog(); });
 
 // --- settings ------------------------------------------------------------
 const form = $("settings-form");

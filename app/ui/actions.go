@@ -252,3 +252,26 @@ func Redact(s string) string {
 	}
 	return s
 }
+
+// ContainerLog returns the last lines of the session container's log (ours
+// only; never any other container or file).
+func (s *Service) ContainerLog() (string, error) {
+	s.mu.Lock()
+	eng := s.eng
+	s.mu.Unlock()
+	if eng == nil {
+		return "", &problem.Error{Code: problem.EngineNotRunning, Message: "No container engine is connected"}
+	}
+	name := session.NamesFor(s.cfg.Instance).Container
+	ctx, cancel := context.WithTimeout(s.bg, 10*time.Second)
+	defer cancel()
+	c, err := eng.InspectContainer(ctx, name)
+	if err != nil || c.Labels[session.LabelManaged] != "true" {
+		return "", &problem.Error{Code: problem.NotRunning, Message: "No Neurodesk session container exists"}
+	}
+	var b strings.Builder
+	if err := eng.Logs(ctx, c.ID, "500", false, &b); err != nil {
+		return "", err
+	}
+	return Redact(b.String()), nil
+}

@@ -228,6 +228,12 @@ func TestUIStartToJupyterLab(t *testing.T) {
 		t.Fatal(err)
 	}
 	shoot(t, ctx, "running")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#running-log-box summary")), chromedp.Sleep(500*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if log := textOf(ctx, "#running-log"); !strings.Contains(log, "Jupyter Server is running") || strings.Contains(log, "token=") && !strings.Contains(log, "REDACTED") {
+		t.Errorf("running session's log %q", log)
+	}
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#stop")), chromedp.WaitVisible(chromedp.CSS("#start"))); err != nil {
 		t.Fatal(err)
 	}
