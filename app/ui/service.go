@@ -219,7 +219,10 @@ func (s *Service) Start() error {
 	s.mu.Lock()
 	s.cancel = cancel
 	s.mu.Unlock()
-	s.update(func(sn *Snapshot) { sn.Session = SessionView{State: session.StateChecking}; sn.Log, sn.ShowLog = nil, false })
+	s.update(func(sn *Snapshot) {
+		sn.Session = SessionView{State: session.StateChecking}
+		sn.Log, sn.ShowLog = nil, false
+	})
 	go func() {
 		defer cancel()
 		info, err := s.manager(eng).Start(ctx, session.StartOptions{Settings: st, Tag: tag, OnEvent: s.onEvent})
