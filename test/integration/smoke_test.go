@@ -23,9 +23,14 @@ func TestProductionBuildSmoke(t *testing.T) {
 	logf, _ := os.Create(logPath)
 	defer logf.Close()
 	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	defer func() {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // WebKit's helpers, if any outlived the app
+		time.Sleep(200 * time.Millisecond)
+	}()
 	shot := filepath.Join(screenshotDir(t), "production-window.png")
 	var colors int
 	for i := 0; i < 60 && colors < 20; i++ { // up to 15 s for the first paint

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -42,6 +43,9 @@ func (w *world) startGUI(extraEnv ...string) *guiApp {
 	cmd.Env = append(append(append([]string{}, w.env...), "DISPLAY="+display), extraEnv...)
 	logf, _ := os.Create(filepath.Join(w.home, "gui.log"))
 	cmd.Stdout, cmd.Stderr = logf, logf
+	// Its own process group, so WebKit's helper processes end with it and
+	// stop writing into the test's folders before they are removed.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		w.t.Fatal(err)
 	}
@@ -52,8 +56,9 @@ func (w *world) startGUI(extraEnv ...string) *guiApp {
 		select {
 		case <-done:
 		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
 		}
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		time.Sleep(200 * time.Millisecond)
 		logf.Close()
 	})
 	for i := 0; i < 150; i++ {
