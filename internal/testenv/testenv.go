@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -85,28 +86,56 @@ func PrivilegedAllowed(ctx context.Context, c *client.Client, statBinary string)
 }
 
 // Xvfb starts a private X server on the first free display from first on
-// and returns its DISPLAY value and a function that stops it.
+// and returns its DISPLAY value and a function that stops it. A display
+// whose lock names a dead process is stale and taken over.
 func Xvfb(first int) (string, func(), error) {
 	if _, err := exec.LookPath("Xvfb"); err != nil {
 		return "", nil, fmt.Errorf("xvfb is missing (scripts/deps.sh test installs it): %w", err)
 	}
 	for n := first; n < first+50; n++ {
-		sock := fmt.Sprintf("/tmp/.X11-unix/X%d", n)
-		if _, err := os.Stat(sock); err == nil {
+		if displayInUse(n) {
 			continue
 		}
 		cmd := exec.Command("Xvfb", fmt.Sprintf(":%d", n), "-screen", "0", "1400x900x24", "-nolisten", "tcp")
 		if err := cmd.Start(); err != nil {
 			return "", nil, err
 		}
+		stop := func() {
+			// TERM lets Xvfb remove its lock and socket; KILL would leave them.
+			cmd.Process.Signal(syscall.SIGTERM)
+			done := make(chan struct{})
+			go func() { cmd.Wait(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(3 * time.Second):
+				cmd.Process.Kill()
+				<-done
+			}
+		}
 		for i := 0; i < 50; i++ {
-			if _, err := os.Stat(sock); err == nil {
-				return fmt.Sprintf(":%d", n), func() { cmd.Process.Kill(); cmd.Wait() }, nil
+			if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
+				return fmt.Sprintf(":%d", n), stop, nil
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
-		cmd.Process.Kill()
-		cmd.Wait()
+		stop()
 	}
 	return "", nil, fmt.Errorf("no free X display from :%d", first)
+}
+
+func displayInUse(n int) bool {
+	lock := fmt.Sprintf("/tmp/.X%d-lock", n)
+	b, err := os.ReadFile(lock)
+	if err != nil {
+		_, serr := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n))
+		return serr == nil
+	}
+	var pid int
+	fmt.Sscanf(strings.TrimSpace(string(b)), "%d", &pid)
+	if pid > 0 && syscall.Kill(pid, 0) == nil {
+		return true
+	}
+	os.Remove(lock) // stale: its server is gone
+	os.Remove(fmt.Sprintf("/tmp/.X11-unix/X%d", n))
+	return false
 }
