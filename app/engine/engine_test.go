@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -115,5 +116,12 @@ func TestSummarize(t *testing.T) {
 	err := summarize([]Attempt{{Err: notRunning}, {Err: denied}}, env)
 	if problem.CodeOf(err) != problem.EnginePermissionDenied {
 		t.Errorf("permission denied should be reported over not running, got %v", err)
+	}
+}
+
+func TestRemedyNamesAnExplicitHost(t *testing.T) {
+	err := classify(Endpoint{Host: "unix:///srv/engine.sock", Source: "DOCKER_HOST", Explicit: true}, syscall.ECONNREFUSED)
+	if r := problem.RemedyOf(err); !strings.Contains(r, "DOCKER_HOST") || !strings.Contains(r, "/srv/engine.sock") {
+		t.Errorf("remedy %q", r)
 	}
 }

@@ -25,6 +25,8 @@ func notRunningRemedy(ep Endpoint) string {
 	switch {
 	case strings.HasPrefix(ep.Host, "ssh://") || strings.HasPrefix(ep.Host, "tcp://"):
 		return fmt.Sprintf("Check that the remote engine at %s is running and reachable (it was set by %s).", ep.Host, ep.Source)
+	case ep.Explicit && ep.Source == "DOCKER_HOST":
+		return fmt.Sprintf("Start the engine that listens at %s, or unset DOCKER_HOST to use the default one; then press Retry.", ep.Host)
 	case strings.Contains(ep.Host, "podman"):
 		if runtime.GOOS == "linux" {
 			return "Start Podman's API socket: systemctl --user enable --now podman.socket"
