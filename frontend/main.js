@@ -218,7 +218,7 @@ $("start-desktop").addEventListener("click", () => call("StartDockerDesktop"));
 $("choose-folder").addEventListener("click", async () => { const s = await call("ChooseDataFolder"); if (s) render(s); });
 $("cancel").addEventListener("click", () => call("Cancel"));
 $("open-lab").addEventListener("click", () => { window.location.href = snap.session.lab_url; });
-$("open-desktop").addEventListener("click", () => { window.location.href = snap.session.lab_url.replace("/lab?", "/neurodesktop?"); });
+$("open-desktop").addEventListener("click", () => { window.location.href = snap.session.desktop_url; });
 $("open-browser").addEventListener("click", () => call("OpenInBrowser"));
 $("stop").addEventListener("click", () => call("Stop"));
 $("error-retry").addEventListener("click", () => call("Start"));

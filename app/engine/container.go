@@ -12,7 +12,6 @@ import (
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/mount"
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/versions"
@@ -193,19 +192,6 @@ func (e *Engine) InspectContainer(ctx context.Context, nameOrID string) (Contain
 		}
 	}
 	return c, nil
-}
-
-// ListContainers lists containers (running or not) carrying label key=value.
-func (e *Engine) ListContainers(ctx context.Context, key, value string) ([]string, error) {
-	list, err := e.api.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", key+"="+value))})
-	if err != nil {
-		return nil, fmt.Errorf("list containers: %w", err)
-	}
-	ids := make([]string, 0, len(list))
-	for _, c := range list {
-		ids = append(ids, c.ID)
-	}
-	return ids, nil
 }
 
 // WaitExit blocks until the container is no longer running and returns its

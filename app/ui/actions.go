@@ -54,14 +54,6 @@ func (s *Service) limits() settings.Limits {
 	return settings.Limits{MemTotal: i.MemTotal, NCPU: i.NCPU}
 }
 
-// ValidateSettings returns the field errors of st without saving.
-func (s *Service) ValidateSettings(st settings.Settings) ([]settings.FieldError, error) {
-	if fe, ok := settings.Validate(st, s.limits()).(settings.Errors); ok {
-		return fe, nil
-	}
-	return []settings.FieldError{}, nil
-}
-
 // DefaultSettings returns the settings a new user starts with.
 func (s *Service) DefaultSettings() (settings.Settings, error) {
 	return settings.Defaults(platform.DefaultDataFolder(goos, s.cfg.Home)), nil
@@ -86,8 +78,6 @@ func (s *Service) ChooseDataFolder() (Snapshot, error) {
 	}
 	return s.State()
 }
-
-func (s *Service) refreshDataFolderLocked() { s.refreshDataFolder(&s.snap) }
 
 func (s *Service) refreshDataFolder(sn *Snapshot) {
 	sn.DataError = ""

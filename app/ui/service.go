@@ -78,7 +78,7 @@ func (s *Service) Startup(ctx context.Context, rt Runtime) {
 	s.snap.Session.State = session.StateIdle
 	s.snap.AppVersion = s.cfg.Version
 	s.snap.Recent = s.loadRecent()
-	s.refreshDataFolderLocked()
+	s.refreshDataFolder(&s.snap)
 	s.mu.Unlock()
 	go s.refreshVersion(ctx)
 	go s.connect(ctx)
@@ -142,7 +142,8 @@ func (s *Service) setSession(info session.Info) {
 	s.mu.Unlock()
 	var recent []Recent
 	s.update(func(sn *Snapshot) {
-		sn.Session = SessionView{State: session.StateReady, LabURL: info.LabURL(), Adopted: info.Adopted, Remote: info.Remote, Image: info.Image, BaseURL: info.BaseURL}
+		sn.Session = SessionView{State: session.StateReady, LabURL: info.LabURL(), DesktopURL: info.DesktopURL(),
+			Adopted: info.Adopted, Remote: info.Remote, Image: info.Image, BaseURL: info.BaseURL}
 		sn.addRecent(info)
 		recent = slices.Clone(sn.Recent)
 	})

@@ -54,17 +54,18 @@ type ImageView struct {
 
 // SessionView is the session's state.
 type SessionView struct {
-	State   session.State        `json:"state"`
-	Message string               `json:"message,omitempty"`
-	Pull    *engine.PullProgress `json:"pull,omitempty"`
-	Error   *ErrorView           `json:"error,omitempty"`
-	LogTail []string             `json:"log_tail,omitempty"`
-	LogFile string               `json:"log_file,omitempty"`
-	LabURL  string               `json:"lab_url,omitempty"`
-	BaseURL string               `json:"base_url,omitempty"`
-	Image   string               `json:"image,omitempty"`
-	Adopted bool                 `json:"adopted,omitempty"`
-	Remote  bool                 `json:"remote,omitempty"`
+	State      session.State        `json:"state"`
+	Message    string               `json:"message,omitempty"`
+	Pull       *engine.PullProgress `json:"pull,omitempty"`
+	Error      *ErrorView           `json:"error,omitempty"`
+	LogTail    []string             `json:"log_tail,omitempty"`
+	LogFile    string               `json:"log_file,omitempty"`
+	LabURL     string               `json:"lab_url,omitempty"`
+	DesktopURL string               `json:"desktop_url,omitempty"`
+	BaseURL    string               `json:"base_url,omitempty"`
+	Image      string               `json:"image,omitempty"`
+	Adopted    bool                 `json:"adopted,omitempty"`
+	Remote     bool                 `json:"remote,omitempty"`
 }
 
 // Recent is a session to reopen. Tokens of remote sessions are not kept.

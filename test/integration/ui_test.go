@@ -239,6 +239,16 @@ func TestUIStartToJupyterLab(t *testing.T) {
 	if log := textOf(ctx, "#running-log"); !strings.Contains(log, "Jupyter Server is running") || strings.Contains(log, "token=") && !strings.Contains(log, "REDACTED") {
 		t.Errorf("running session's log %q", log)
 	}
+	// The Linux desktop opens in the page, with the token.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#open-desktop")), chromedp.WaitVisible(chromedp.CSS("#standin"))); err != nil {
+		t.Fatal(err)
+	}
+	if h := textOf(ctx, "#standin"); h != "Neurodesktop" {
+		t.Errorf("Open the Linux desktop showed %q", h)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(app.url), chromedp.WaitVisible(chromedp.CSS("#running"))); err != nil {
+		t.Fatal(err)
+	}
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#stop")), chromedp.WaitVisible(chromedp.CSS("#start"))); err != nil {
 		t.Fatal(err)
 	}
