@@ -47,9 +47,10 @@ func runCLI(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	home, _ := os.UserHomeDir()
+	exe, _ := os.Executable()
 	return cli.Run(ctx, args, cli.IO{
 		Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv,
-		Terminal: isTerminal(os.Stderr), Paths: platform.AppPaths(), Home: home,
+		Terminal: isTerminal(os.Stderr), Paths: platform.AppPaths(), Home: home, Executable: exe,
 	})
 }
 

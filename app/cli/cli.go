@@ -40,6 +40,11 @@ type IO struct {
 	Terminal bool
 	Paths    platform.Paths
 	Home     string
+	// Executable is this program's path, for updates; Version overrides
+	// the build's version and UpdateKey the built-in release key (tests).
+	Executable string
+	Version    string
+	UpdateKey  []byte
 }
 
 const usage = `Usage: neurodeskapp <command> [flags]
@@ -50,6 +55,7 @@ Commands:
   status [--json]                                         show the engine, the image version and the session
   pull [--image REF] [--json]                             pull the image without starting it
   logs [-f]                                               print the container's log (follow with -f)
+  update [--check] [--json]                               update the app itself (--check: only say what would be installed)
   version [--json]                                        print the app's version
 
 Without a command the desktop app opens.
@@ -63,6 +69,7 @@ func Run(ctx context.Context, args []string, io IO) int {
 	}
 	cmds := map[string]func(context.Context, []string, IO) int{
 		"start": cmdStart, "stop": cmdStop, "status": cmdStatus, "pull": cmdPull, "logs": cmdLogs, "version": cmdVersion,
+		"update": cmdUpdate,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {

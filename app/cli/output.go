@@ -117,6 +117,33 @@ func (o *output) progress(p *engine.PullProgress) {
 	}
 }
 
+// bytes shows a download's progress (not in JSON, where only the result counts).
+func (o *output) bytes(what string, done, total int64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.json || !o.terminal && time.Since(o.lastLine) < 5*time.Second && done != total {
+		return
+	}
+	line := fmt.Sprintf("%s %.1f of %.1f MB", what, float64(done)/1e6, float64(total)/1e6)
+	if o.terminal {
+		fmt.Fprintf(o.stderr, "\r\033[K%s", line)
+		o.barShown = true
+		return
+	}
+	fmt.Fprintln(o.stderr, line)
+	o.lastLine = time.Now()
+}
+
+// endLine ends a progress line drawn on a terminal.
+func (o *output) endLine() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.barShown {
+		fmt.Fprintln(o.stderr)
+		o.barShown = false
+	}
+}
+
 // failure reports an error that did not come as an event.
 func (o *output) failure(err error) {
 	o.mu.Lock()

@@ -24,6 +24,7 @@ const (
 	NameConflict           Code = "name_conflict"
 	UpdateRejected         Code = "update_rejected"
 	UpdateManaged          Code = "update_managed_by_package"
+	UpdatesOff             Code = "updates_off"
 	PrivilegedRefused      Code = "privileged_refused"
 	InvalidSettings        Code = "invalid_settings"
 	ContainerExited        Code = "container_exited"

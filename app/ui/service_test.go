@@ -130,7 +130,7 @@ func timeNow() time.Time { return time.Now() }
 
 type fakeUpdater struct{ version string }
 
-func (f fakeUpdater) Check(context.Context, string) (update.Release, bool, error) {
+func (f fakeUpdater) Check(context.Context, string, update.Install) (update.Release, bool, error) {
 	return update.Release{Version: f.version, Notes: "notes"}, true, nil
 }
 func (f fakeUpdater) Download(context.Context, update.Release, func(int64, int64)) ([]byte, error) {

@@ -10,7 +10,7 @@ import (
 
 // Updater is what the service needs of app/update.
 type Updater interface {
-	Check(ctx context.Context, current string) (update.Release, bool, error)
+	Check(ctx context.Context, current string, inst update.Install) (update.Release, bool, error)
 	Download(ctx context.Context, r update.Release, progress func(done, total int64)) ([]byte, error)
 	Apply(r update.Release, data []byte, inst update.Install) error
 }
@@ -36,7 +36,7 @@ func (s *Service) checkUpdates(ctx context.Context, manual bool) {
 	s.update(func(sn *Snapshot) { sn.Update = UpdateView{State: "checking", Manual: manual} })
 	cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	r, found, err := s.cfg.Updater.Check(cctx, s.cfg.Version)
+	r, found, err := s.cfg.Updater.Check(cctx, s.cfg.Version, s.cfg.Install)
 	s.mu.Lock()
 	skipped := s.snap.Settings.SkippedUpdate
 	s.mu.Unlock()

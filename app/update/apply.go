@@ -28,23 +28,30 @@ const (
 	KindPackage     Kind = "package"      // .deb/.rpm: the package manager owns the files
 )
 
+// Package managers that may own an install.
+const (
+	PackageDeb = "deb"
+	PackageRPM = "rpm"
+)
+
 // Install is where the running app lives and how it got there.
 type Install struct {
-	Kind Kind   `json:"kind"`
-	Path string `json:"path"` // the file or bundle that an update replaces
+	Kind    Kind   `json:"kind"`
+	Path    string `json:"path"`              // the file or bundle that an update replaces
+	Package string `json:"package,omitempty"` // deb or rpm, for KindPackage
 }
 
 // Env is what DetectInstall reads, passed in so tests describe any machine.
 type Env struct {
 	GOOS   string
 	Getenv func(string) string
-	// Owned reports whether a package manager owns path (dpkg -S, rpm -qf).
-	Owned func(path string) bool
+	// Owner names the package manager that owns path (deb, rpm), or "".
+	Owner func(path string) string
 }
 
 // HostEnv describes this machine.
 func HostEnv(goos string) Env {
-	return Env{GOOS: goos, Getenv: os.Getenv, Owned: ownedByPackage}
+	return Env{GOOS: goos, Getenv: os.Getenv, Owner: packageOwner}
 }
 
 // DetectInstall tells how the executable at exe was installed.
@@ -64,23 +71,33 @@ func DetectInstall(exe string, env Env) Install {
 		if p := env.Getenv("APPIMAGE"); p != "" {
 			return Install{Kind: KindAppImage, Path: p}
 		}
-		if env.Owned != nil && env.Owned(exe) {
-			return Install{Kind: KindPackage, Path: exe}
+		if env.Owner != nil {
+			if pm := env.Owner(exe); pm != "" {
+				return Install{Kind: KindPackage, Path: exe, Package: pm}
+			}
 		}
 	}
 	return Install{Kind: KindBinary, Path: exe}
 }
 
-func ownedByPackage(path string) bool {
+func packageOwner(path string) string {
 	if !strings.HasPrefix(path, "/usr/") && !strings.HasPrefix(path, "/opt/") {
-		return false
+		return ""
 	}
-	for _, c := range [][]string{{"dpkg-query", "-S", path}, {"rpm", "-qf", path}} {
+	for pm, c := range map[string][]string{PackageDeb: {"dpkg-query", "-S", path}, PackageRPM: {"rpm", "-qf", path}} {
 		if _, err := exec.LookPath(c[0]); err == nil && exec.Command(c[0], c[1:]...).Run() == nil {
-			return true
+			return pm
 		}
 	}
-	return false
+	return ""
+}
+
+// PackageCommand is what a person runs to install a downloaded package.
+func PackageCommand(inst Install, file string) string {
+	if inst.Package == PackageRPM {
+		return "sudo dnf install ./" + file + "   (or: sudo zypper install ./" + file + ")"
+	}
+	return "sudo apt install ./" + file
 }
 
 // Apply replaces the installed app with a verified download (from
@@ -88,10 +105,20 @@ func ownedByPackage(path string) bool {
 func (u *Updater) Apply(r Release, data []byte, inst Install) error {
 	switch inst.Kind {
 	case KindPackage:
+		remedy := "Download the new package from " + r.URL + " and install it with your package manager."
+		if r.AssetName != "" {
+			remedy = "Download " + r.AssetURL + " and install it: " + PackageCommand(inst, r.AssetName)
+		}
 		return &problem.Error{Code: problem.UpdateManaged, Message: fmt.Sprintf("Version %s is available. This copy was installed with the system's package manager, so the app does not replace it.", r.Version),
-			Remedy: "Download the new .deb or .rpm from " + r.URL + " and install it, or update with your package manager."}
+			Remedy: remedy}
 	case KindMacBundle:
 		return replaceBundle(data, inst.Path)
+	case KindAppImage:
+		// The AppImage is the download itself, not an archive.
+		if err := selfapply.Apply(bytes.NewReader(data), selfapply.Options{TargetPath: inst.Path, TargetMode: 0o755}); err != nil {
+			return fmt.Errorf("replace %s: %w", inst.Path, err)
+		}
+		return nil
 	}
 	exe, err := selfupdate.DecompressCommand(bytes.NewReader(data), r.AssetName, filepath.Base(inst.Path), u.cfg.OS, u.cfg.Arch)
 	if err != nil {
@@ -130,32 +157,33 @@ func replaceBundle(data []byte, bundle string) error {
 	return os.RemoveAll(old)
 }
 
+// unzip extracts a zipped .app into dst. Links are made last, after every
+// file, so nothing is ever written through one, and a link may only point
+// inside the archive's own tree.
 func unzip(data []byte, dst string) error {
 	z, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		return err
 	}
+	root := filepath.Clean(dst) + string(os.PathSeparator)
+	var links []*zip.File
 	for _, f := range z.File {
 		p := filepath.Join(dst, f.Name)
-		if !strings.HasPrefix(p, filepath.Clean(dst)+string(os.PathSeparator)) {
+		if !strings.HasPrefix(p, root) {
 			return fmt.Errorf("archive entry %q escapes the folder", f.Name)
 		}
 		mode := f.Mode()
 		switch {
+		case mode&os.ModeSymlink != 0:
+			links = append(links, f)
+			continue
 		case mode.IsDir():
 			if err := os.MkdirAll(p, 0o755); err != nil {
 				return err
 			}
 			continue
-		case mode&os.ModeSymlink != 0:
-			target, err := readAll(f)
-			if err != nil {
-				return err
-			}
-			if err := os.Symlink(string(target), p); err != nil {
-				return err
-			}
-			continue
+		case !mode.IsRegular():
+			return fmt.Errorf("archive entry %q is not a file, folder or link", f.Name)
 		}
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return err
@@ -165,6 +193,23 @@ func unzip(data []byte, dst string) error {
 			return err
 		}
 		if err := os.WriteFile(p, b, mode.Perm()|0o200); err != nil {
+			return err
+		}
+	}
+	for _, f := range links {
+		p := filepath.Join(dst, f.Name)
+		target, err := readAll(f)
+		if err != nil {
+			return err
+		}
+		t := string(target)
+		if filepath.IsAbs(t) || !strings.HasPrefix(filepath.Join(filepath.Dir(p), t), root) {
+			return fmt.Errorf("archive link %q points outside the bundle (%s)", f.Name, t)
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.Symlink(t, p); err != nil {
 			return err
 		}
 	}

@@ -1,22 +1,21 @@
 // Package update keeps the app itself current: it finds a newer release,
-// downloads it, verifies it against the release's checksums.txt and that
-// file's ECDSA signature (the public key is built in), and only then
-// replaces the app, in the way that suits how it was installed.
+// picks the one file that fits this install, downloads it, verifies it
+// against the release's checksums.txt and that file's ECDSA signature (the
+// public key is built in), and only then replaces the app, in the way that
+// suits how it was installed.
 package update
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
-	"crypto/x509"
 	_ "embed"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
+	"net/http"
 	"runtime"
+	"strings"
 
-	"github.com/creativeprojects/go-selfupdate"
+	"golang.org/x/mod/semver"
 
 	"github.com/neurodesk/neurodeskapp/app/problem"
 )
@@ -32,32 +31,34 @@ const DefaultRepo = "NeuroDesk/neurodesk-app"
 // Config says where to look and what to trust.
 type Config struct {
 	Repo       string // owner/name
-	APIBaseURL string // GitHub API base (for GitHub Enterprise or tests); "" is github.com
+	APIBaseURL string // GitHub API base (for GitHub Enterprise or tests); "" is api.github.com
 	PublicKey  []byte // PEM "PUBLIC KEY"; nil means ReleaseKey
 	OS, Arch   string // default: this machine
 	Prerelease bool
+	HTTP       *http.Client // default: http.DefaultClient
 }
 
-// Release is a newer version on offer.
+// Release is a newer version on offer, with the one file for this install.
 type Release struct {
 	Version   string `json:"version"`
 	Notes     string `json:"notes"`
 	URL       string `json:"url"` // the release page, for a manual download
 	AssetName string `json:"asset"`
+	AssetURL  string `json:"asset_url"` // a browser download address
 	Size      int    `json:"size"`
-	rel       *selfupdate.Release
+	asset     ghAsset
+	sums, sig ghAsset
 }
 
 // Updater checks, downloads and applies updates.
 type Updater struct {
-	cfg       Config
-	source    selfupdate.Source
-	validator selfupdate.Validator
-	up        *selfupdate.Updater
+	cfg Config
+	key *ecdsa.PublicKey
+	gh  github
 }
 
-// New builds an Updater. Only releases whose assets are listed in a
-// checksums.txt signed by the key are ever offered.
+// New builds an Updater. Only files listed in a checksums.txt signed by the
+// key are ever installed.
 func New(cfg Config) (*Updater, error) {
 	if cfg.Repo == "" {
 		cfg.Repo = DefaultRepo
@@ -68,80 +69,85 @@ func New(cfg Config) (*Updater, error) {
 	if cfg.OS == "" {
 		cfg.OS, cfg.Arch = runtime.GOOS, runtime.GOARCH
 	}
+	if cfg.HTTP == nil {
+		cfg.HTTP = http.DefaultClient
+	}
+	base := cfg.APIBaseURL
+	if base == "" {
+		base = "https://api.github.com/"
+	}
+	if !strings.HasSuffix(base, "/") {
+		base += "/"
+	}
 	key, err := parseKey(cfg.PublicKey)
 	if err != nil {
 		return nil, err
 	}
-	src, err := selfupdate.NewGitHubSource(selfupdate.GitHubConfig{EnterpriseBaseURL: cfg.APIBaseURL})
-	if err != nil {
-		return nil, fmt.Errorf("update source: %w", err)
-	}
-	validator := new(selfupdate.PatternValidator).
-		Add("checksums.txt", &selfupdate.ECDSAValidator{PublicKey: key}).
-		Add("*", &selfupdate.ChecksumValidator{UniqueFilename: "checksums.txt"}).
-		SkipValidation("*.sig")
-	up, err := selfupdate.NewUpdater(selfupdate.Config{Source: src, Validator: validator, OS: cfg.OS, Arch: cfg.Arch,
-		Prerelease: cfg.Prerelease, Filters: []string{`^neurodeskapp_`}})
-	if err != nil {
-		return nil, fmt.Errorf("updater: %w", err)
-	}
-	return &Updater{cfg: cfg, source: src, validator: validator, up: up}, nil
+	return &Updater{cfg: cfg, key: key, gh: github{base: base, repo: cfg.Repo, http: cfg.HTTP}}, nil
 }
 
-func parseKey(pemData []byte) (*ecdsa.PublicKey, error) {
-	block, _ := pem.Decode(pemData)
-	if block == nil {
-		return nil, errors.New("release key: no PEM block")
-	}
-	k, err := x509.ParsePKIXPublicKey(block.Bytes)
-	if err != nil {
-		return nil, fmt.Errorf("release key: %w", err)
-	}
-	ek, ok := k.(*ecdsa.PublicKey)
-	if !ok {
-		return nil, errors.New("release key: not an ECDSA key")
-	}
-	return ek, nil
+// Target is this machine with the given install.
+func (u *Updater) Target(inst Install) Target {
+	return Target{OS: u.cfg.OS, Arch: u.cfg.Arch, Install: inst}
 }
 
-// Check returns the newest release if it is newer than current. Being
-// offline is an error the caller may ignore; it never blocks a start.
-func (u *Updater) Check(ctx context.Context, current string) (Release, bool, error) {
-	rel, found, err := u.up.DetectLatest(ctx, selfupdate.ParseSlug(u.cfg.Repo))
+// Check returns the newest release newer than current that carries this
+// install's file and the files that vouch for it. Being offline is an error
+// the caller may ignore; it never blocks a start. A development build
+// (current is not a release version) is told that updates are off.
+func (u *Updater) Check(ctx context.Context, current string, inst Install) (Release, bool, error) {
+	if IsDevBuild(current) {
+		return Release{}, false, &problem.Error{Code: problem.UpdatesOff,
+			Message: fmt.Sprintf("Updates are off for development builds (this is version %q)", current),
+			Remedy:  "Install a release from " + "https://github.com/" + u.cfg.Repo + "/releases to get updates."}
+	}
+	cur := canonical(current)
+	rels, err := u.gh.releases(ctx)
 	if err != nil {
 		return Release{}, false, fmt.Errorf("check for updates: %w", err)
 	}
-	if !found || !rel.GreaterThan(current) {
-		return Release{}, false, nil
+	var best Release
+	bestV := cur
+	for _, r := range rels {
+		v := canonical(r.Tag)
+		if r.Draft || v == "" || (r.Prerelease || semver.Prerelease(v) != "") && !u.cfg.Prerelease || semver.Compare(v, bestV) <= 0 {
+			continue
+		}
+		version := strings.TrimPrefix(v, "v")
+		name := AssetName(version, u.Target(inst))
+		a, ok := r.asset(name)
+		sums, okSums := r.asset(checksumsName)
+		sig, okSig := r.asset(signatureName)
+		if name == "" || !ok || !okSums || !okSig {
+			continue // nothing this install can verify and use
+		}
+		best, bestV = Release{Version: version, Notes: r.Body, URL: r.HTMLURL, AssetName: name, AssetURL: a.DownloadURL,
+			Size: int(a.Size), asset: a, sums: sums, sig: sig}, v
 	}
-	return Release{Version: rel.Version(), Notes: rel.ReleaseNotes, URL: rel.URL, AssetName: rel.AssetName, Size: rel.AssetByteSize, rel: rel}, true, nil
+	return best, best.Version != "", nil
 }
 
-// Download fetches the release's asset and verifies it: the asset against
-// checksums.txt, checksums.txt against its signature. Anything that does
-// not verify is an error and nothing is returned.
+// Download fetches the release's file and verifies it: checksums.txt
+// against its signature, the file against checksums.txt. Anything that
+// does not verify is an error and nothing is returned.
 func (u *Updater) Download(ctx context.Context, r Release, progress func(done, total int64)) ([]byte, error) {
-	if r.rel == nil {
+	if r.asset.URL == "" {
 		return nil, errors.New("download update: no release")
 	}
-	data, err := u.fetch(ctx, r.rel, r.rel.AssetID, int64(r.Size), progress)
+	sums, err := u.gh.download(ctx, r.sums, nil)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("download update: %w", err)
 	}
-	if len(r.rel.ValidationChain) == 0 {
-		return nil, rejected(r, errors.New("the release has no checksums.txt"))
+	sig, err := u.gh.download(ctx, r.sig, nil)
+	if err != nil {
+		return nil, fmt.Errorf("download update: %w", err)
 	}
-	name := r.rel.AssetName
-	checked := data
-	for _, va := range r.rel.ValidationChain {
-		proof, err := u.fetch(ctx, r.rel, va.ValidationAssetID, 0, nil)
-		if err != nil {
-			return nil, err
-		}
-		if err := u.validator.Validate(name, checked, proof); err != nil {
-			return nil, rejected(r, fmt.Errorf("%s: %w", name, err))
-		}
-		name, checked = va.ValidationAssetName, proof
+	data, err := u.gh.download(ctx, r.asset, progress)
+	if err != nil {
+		return nil, fmt.Errorf("download update: %w", err)
+	}
+	if err := verify(u.key, r.AssetName, data, sums, sig); err != nil {
+		return nil, rejected(r, err)
 	}
 	return data, nil
 }
@@ -149,35 +155,4 @@ func (u *Updater) Download(ctx context.Context, r Release, progress func(done, t
 func rejected(r Release, err error) error {
 	return &problem.Error{Code: problem.UpdateRejected, Message: fmt.Sprintf("The download of version %s did not verify and was discarded", r.Version),
 		Remedy: "Nothing was changed. Try again later, or download the release from its page.", Err: err}
-}
-
-func (u *Updater) fetch(ctx context.Context, rel *selfupdate.Release, id, total int64, progress func(done, total int64)) ([]byte, error) {
-	rc, err := u.source.DownloadReleaseAsset(ctx, rel, id)
-	if err != nil {
-		return nil, fmt.Errorf("download update: %w", err)
-	}
-	defer rc.Close()
-	var buf bytes.Buffer
-	var r io.Reader = rc
-	if progress != nil {
-		r = &counter{r: rc, total: total, progress: progress}
-	}
-	if _, err := io.Copy(&buf, r); err != nil {
-		return nil, fmt.Errorf("download update: %w", err)
-	}
-	return buf.Bytes(), nil
-}
-
-type counter struct {
-	r        io.Reader
-	done     int64
-	total    int64
-	progress func(done, total int64)
-}
-
-func (c *counter) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.done += int64(n)
-	c.progress(c.done, c.total)
-	return n, err
 }

@@ -14,7 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -69,26 +69,53 @@ func sign(t *testing.T, k *ecdsa.PrivateKey, data []byte) []byte {
 	return sig
 }
 
-// release is a v1.2.0 release of the fake app, with checksums.txt and its
-// signature; tamper may change anything before it is served.
+// linuxBinary is the install these tests update unless they say otherwise.
+var linuxBinary = Install{Kind: KindBinary, Path: "/home/ana/bin/neurodeskapp"}
+
+// realisticAssets is every file a release carries, as make package and the
+// release workflow name them, with the Linux archive given by archive.
+func realisticAssets(version string, archive []byte) []asset {
+	var as []asset
+	for _, n := range []string{
+		"neurodeskapp_%s_amd64.deb", "neurodeskapp_%s_arm64.deb", "neurodeskapp-%s-1.x86_64.rpm",
+		"neurodeskapp_%s_linux_amd64.AppImage", "Neurodesk-%s-windows-amd64-setup.exe",
+		"neurodeskapp_%s_windows_amd64.zip", "Neurodesk-%s-macos-arm64.dmg", "neurodeskapp_%s_darwin_arm64.zip",
+		"neurodeskapp_%s_darwin_amd64.zip", "neurodeskapp_%s_linux_arm64.tar.gz",
+	} {
+		as = append(as, asset{Name: fmt.Sprintf(n, version), Data: []byte("not this platform's file: " + n)})
+	}
+	return append(as, asset{Name: fmt.Sprintf("neurodeskapp_%s_linux_amd64.tar.gz", version), Data: archive})
+}
+
+// signedRelease adds checksums.txt over all assets and its signature.
+func signedRelease(t *testing.T, key *ecdsa.PrivateKey, assets []asset) []asset {
+	var sums bytes.Buffer
+	for _, a := range assets {
+		fmt.Fprintf(&sums, "%x  %s\n", sha256.Sum256(a.Data), a.Name)
+	}
+	return append(assets, asset{Name: "checksums.txt", Data: sums.Bytes()}, asset{Name: "checksums.txt.sig", Data: sign(t, key, sums.Bytes())})
+}
+
+// release is a v1.2.0 release of the fake app for linux/amd64, with every
+// other platform's files listed first, checksums.txt and its signature;
+// tamper may change anything before it is served.
 func release(t *testing.T, key *ecdsa.PrivateKey, tamper func(archive, sums, sig *[]byte)) string {
 	t.Helper()
 	bin, err := os.ReadFile(buildFake(t, t.TempDir(), "1.2.0"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	name := fmt.Sprintf("neurodeskapp_1.2.0_%s_%s.tar.gz", runtime.GOOS, runtime.GOARCH)
-	archive := targz(t, "neurodeskapp", bin)
-	sums := []byte(fmt.Sprintf("%x  %s\n%x  neurodeskapp_1.2.0_amd64.deb\n", sha256.Sum256(archive), name, sha256.Sum256([]byte("deb"))))
-	sig := sign(t, key, sums)
+	assets := signedRelease(t, key, realisticAssets("1.2.0", targz(t, "neurodeskapp", bin)))
+	n := len(assets)
+	archive, sums, sig := &assets[n-3].Data, &assets[n-2].Data, &assets[n-1].Data
 	if tamper != nil {
-		tamper(&archive, &sums, &sig)
+		tamper(archive, sums, sig)
 	}
-	return fakeGitHub(t, "v1.2.0", []asset{{Name: name, Data: archive}, {Name: "neurodeskapp_1.2.0_amd64.deb", Data: []byte("deb")}, {Name: "checksums.txt", Data: sums}, {Name: "checksums.txt.sig", Data: sig}})
+	return fakeGitHub(t, "v1.2.0", assets)
 }
 
 func updater(t *testing.T, api string, pub []byte) *Updater {
-	u, err := New(Config{APIBaseURL: api, PublicKey: pub})
+	u, err := New(Config{APIBaseURL: api, PublicKey: pub, OS: "linux", Arch: "amd64"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,13 +125,103 @@ func updater(t *testing.T, api string, pub []byte) *Updater {
 func TestCheckOffersOnlyNewer(t *testing.T) {
 	key, pub := keypair(t)
 	u := updater(t, release(t, key, nil), pub)
-	for current, want := range map[string]bool{"1.0.0": true, "1.1.9": true, "1.2.0": false, "1.3.0": false} {
-		r, found, err := u.Check(t.Context(), current)
+	for current, want := range map[string]bool{"1.0.0": true, "1.1.9": true, "v1.1.9": true, "1.2.0": false, "1.3.0": false} {
+		r, found, err := u.Check(t.Context(), current, linuxBinary)
 		if err != nil || found != want {
 			t.Errorf("current %s: found=%v err=%v, want %v", current, found, err, want)
 		}
-		if found && (r.Version != "1.2.0" || r.Notes != "Faster pulls.") {
+		if found && (r.Version != "1.2.0" || r.Notes != "Faster pulls." || r.AssetName != "neurodeskapp_1.2.0_linux_amd64.tar.gz") {
 			t.Errorf("release %+v", r)
+		}
+	}
+}
+
+// TestCheckPicksThisInstallsAsset: whatever order the release lists its
+// files in, each install kind is offered exactly its own file.
+func TestCheckPicksThisInstallsAsset(t *testing.T) {
+	key, pub := keypair(t)
+	assets := signedRelease(t, key, realisticAssets("2.0.0", []byte("linux archive")))
+	cases := []struct {
+		os, arch string
+		inst     Install
+		want     string
+	}{
+		{"linux", "amd64", linuxBinary, "neurodeskapp_2.0.0_linux_amd64.tar.gz"},
+		{"linux", "arm64", linuxBinary, "neurodeskapp_2.0.0_linux_arm64.tar.gz"},
+		{"linux", "amd64", Install{Kind: KindAppImage, Path: "/home/ana/Neurodesk.AppImage"}, "neurodeskapp_2.0.0_linux_amd64.AppImage"},
+		{"linux", "amd64", Install{Kind: KindPackage, Path: "/usr/bin/neurodeskapp", Package: PackageDeb}, "neurodeskapp_2.0.0_amd64.deb"},
+		{"linux", "amd64", Install{Kind: KindPackage, Path: "/usr/bin/neurodeskapp", Package: PackageRPM}, "neurodeskapp-2.0.0-1.x86_64.rpm"},
+		{"windows", "amd64", Install{Kind: KindWindowsUser, Path: `C:\x\neurodeskapp.exe`}, "neurodeskapp_2.0.0_windows_amd64.zip"},
+		{"darwin", "arm64", Install{Kind: KindMacBundle, Path: "/Applications/Neurodesk.app"}, "neurodeskapp_2.0.0_darwin_arm64.zip"},
+		{"darwin", "amd64", Install{Kind: KindMacBundle, Path: "/Applications/Neurodesk.app"}, "neurodeskapp_2.0.0_darwin_amd64.zip"},
+		{"darwin", "arm64", Install{Kind: KindBinary, Path: "/usr/local/bin/neurodeskapp"}, ""},
+		{"windows", "arm64", Install{Kind: KindWindowsUser, Path: `C:\x\neurodeskapp.exe`}, ""},
+	}
+	orders := map[string]func([]asset) []asset{
+		"as made":  func(a []asset) []asset { return a },
+		"reversed": func(a []asset) []asset { b := slices.Clone(a); slices.Reverse(b); return b },
+		"by name": func(a []asset) []asset {
+			b := slices.Clone(a)
+			slices.SortFunc(b, func(x, y asset) int { return strings.Compare(x.Name, y.Name) })
+			return b
+		},
+	}
+	for order, arrange := range orders {
+		api := fakeGitHub(t, "v2.0.0", arrange(assets))
+		for _, c := range cases {
+			u, err := New(Config{APIBaseURL: api, PublicKey: pub, OS: c.os, Arch: c.arch})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, found, err := u.Check(t.Context(), "1.0.0", c.inst)
+			if err != nil || found != (c.want != "") || r.AssetName != c.want {
+				t.Errorf("%s, %s/%s %s: offered %q (found=%v, err=%v), want %q", order, c.os, c.arch, c.inst.Kind, r.AssetName, found, err, c.want)
+			}
+		}
+	}
+}
+
+// TestCheckNeedsTheVersionInTheName: a release whose files carry another
+// version (an old signed build re-published under a higher tag) and a
+// release without this platform's file offer nothing.
+func TestCheckNeedsTheVersionInTheName(t *testing.T) {
+	key, pub := keypair(t)
+	old := signedRelease(t, key, realisticAssets("1.1.0", []byte("old build")))
+	noLinux := signedRelease(t, key, []asset{{Name: "neurodeskapp_3.1.0_windows_amd64.zip", Data: []byte("w")}})
+	srv := fakegithub.NewReleases("NeuroDesk/neurodesk-app", []fakegithub.Release{
+		{Tag: "v3.1.0", Assets: noLinux}, {Tag: "v3.0.0", Assets: old},
+		{Tag: "v9.0.0", Draft: true, Assets: signedRelease(t, key, realisticAssets("9.0.0", nil))},
+		{Tag: "v8.0.0-rc1", Prerelease: true, Assets: signedRelease(t, key, realisticAssets("8.0.0-rc1", nil))},
+		{Tag: "nightly", Assets: signedRelease(t, key, realisticAssets("nightly", nil))},
+	})
+	t.Cleanup(srv.Close)
+	u := updater(t, srv.APIBase(), pub)
+	if r, found, err := u.Check(t.Context(), "1.0.0", linuxBinary); found || err != nil {
+		t.Errorf("offered %+v (err %v); want nothing", r, err)
+	}
+}
+
+func TestCheckPicksNewestWithTheAsset(t *testing.T) {
+	key, pub := keypair(t)
+	srv := fakegithub.NewReleases("NeuroDesk/neurodesk-app", []fakegithub.Release{
+		{Tag: "v1.5.0", Assets: signedRelease(t, key, realisticAssets("1.5.0", []byte("a")))},
+		{Tag: "v1.10.0", Assets: signedRelease(t, key, realisticAssets("1.10.0", []byte("b")))},
+		{Tag: "v1.9.0", Assets: signedRelease(t, key, realisticAssets("1.9.0", []byte("c")))},
+	})
+	t.Cleanup(srv.Close)
+	r, found, err := updater(t, srv.APIBase(), pub).Check(t.Context(), "1.0.0", linuxBinary)
+	if err != nil || !found || r.Version != "1.10.0" {
+		t.Errorf("offered %+v (found=%v err=%v), want 1.10.0", r, found, err)
+	}
+}
+
+func TestDevBuildsAreNotUpdated(t *testing.T) {
+	_, pub := keypair(t)
+	u := updater(t, "http://127.0.0.1:1/", pub) // never asked
+	for _, v := range []string{"0.0.0-dev", "dev", "", "1.2", "garbage"} {
+		_, found, err := u.Check(t.Context(), v, linuxBinary)
+		if found || problem.CodeOf(err) != problem.UpdatesOff || !strings.Contains(err.Error(), "development builds") {
+			t.Errorf("current %q: found=%v err=%v", v, found, err)
 		}
 	}
 }
@@ -113,7 +230,7 @@ func TestGoodUpdateReplacesBinary(t *testing.T) {
 	key, pub := keypair(t)
 	u := updater(t, release(t, key, nil), pub)
 	exe := buildFake(t, t.TempDir(), "1.0.0")
-	r, found, err := u.Check(t.Context(), "1.0.0")
+	r, found, err := u.Check(t.Context(), "1.0.0", linuxBinary)
 	if err != nil || !found {
 		t.Fatal(found, err)
 	}
@@ -150,7 +267,7 @@ func TestRejectedDownloadsChangeNothing(t *testing.T) {
 			u := updater(t, release(t, key, tamper), pub)
 			exe := buildFake(t, t.TempDir(), "1.0.0")
 			before, _ := os.ReadFile(exe)
-			r, found, err := u.Check(t.Context(), "1.0.0")
+			r, found, err := u.Check(t.Context(), "1.0.0", linuxBinary)
 			if err != nil || !found {
 				t.Fatal(found, err)
 			}
@@ -168,27 +285,27 @@ func TestRejectedDownloadsChangeNothing(t *testing.T) {
 
 func TestReleaseWithoutChecksumsIsNotOffered(t *testing.T) {
 	_, pub := keypair(t)
-	name := fmt.Sprintf("neurodeskapp_1.2.0_%s_%s.tar.gz", runtime.GOOS, runtime.GOARCH)
-	u := updater(t, fakeGitHub(t, "v1.2.0", []asset{{Name: name, Data: targz(t, "neurodeskapp", []byte("x"))}}), pub)
-	if _, found, err := u.Check(t.Context(), "1.0.0"); found || err == nil {
+	u := updater(t, fakeGitHub(t, "v1.2.0", realisticAssets("1.2.0", targz(t, "neurodeskapp", []byte("x")))), pub)
+	if _, found, err := u.Check(t.Context(), "1.0.0", linuxBinary); found || err != nil {
 		t.Errorf("an unsigned release was offered (found=%v err=%v)", found, err)
 	}
 }
 
 func TestDetectInstall(t *testing.T) {
-	env := func(goos string, vars map[string]string, owned bool) Env {
-		return Env{GOOS: goos, Getenv: func(k string) string { return vars[k] }, Owned: func(string) bool { return owned }}
+	env := func(goos string, vars map[string]string, owner string) Env {
+		return Env{GOOS: goos, Getenv: func(k string) string { return vars[k] }, Owner: func(string) string { return owner }}
 	}
 	tests := []struct {
 		exe  string
 		env  Env
 		want Install
 	}{
-		{"/Applications/Neurodesk.app/Contents/MacOS/neurodeskapp", env("darwin", nil, false), Install{KindMacBundle, "/Applications/Neurodesk.app"}},
-		{`C:\Users\ana\AppData\Local\Programs\Neurodesk\neurodeskapp.exe`, env("windows", map[string]string{"LOCALAPPDATA": `C:\Users\ana\AppData\Local`}, false), Install{KindWindowsUser, `C:\Users\ana\AppData\Local\Programs\Neurodesk\neurodeskapp.exe`}},
-		{"/tmp/.mount_Neuro/usr/bin/neurodeskapp", env("linux", map[string]string{"APPIMAGE": "/home/ana/Neurodesk.AppImage"}, false), Install{KindAppImage, "/home/ana/Neurodesk.AppImage"}},
-		{"/usr/bin/neurodeskapp", env("linux", nil, true), Install{KindPackage, "/usr/bin/neurodeskapp"}},
-		{"/home/ana/bin/neurodeskapp", env("linux", nil, false), Install{KindBinary, "/home/ana/bin/neurodeskapp"}},
+		{"/Applications/Neurodesk.app/Contents/MacOS/neurodeskapp", env("darwin", nil, ""), Install{Kind: KindMacBundle, Path: "/Applications/Neurodesk.app"}},
+		{`C:\Users\ana\AppData\Local\Programs\Neurodesk\neurodeskapp.exe`, env("windows", map[string]string{"LOCALAPPDATA": `C:\Users\ana\AppData\Local`}, ""), Install{Kind: KindWindowsUser, Path: `C:\Users\ana\AppData\Local\Programs\Neurodesk\neurodeskapp.exe`}},
+		{"/tmp/.mount_Neuro/usr/bin/neurodeskapp", env("linux", map[string]string{"APPIMAGE": "/home/ana/Neurodesk.AppImage"}, ""), Install{Kind: KindAppImage, Path: "/home/ana/Neurodesk.AppImage"}},
+		{"/usr/bin/neurodeskapp", env("linux", nil, PackageDeb), Install{Kind: KindPackage, Path: "/usr/bin/neurodeskapp", Package: PackageDeb}},
+		{"/usr/bin/neurodeskapp", env("linux", nil, PackageRPM), Install{Kind: KindPackage, Path: "/usr/bin/neurodeskapp", Package: PackageRPM}},
+		{"/home/ana/bin/neurodeskapp", env("linux", nil, ""), Install{Kind: KindBinary, Path: "/home/ana/bin/neurodeskapp"}},
 	}
 	for _, tt := range tests {
 		if got := DetectInstall(tt.exe, tt.env); got != tt.want {
@@ -199,8 +316,9 @@ func TestDetectInstall(t *testing.T) {
 
 func TestPackageInstallIsNotReplaced(t *testing.T) {
 	u := &Updater{}
-	err := u.Apply(Release{Version: "1.2.0", URL: "https://example.org/r"}, []byte("x"), Install{Kind: KindPackage, Path: "/usr/bin/neurodeskapp"})
-	if problem.CodeOf(err) != problem.UpdateManaged || !strings.Contains(problem.RemedyOf(err), "https://example.org/r") {
+	err := u.Apply(Release{Version: "1.2.0", URL: "https://example.org/r", AssetName: "neurodeskapp_1.2.0_amd64.deb", AssetURL: "https://example.org/d.deb"},
+		[]byte("x"), Install{Kind: KindPackage, Path: "/usr/bin/neurodeskapp", Package: PackageDeb})
+	if problem.CodeOf(err) != problem.UpdateManaged || !strings.Contains(problem.RemedyOf(err), "sudo apt install ./neurodeskapp_1.2.0_amd64.deb") {
 		t.Errorf("%v", err)
 	}
 }
