@@ -134,7 +134,7 @@ func exitCode(err error) int {
 		return ExitOK
 	case problem.EngineNotInstalled, problem.EngineNotRunning, problem.EnginePermissionDenied, problem.EngineAPITooOld:
 		return ExitNoEngine
-	case problem.NameConflict:
+	case problem.NameConflict, problem.OtherUser:
 		return ExitNameConflict
 	case problem.InvalidSettings:
 		return ExitSettings

@@ -67,7 +67,7 @@ func cmdStart(ctx context.Context, args []string, io IO) int {
 		return exitCode(err) // the failed event has been printed
 	}
 	if !*noOpen {
-		if err := platform.OpenURL(ctx, s.LabURL()); err != nil {
+		if err := platform.OpenPrivately(ctx, io.Paths.StateDir, s.LabURL()); err != nil {
 			fmt.Fprintf(io.Stderr, "Could not open the browser (%v); open the address above yourself.\n", err)
 		}
 	}
@@ -217,12 +217,12 @@ func cmdLogs(ctx context.Context, args []string, io IO) int {
 		return fail(out, err)
 	}
 	defer eng.Close()
-	c, err := eng.InspectContainer(ctx, e.manager(eng).Names.Container)
-	if err != nil || c.Labels[session.LabelManaged] != "true" {
+	err = e.manager(eng).Logs(ctx, "all", *follow, io.Stdout)
+	if errors.Is(err, session.ErrNoSession) {
 		fmt.Fprintln(io.Stderr, "No Neurodesk session container exists.")
 		return ExitNotRunning
 	}
-	if err := eng.Logs(ctx, c.ID, "all", *follow, io.Stdout); err != nil && !errors.Is(err, context.Canceled) {
+	if err != nil && !errors.Is(err, context.Canceled) {
 		return fail(out, err)
 	}
 	return ExitOK

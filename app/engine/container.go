@@ -62,13 +62,16 @@ type Container struct {
 	Name     string
 	Image    string
 	Labels   map[string]string
+	Path     string // the process the engine started, and its arguments
+	Args     []string
 	Cmd      []string
 	Env      []string
 	Running  bool
 	Status   string // created, running, exited, ...
 	ExitCode int
-	// Ports maps container ports to the host ports they are published on.
-	Ports map[int]int
+	// Ports maps container ports to where they are published on the host
+	// (as configured, so a stopped container has them too).
+	Ports map[int][]PortBinding
 }
 
 // dockerConfig translates a spec into the API's types. The MAC address moved
@@ -175,23 +178,37 @@ func (e *Engine) InspectContainer(ctx context.Context, nameOrID string) (Contain
 	if err != nil {
 		return Container{}, fmt.Errorf("inspect container %s: %w", nameOrID, err)
 	}
-	c := Container{ID: r.ID, Name: strings.TrimPrefix(r.Name, "/"), Ports: map[int]int{}}
+	c := Container{ID: r.ID, Name: strings.TrimPrefix(r.Name, "/"), Path: r.Path, Args: r.Args, Ports: map[int][]PortBinding{}}
 	if r.Config != nil {
 		c.Image, c.Labels, c.Cmd, c.Env = r.Config.Image, r.Config.Labels, r.Config.Cmd, r.Config.Env
 	}
 	if r.State != nil {
 		c.Running, c.Status, c.ExitCode = r.State.Running, r.State.Status, r.State.ExitCode
 	}
-	if r.NetworkSettings != nil {
-		for port, bs := range r.NetworkSettings.Ports {
-			for _, b := range bs {
-				if hp, err := strconv.Atoi(b.HostPort); err == nil {
-					c.Ports[port.Int()] = hp
-				}
-			}
+	ports := nat.PortMap{}
+	if r.HostConfig != nil {
+		ports = r.HostConfig.PortBindings
+	}
+	if len(ports) == 0 && r.NetworkSettings != nil {
+		ports = r.NetworkSettings.Ports
+	}
+	for port, bs := range ports {
+		for _, b := range bs {
+			hp, _ := strconv.Atoi(b.HostPort)
+			c.Ports[port.Int()] = append(c.Ports[port.Int()], PortBinding{ContainerPort: port.Int(), HostIP: b.HostIP, HostPort: hp})
 		}
 	}
 	return c, nil
+}
+
+// HostPort returns the host port that port is published on, or 0.
+func (c Container) HostPort(port int) int {
+	for _, b := range c.Ports[port] {
+		if b.HostPort != 0 {
+			return b.HostPort
+		}
+	}
+	return 0
 }
 
 // WaitExit blocks until the container is no longer running and returns its

@@ -3,12 +3,11 @@
 package platform
 
 import (
-	"context"
-	"fmt"
 	"os"
-	"os/exec"
+	"os/user"
 	"path/filepath"
 	"runtime"
+	"strconv"
 
 	"github.com/adrg/xdg"
 )
@@ -18,6 +17,10 @@ type Facts struct {
 	OS  string // runtime.GOOS
 	UID int    // for NB_UID; 1000 on Windows
 	GID int
+	// Owner is who runs the app (a uid, or a SID on Windows), written on
+	// what we create so that another user's containers are never touched.
+	Owner     string
+	OwnerName string
 }
 
 // Current returns this machine's facts. A root user gets 1000: Jupyter will
@@ -28,6 +31,10 @@ func Current() Facts {
 		if uid := os.Getuid(); uid > 0 {
 			f.UID, f.GID = uid, os.Getgid()
 		}
+		f.Owner = strconv.Itoa(os.Getuid())
+	}
+	if u, err := user.Current(); err == nil {
+		f.Owner, f.OwnerName = u.Uid, u.Username
 	}
 	return f
 }
@@ -56,23 +63,4 @@ func DefaultDataFolder(goos, home string) string {
 		return "C:/neurodesktop-storage"
 	}
 	return filepath.Join(home, "neurodesktop-storage")
-}
-
-// OpenURL opens url in the system browser. The URL is passed as one
-// argument, never through a shell.
-func OpenURL(ctx context.Context, url string) error {
-	var cmd *exec.Cmd
-	switch runtime.GOOS {
-	case "darwin":
-		cmd = exec.CommandContext(ctx, "open", url)
-	case "windows":
-		cmd = exec.CommandContext(ctx, "rundll32", "url.dll,FileProtocolHandler", url)
-	default:
-		cmd = exec.CommandContext(ctx, "xdg-open", url)
-	}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("open %s in the browser: %w", url, err)
-	}
-	go cmd.Wait() //nolint:errcheck // the browser outlives us; only reap the helper
-	return nil
 }

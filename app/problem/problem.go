@@ -22,6 +22,7 @@ const (
 	ImageNotFound          Code = "image_not_found"
 	RegistryUnreachable    Code = "registry_unreachable"
 	NameConflict           Code = "name_conflict"
+	OtherUser              Code = "other_users_container"
 	UpdateRejected         Code = "update_rejected"
 	UpdateManaged          Code = "update_managed_by_package"
 	UpdatesOff             Code = "updates_off"

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/neurodesk/neurodeskapp/app/engine"
@@ -107,20 +106,17 @@ func (m *Manager) start(ctx context.Context, o StartOptions) (Info, error) {
 }
 
 // adopt attaches to our container when it is already running, clears away
-// our stopped one (keeping its logs), and refuses a container we did not make.
+// our stopped one (keeping its log), and refuses a container that is not ours.
 func (m *Manager) adopt(ctx context.Context, o StartOptions) (Info, bool, error) {
-	c, err := m.Engine.InspectContainer(ctx, m.Names.Container)
-	if errors.Is(err, engine.ErrNotFound) {
+	c, err := m.inspect(ctx)
+	if errors.Is(err, ErrNoSession) {
 		return Info{}, false, nil
 	}
 	if err != nil {
 		return Info{}, false, err
 	}
-	if c.Labels[LabelManaged] != "true" {
-		return Info{}, false, foreignError(c)
-	}
 	if !c.Running {
-		m.keepLogs(ctx, c.ID, "stopped")
+		m.keepLogs(ctx, c.ID, "exited")
 		if err := m.Engine.RemoveContainer(ctx, c.ID); err != nil {
 			return Info{}, false, err
 		}
@@ -137,21 +133,12 @@ func (m *Manager) adopt(ctx context.Context, o StartOptions) (Info, bool, error)
 	return info, true, nil
 }
 
-func foreignError(c engine.Container) error {
-	return &problem.Error{Code: problem.NameConflict,
-		Message: fmt.Sprintf("A container named %q exists that the Neurodesk App did not create (image %s)", c.Name, c.Image),
-		Remedy:  fmt.Sprintf("It was left untouched. If you no longer need it, remove it yourself: docker rm %s", c.Name)}
-}
-
 func infoOf(c engine.Container) (Info, error) {
-	token, err := tokenFromCmd(c.Cmd)
+	token, err := tokenOf(c)
 	if err != nil {
 		return Info{}, fmt.Errorf("adopt container %s: %w", c.Name, err)
 	}
-	port := c.Ports[JupyterPort]
-	if port == 0 {
-		port, _ = strconv.Atoi(c.Labels[LabelPort])
-	}
+	port := c.HostPort(JupyterPort)
 	if port == 0 {
 		return Info{}, fmt.Errorf("adopt container %s: Jupyter's port is not published", c.Name)
 	}
@@ -161,37 +148,29 @@ func infoOf(c engine.Container) (Info, error) {
 
 // Find returns our running session, if there is one, without changing anything.
 func (m *Manager) Find(ctx context.Context) (Info, bool, error) {
-	c, err := m.Engine.InspectContainer(ctx, m.Names.Container)
-	if errors.Is(err, engine.ErrNotFound) {
+	c, err := m.inspect(ctx)
+	if errors.Is(err, ErrNoSession) {
 		return Info{}, false, nil
 	}
-	if err != nil {
+	if err != nil || !c.Running {
 		return Info{}, false, err
-	}
-	if c.Labels[LabelManaged] != "true" {
-		return Info{}, false, foreignError(c)
-	}
-	if !c.Running {
-		return Info{}, false, nil
 	}
 	info, err := infoOf(c)
 	return info, err == nil, err
 }
 
-// Stop stops our container gracefully and removes it. It refuses a
-// container we did not create, and succeeds when there is nothing to stop.
+// Stop stops our container gracefully, keeps its log and removes it. It
+// refuses a container that is not ours, and succeeds when there is nothing
+// to stop.
 func (m *Manager) Stop(ctx context.Context, onEvent func(Event)) error {
 	o := StartOptions{OnEvent: onEvent}
-	c, err := m.Engine.InspectContainer(ctx, m.Names.Container)
-	if errors.Is(err, engine.ErrNotFound) {
+	c, err := m.inspect(ctx)
+	if errors.Is(err, ErrNoSession) {
 		m.emit(o, Event{State: StateStopped})
 		return nil
 	}
 	if err != nil {
 		return err
-	}
-	if c.Labels[LabelManaged] != "true" {
-		return foreignError(c)
 	}
 	m.emit(o, Event{State: StateStopping})
 	timeout := m.StopTimeout
@@ -201,6 +180,7 @@ func (m *Manager) Stop(ctx context.Context, onEvent func(Event)) error {
 	if err := m.Engine.StopContainer(ctx, c.ID, timeout); err != nil {
 		return err
 	}
+	m.keepLogs(ctx, c.ID, "stopped")
 	if err := m.Engine.RemoveContainer(ctx, c.ID); err != nil {
 		return err
 	}

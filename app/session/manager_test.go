@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -79,8 +80,8 @@ func (f *fakeEngine) CreateContainer(_ context.Context, s engine.ContainerSpec) 
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	id := fmt.Sprintf("id%d", len(f.containers)+1)
-	f.containers[id] = engine.Container{ID: id, Name: s.Name, Image: s.Image, Labels: s.Labels, Cmd: s.Cmd,
-		Ports: map[int]int{8888: s.Publish[0].HostPort}}
+	f.containers[id] = engine.Container{ID: id, Name: s.Name, Image: s.Image, Labels: s.Labels, Cmd: s.Cmd, Env: s.Env,
+		Ports: map[int][]engine.PortBinding{8888: s.Publish}}
 	return id, nil
 }
 func (f *fakeEngine) StartContainer(_ context.Context, id string) error {
@@ -144,7 +145,7 @@ func jupyter(t *testing.T, token string) (*httptest.Server, int) {
 }
 
 func manager(f *fakeEngine, dir string) *Manager {
-	return &Manager{Engine: f, HTTP: http.DefaultClient, Facts: platform.Facts{UID: 1000, GID: 1000}, Names: NamesFor(""),
+	return &Manager{Engine: f, HTTP: http.DefaultClient, Facts: platform.Facts{UID: 1000, GID: 1000, Owner: "1000", OwnerName: "ana"}, Names: NamesFor(""),
 		LogDir: dir, ReadyTimeout: 5 * time.Second}
 }
 
@@ -157,8 +158,7 @@ func opts(dir string, events *[]Event) StartOptions {
 func TestAdoptRunningContainer(t *testing.T) {
 	f := newFake()
 	_, port := jupyter(t, "tok")
-	f.containers["abc"] = engine.Container{ID: "abc", Name: ContainerName, Running: true, Labels: map[string]string{LabelManaged: "true", LabelVersion: "v"},
-		Cmd: []string{"start.sh", "--ServerApp.token=tok"}, Ports: map[int]int{8888: port}}
+	f.containers["abc"] = ours("abc", true, port, "tok")
 	var ev []Event
 	info, err := manager(f, t.TempDir()).Start(context.Background(), opts(t.TempDir(), &ev))
 	if err != nil || !info.Adopted || info.ContainerID != "abc" || info.Token != "tok" {
@@ -166,6 +166,96 @@ func TestAdoptRunningContainer(t *testing.T) {
 	}
 	if f.called("create") || f.called("pull") || f.called("stop") {
 		t.Errorf("adopting touched the engine: %v", f.calls)
+	}
+}
+
+// ours is a container as the app makes it for the test manager's user.
+func ours(id string, running bool, port int, token string) engine.Container {
+	return engine.Container{ID: id, Name: ContainerName, Running: running,
+		Labels: map[string]string{LabelManaged: "true", LabelVersion: "v", LabelOwner: "1000", LabelOwnerName: "ana"},
+		Env:    []string{"JUPYTER_TOKEN=" + token}, Ports: map[int][]engine.PortBinding{8888: {{ContainerPort: 8888, HostIP: "127.0.0.1", HostPort: port}}}}
+}
+
+// TestNotOursIsLeftAlone: another user's container, one made by another
+// program, and one published beyond this machine are neither adopted,
+// shown, logged nor stopped.
+func TestNotOursIsLeftAlone(t *testing.T) {
+	otherUser := ours("x", true, 49000, "theirs")
+	otherUser.Labels[LabelOwner], otherUser.Labels[LabelOwnerName] = "1001", "bob"
+	legacy := ours("x", true, 49000, "theirs")
+	delete(legacy.Labels, LabelOwner)
+	delete(legacy.Labels, LabelOwnerName)
+	open := ours("x", true, 49000, "tok")
+	open.Ports[8888][0].HostIP = "0.0.0.0"
+	for name, tc := range map[string]struct {
+		c    engine.Container
+		code problem.Code
+		says string
+	}{
+		"another user's":       {otherUser, problem.OtherUser, "belongs to bob"},
+		"an older app's":       {legacy, problem.OtherUser, "older version"},
+		"another program's":    {engine.Container{ID: "x", Name: ContainerName, Running: true, Image: "someone/else"}, problem.NameConflict, "did not create"},
+		"published to the LAN": {open, problem.NameConflict, "every network address"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := newFake()
+			f.containers["x"] = tc.c
+			m := manager(f, t.TempDir())
+			var ev []Event
+			_, err := m.Start(context.Background(), opts(t.TempDir(), &ev))
+			if problem.CodeOf(err) != tc.code || !strings.Contains(err.Error(), tc.says) {
+				t.Errorf("start: %v", err)
+			}
+			if err := m.Stop(context.Background(), nil); problem.CodeOf(err) != tc.code {
+				t.Errorf("stop: %v", err)
+			}
+			if _, found, err := m.Find(context.Background()); found || problem.CodeOf(err) != tc.code {
+				t.Errorf("find: %v %v", found, err)
+			}
+			var log strings.Builder
+			if err := m.Logs(context.Background(), "all", false, &log); problem.CodeOf(err) != tc.code || log.Len() > 0 {
+				t.Errorf("logs: %v %q", err, log.String())
+			}
+			if len(f.calls) != 0 {
+				t.Errorf("the container was touched: %v", f.calls)
+			}
+		})
+	}
+}
+
+func TestStopKeepsTheLog(t *testing.T) {
+	f := newFake()
+	f.logs = "a day's work\n"
+	f.containers["abc"] = ours("abc", true, 49000, "tok")
+	dir := t.TempDir()
+	if err := manager(f, dir).Stop(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	logs, _ := filepath.Glob(filepath.Join(dir, "container-stopped-*.log"))
+	if len(logs) != 1 {
+		t.Fatalf("kept logs: %v", logs)
+	}
+	if b, _ := os.ReadFile(logs[0]); string(b) != "a day's work\n" {
+		t.Errorf("kept %q", b)
+	}
+	if !slices.Equal(f.calls, []string{"stop abc", "remove abc"}) {
+		t.Errorf("calls %v", f.calls)
+	}
+}
+
+func TestOldLogsArePruned(t *testing.T) {
+	dir := t.TempDir()
+	for i := range keptLogs + 5 {
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("container-failed-20260101T0000%02d.000Z.log", i)), nil, 0o600)
+	}
+	os.WriteFile(filepath.Join(dir, "app.log"), nil, 0o600)
+	pruneLogs(dir, keptLogs)
+	logs, _ := filepath.Glob(filepath.Join(dir, "container-*.log"))
+	if len(logs) != keptLogs || filepath.Base(logs[0]) != "container-failed-20260101T000005.000Z.log" {
+		t.Errorf("%d kept, first %s", len(logs), filepath.Base(logs[0]))
+	}
+	if _, err := os.Stat(filepath.Join(dir, "app.log")); err != nil {
+		t.Error("another file was removed")
 	}
 }
 
@@ -192,7 +282,7 @@ func TestForeignContainerIsLeftAlone(t *testing.T) {
 func TestStoppedContainerOfOursIsReplacedWithLogsKept(t *testing.T) {
 	f := newFake()
 	f.logs = "old session said goodbye\n"
-	f.containers["old"] = engine.Container{ID: "old", Name: ContainerName, Labels: map[string]string{LabelManaged: "true"}}
+	f.containers["old"] = ours("old", false, 49000, "tok")
 	logDir := t.TempDir()
 	m := manager(f, logDir)
 	m.ReadyTimeout = 300 * time.Millisecond // nothing answers; we only look at what happened first
@@ -319,8 +409,8 @@ func TestStartStatesInOrder(t *testing.T) {
 		inner(e)
 		if e.State == StateStarting && srv == nil {
 			for _, c := range f.containers {
-				token, _ := tokenFromCmd(c.Cmd)
-				port = c.Ports[8888]
+				token, _ := tokenOf(c)
+				port = c.HostPort(8888)
 				srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					if r.Header.Get("Authorization") == "token "+token {
 						w.Write([]byte("{}"))

@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -57,8 +58,10 @@ func (m *Manager) run(ctx context.Context, o StartOptions, img Image) (Info, err
 		AppArmor: info.AppArmor, Gateway: gateway, HostPort: port, Token: token})
 	id, err := m.Engine.CreateContainer(ctx, spec)
 	if errors.Is(err, engine.ErrNameInUse) {
-		if c, ierr := m.Engine.InspectContainer(ctx, m.Names.Container); ierr == nil && c.Labels[LabelManaged] != "true" {
-			return Info{}, foreignError(c)
+		if c, ierr := m.Engine.InspectContainer(ctx, m.Names.Container); ierr == nil {
+			if err := m.owns(c); err != nil {
+				return Info{}, err
+			}
 		}
 		return Info{}, &problem.Error{Code: problem.NameConflict, Message: "Another Neurodesk session is being started", Remedy: "Wait for it, or stop it and retry.", Err: err}
 	}
@@ -159,7 +162,30 @@ func (m *Manager) keepLogs(ctx context.Context, id, reason string) (string, []st
 	if err := os.WriteFile(name, buf.Bytes(), 0o600); err != nil {
 		return "", lines
 	}
+	pruneLogs(m.LogDir, keptLogs)
 	return name, lines
+}
+
+// keptLogs is how many container logs are kept; older ones are removed.
+const keptLogs = 30
+
+// pruneLogs removes all but the newest keep container logs in dir. Their
+// names sort by time.
+func pruneLogs(dir string, keep int) {
+	names, err := filepath.Glob(filepath.Join(dir, "container-*.log"))
+	if err != nil || len(names) <= keep {
+		return
+	}
+	slices.SortFunc(names, func(a, b string) int { return strings.Compare(logStamp(a), logStamp(b)) })
+	for _, n := range names[:len(names)-keep] {
+		_ = os.Remove(n)
+	}
+}
+
+// logStamp is the time in a log's name (container-<reason>-<time>.log).
+func logStamp(name string) string {
+	base := strings.TrimSuffix(filepath.Base(name), ".log")
+	return base[strings.LastIndexByte(base, '-')+1:]
 }
 
 // exitedError is a failed start with the container's last log lines.

@@ -51,6 +51,10 @@ const (
 	LabelPort       = "org.neurodesk.app.port"
 	LabelImage      = "org.neurodesk.app.image"
 	LabelRole       = "org.neurodesk.app.role"
+	// LabelOwner is the uid (SID on Windows) of the user whose app made the
+	// container; another user's containers are never adopted or stopped.
+	LabelOwner     = "org.neurodesk.app.owner-uid"
+	LabelOwnerName = "org.neurodesk.app.owner"
 )
 
 // Params is everything the container depends on.
@@ -87,8 +91,14 @@ func Spec(p Params) engine.ContainerSpec {
 			LabelDataFolder: s.DataFolder,
 			LabelPort:       strconv.Itoa(p.HostPort),
 			LabelImage:      p.Image,
+			LabelOwner:      p.Facts.Owner,
+			LabelOwnerName:  p.Facts.OwnerName,
 		},
+		// The token goes in the environment, which only the container's
+		// user and root can read, never in a command line, which every
+		// local user can read in /proc.
 		Env: []string{
+			"JUPYTER_TOKEN=" + p.Token,
 			"NEURODESKTOP_VERSION=" + p.Version,
 			"CVMFS_DISABLE=" + cvmfsDisable,
 			"GRANT_SUDO=yes",
@@ -98,7 +108,7 @@ func Spec(p Params) engine.ContainerSpec {
 		},
 		Cmd: []string{"start.sh", "jupyter", "lab",
 			"--ServerApp.password=", "--no-browser", "--expose-app-in-browser",
-			"--ServerApp.token=" + p.Token, "--ServerApp.port=" + strconv.Itoa(JupyterPort),
+			"--ServerApp.port=" + strconv.Itoa(JupyterPort),
 			"--LabApp.quit_button=False"},
 		User:       "root",
 		Privileged: s.Privileged,
@@ -157,13 +167,13 @@ func tagOf(ref string) string {
 	return "custom"
 }
 
-// tokenFromCmd reads the Jupyter token back from a container's command, so an
-// adopted session can be reopened.
-func tokenFromCmd(cmd []string) (string, error) {
-	for _, a := range cmd {
-		if t, ok := strings.CutPrefix(a, "--ServerApp.token="); ok && t != "" {
+// tokenOf reads the Jupyter token back from a container's environment, so
+// an adopted session can be reopened.
+func tokenOf(c engine.Container) (string, error) {
+	for _, e := range c.Env {
+		if t, ok := strings.CutPrefix(e, "JUPYTER_TOKEN="); ok && t != "" {
 			return t, nil
 		}
 	}
-	return "", fmt.Errorf("no Jupyter token in the container's command")
+	return "", fmt.Errorf("no Jupyter token in the container's environment")
 }

@@ -13,7 +13,7 @@ import (
 func baseParams() Params {
 	s := settings.Defaults("/home/ana/neurodesktop-storage")
 	return Params{Names: NamesFor(""), Settings: s, Image: "docker.io/vnmd/neurodesktop:2026-07-11", Version: "2026-07-11",
-		Facts: platform.Facts{OS: "linux", UID: 1001, GID: 1002}, HostPort: 49200, Token: strings.Repeat("ab", 32)}
+		Facts: platform.Facts{OS: "linux", UID: 1001, GID: 1002, Owner: "1001", OwnerName: "ana"}, HostPort: 49200, Token: strings.Repeat("ab", 32)}
 }
 
 func mountAt(spec engine.ContainerSpec, target string) (engine.Mount, bool) {
@@ -50,9 +50,13 @@ func TestSpec(t *testing.T) {
 				t.Errorf("publish %+v", s.Publish)
 			}
 			want := []string{"start.sh", "jupyter", "lab", "--ServerApp.password=", "--no-browser", "--expose-app-in-browser",
-				"--ServerApp.token=" + strings.Repeat("ab", 32), "--ServerApp.port=8888", "--LabApp.quit_button=False"}
+				"--ServerApp.port=8888", "--LabApp.quit_button=False"}
 			if !slices.Equal(s.Cmd, want) {
 				t.Errorf("cmd %q", s.Cmd)
+			}
+			token := strings.Repeat("ab", 32)
+			if !slices.Contains(s.Env, "JUPYTER_TOKEN="+token) || strings.Contains(strings.Join(s.Cmd, " ")+strings.Join(s.Entrypoint, " "), token) {
+				t.Errorf("the token must be in the environment only: env %q cmd %q", s.Env, s.Cmd)
 			}
 			if m, _ := mountAt(s, "/neurodesktop-storage"); m.Source != "/home/ana/neurodesktop-storage" || m.Volume {
 				t.Errorf("storage mount %+v", m)
@@ -63,7 +67,8 @@ func TestSpec(t *testing.T) {
 			if _, ok := mountAt(s, "/data"); ok {
 				t.Error("/data mounted without a working folder")
 			}
-			if s.Labels[LabelManaged] != "true" || s.Labels[LabelVersion] != "2026-07-11" || s.Labels[LabelPort] != "49200" || s.Labels[LabelDataFolder] != "/home/ana/neurodesktop-storage" {
+			if s.Labels[LabelManaged] != "true" || s.Labels[LabelVersion] != "2026-07-11" || s.Labels[LabelPort] != "49200" || s.Labels[LabelDataFolder] != "/home/ana/neurodesktop-storage" ||
+				s.Labels[LabelOwner] != "1001" || s.Labels[LabelOwnerName] != "ana" {
 				t.Errorf("labels %v", s.Labels)
 			}
 			if s.GPU || s.SecurityOpt != nil || s.Memory != 0 || s.NanoCPU != 0 {
@@ -147,7 +152,7 @@ func TestTokens(t *testing.T) {
 	if len(a) < 32 || a == b {
 		t.Errorf("tokens %q %q: want distinct, at least 128 bits", a, b)
 	}
-	got, err := tokenFromCmd(Spec(Params{Token: a, Settings: settings.Defaults("/d")}).Cmd)
+	got, err := tokenOf(engine.Container{Env: Spec(Params{Token: a, Settings: settings.Defaults("/d")}).Env})
 	if err != nil || got != a {
 		t.Errorf("token read back %q %v", got, err)
 	}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -129,7 +130,8 @@ func (s *Service) navigate(url func(session.Info) string) error {
 	return nil
 }
 
-// OpenInBrowser opens JupyterLab in the system browser.
+// OpenInBrowser opens JupyterLab in the system browser, through a page
+// only we can read, so the token is on no command line.
 func (s *Service) OpenInBrowser() error {
 	s.mu.Lock()
 	info, rt := s.session, s.rt
@@ -137,7 +139,11 @@ func (s *Service) OpenInBrowser() error {
 	if info == nil {
 		return &problem.Error{Code: problem.NotRunning, Message: "No session is running"}
 	}
-	rt.OpenBrowser(info.LabURL())
+	page, err := platform.RedirectPage(s.cfg.Paths.StateDir, info.LabURL())
+	if err != nil {
+		return err
+	}
+	rt.OpenBrowser(page)
 	return nil
 }
 
@@ -252,15 +258,14 @@ func (s *Service) ContainerLog() (string, error) {
 	if eng == nil {
 		return "", &problem.Error{Code: problem.EngineNotRunning, Message: "No container engine is connected"}
 	}
-	name := session.NamesFor(s.cfg.Instance).Container
 	ctx, cancel := context.WithTimeout(s.bg, 10*time.Second)
 	defer cancel()
-	c, err := eng.InspectContainer(ctx, name)
-	if err != nil || c.Labels[session.LabelManaged] != "true" {
+	var b strings.Builder
+	err := s.manager(eng).Logs(ctx, "500", false, &b)
+	if errors.Is(err, session.ErrNoSession) {
 		return "", &problem.Error{Code: problem.NotRunning, Message: "No Neurodesk session container exists"}
 	}
-	var b strings.Builder
-	if err := eng.Logs(ctx, c.ID, "500", false, &b); err != nil {
+	if err != nil {
 		return "", err
 	}
 	return Redact(b.String()), nil

@@ -9,6 +9,7 @@ import (
 	wrt "github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"github.com/neurodesk/neurodeskapp/app/buildinfo"
+	"github.com/neurodesk/neurodeskapp/app/platform"
 )
 
 // buildMenu is the native menu: the way back to the launcher and the
@@ -44,7 +45,7 @@ func buildMenu(svc *Service, ctx func() context.Context) *menu.Menu {
 		wrt.WindowReloadApp(ctx())
 		_ = svc.CheckForUpdates()
 	})
-	h.AddText("Show App Log Folder", nil, func(*menu.CallbackData) { wrt.BrowserOpenURL(ctx(), "file://"+svc.cfg.Paths.StateDir) })
+	h.AddText("Show App Log Folder", nil, func(*menu.CallbackData) { wrt.BrowserOpenURL(ctx(), platform.FileURL(svc.cfg.Paths.StateDir)) })
 	h.AddText("About Neurodesk", nil, func(*menu.CallbackData) {
 		b := buildinfo.Get()
 		_, _ = wrt.MessageDialog(ctx(), wrt.MessageDialogOptions{Type: wrt.InfoDialog, Title: "About Neurodesk",

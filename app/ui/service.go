@@ -262,26 +262,15 @@ func (s *Service) onEvent(e session.Event) {
 // followLog streams the container log into the snapshot while we wait for
 // JupyterLab, so a slow start shows what it is doing.
 func (s *Service) followLog(ctx context.Context, eng *engine.Engine) {
-	name := session.NamesFor(s.cfg.Instance).Container
-	for ctx.Err() == nil {
-		c, err := eng.InspectContainer(ctx, name)
-		if err == nil && c.Running && c.Labels[session.LabelManaged] == "true" {
-			w := &logLines{add: func(line string) {
-				s.update(func(sn *Snapshot) {
-					sn.Log = append(sn.Log, line)
-					if len(sn.Log) > 200 {
-						sn.Log = sn.Log[len(sn.Log)-200:]
-					}
-				})
-			}}
-			_ = eng.Logs(ctx, c.ID, "50", true, w)
-			return
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(300 * time.Millisecond):
-		}
-	}
+	w := &logLines{add: func(line string) {
+		s.update(func(sn *Snapshot) {
+			sn.Log = append(sn.Log, line)
+			if len(sn.Log) > 200 {
+				sn.Log = sn.Log[len(sn.Log)-200:]
+			}
+		})
+	}}
+	_ = s.manager(eng).FollowStartLog(ctx, w)
 }
 
 type logLines struct {

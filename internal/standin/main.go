@@ -2,7 +2,8 @@
 // integration tests run a real container without the multi-gigabyte image.
 // It is a multi-call binary: installed as start.sh, stat and chown.
 //
-// start.sh jupyter lab ... --ServerApp.token=T --ServerApp.port=P serves
+// start.sh jupyter lab ... --ServerApp.port=P, with the token in
+// JUPYTER_TOKEN as Jupyter Server reads it, serves
 // /api/status (token checked), /lab and /neurodesktop, appends a line to
 // /neurodesktop-storage/standin-starts.txt, and stops on SIGTERM.
 // STANDIN_EXIT=N makes it print a few log lines and exit with N instead.
@@ -32,11 +33,8 @@ func main() {
 }
 
 func jupyter(args []string) int {
-	token, port := "", "8888"
+	token, port := os.Getenv("JUPYTER_TOKEN"), "8888"
 	for _, a := range args {
-		if v, ok := strings.CutPrefix(a, "--ServerApp.token="); ok {
-			token = v
-		}
 		if v, ok := strings.CutPrefix(a, "--ServerApp.port="); ok {
 			port = v
 		}

@@ -8,12 +8,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/go-connections/nat"
 )
 
 // TestAdoptAfterKill: the app dies (SIGKILL) while the session is ready; the
@@ -62,7 +64,9 @@ func TestAdoptAfterKill(t *testing.T) {
 		t.Errorf("container restarted: %s@%s -> %s@%s", before.ID[:12], before.State.StartedAt, after.ID[:12], after.State.StartedAt)
 	}
 	url, _ := r.last()["url"].(string)
-	if !strings.Contains(url, before.Config.Cmd[6][len("--ServerApp.token="):]) {
+	if !slices.ContainsFunc(before.Config.Env, func(e string) bool {
+		return strings.HasPrefix(e, "JUPYTER_TOKEN=") && strings.HasSuffix(url, "token="+e[len("JUPYTER_TOKEN="):])
+	}) {
 		t.Errorf("adopted URL %q does not carry the running session's token", url)
 	}
 	if r := w.run("stop"); r.code != 0 {
@@ -180,30 +184,56 @@ func TestSocketPermissionDenied(t *testing.T) {
 }
 
 // TestForeignContainerUntouched: a container we did not create holds our
-// name; start and stop refuse, and it keeps running.
+// name, or one carrying our labels made by someone else (another user, or
+// published beyond this machine); start, stop, status and logs refuse, and
+// it keeps running.
 func TestForeignContainerUntouched(t *testing.T) {
 	w := newWorld(t)
 	if r := w.run("pull"); r.code != 0 {
 		t.Fatalf("pull: %s", r.stderr)
 	}
 	ctx := context.Background()
-	c, err := w.docker.ContainerCreate(ctx, &container.Config{Image: w.repo + ":" + w.tag, Cmd: []string{"start.sh", "--ServerApp.token=theirs"}},
-		nil, nil, nil, w.container())
-	if err != nil {
-		t.Fatal(err)
+	mine := func(l map[string]string) map[string]string {
+		l["org.neurodesk.app.managed"] = "true"
+		return l
 	}
-	if err := w.docker.ContainerStart(ctx, c.ID, container.StartOptions{}); err != nil {
-		t.Fatal(err)
+	cases := []struct {
+		name   string
+		labels map[string]string
+		bindIP string
+		code   string
+	}{
+		{"another program's", nil, "127.0.0.1", "name_conflict"},
+		{"our labels, no owner", mine(map[string]string{}), "127.0.0.1", "other_users_container"},
+		{"our labels, another user", mine(map[string]string{"org.neurodesk.app.owner-uid": "4242", "org.neurodesk.app.owner": "mallory"}), "127.0.0.1", "other_users_container"},
+		{"our labels and owner, published to the network", mine(map[string]string{"org.neurodesk.app.owner-uid": strconv.Itoa(os.Getuid())}), "0.0.0.0", "name_conflict"},
 	}
-	for _, args := range [][]string{{"start", "--json", "--no-open"}, {"stop", "--json"}, {"status", "--json"}} {
-		r := w.run(args...)
-		if r.code != 5 || errCode(r.last()) != "name_conflict" {
-			t.Errorf("%v: exit %d, %s", args, r.code, r.stdout)
-		}
-	}
-	after, err := w.docker.ContainerInspect(ctx, c.ID)
-	if err != nil || !after.State.Running || after.State.StartedAt == "" {
-		t.Fatalf("the foreign container was disturbed: %v %+v", err, after.State)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := w.docker.ContainerCreate(ctx, &container.Config{Image: w.repo + ":" + w.tag, Cmd: []string{"start.sh"}, Labels: tc.labels,
+				Env: []string{"JUPYTER_TOKEN=theirs"}, ExposedPorts: nat.PortSet{"8888/tcp": {}}},
+				&container.HostConfig{PortBindings: nat.PortMap{"8888/tcp": {{HostIP: tc.bindIP, HostPort: "0"}}}}, nil, nil, w.container())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w.docker.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true}) //nolint:errcheck
+			if err := w.docker.ContainerStart(ctx, c.ID, container.StartOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			for _, args := range [][]string{{"start", "--json", "--no-open"}, {"stop", "--json"}, {"status", "--json"}} {
+				r := w.run(args...)
+				if r.code != 5 || errCode(r.last()) != tc.code || strings.Contains(r.stdout, "theirs") {
+					t.Errorf("%v: exit %d, %s", args, r.code, r.stdout)
+				}
+			}
+			if r := w.run("logs"); r.code != 5 || r.stdout != "" {
+				t.Errorf("logs: exit %d, printed %q", r.code, r.stdout)
+			}
+			after, err := w.docker.ContainerInspect(ctx, c.ID)
+			if err != nil || !after.State.Running || after.State.StartedAt == "" {
+				t.Fatalf("the container was disturbed: %v %+v", err, after.State)
+			}
+		})
 	}
 }
 

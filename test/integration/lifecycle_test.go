@@ -60,6 +60,7 @@ func TestStartPullReadyStop(t *testing.T) {
 
 	c := w.inspect()
 	checkContainer(t, c, w)
+	checkTokenHidden(t, c, token)
 
 	starts := filepath.Join(w.data, "standin-starts.txt")
 	if n := lines(t, starts); n != 1 {
@@ -89,6 +90,28 @@ func TestStartPullReadyStop(t *testing.T) {
 	}
 	if r := w.run("stop"); r.code != 0 {
 		t.Fatalf("stop: %d %s", r.code, r.stderr)
+	}
+}
+
+// checkTokenHidden: the token is in no process's command line on this
+// machine (where every local user can read it) and not in the container's
+// command; it is in the container's environment, where Jupyter reads it.
+func checkTokenHidden(t *testing.T, c container.InspectResponse, token string) {
+	t.Helper()
+	cmdlines, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, f := range cmdlines {
+		if b, err := os.ReadFile(f); err == nil && strings.Contains(string(b), token) {
+			t.Errorf("the token is on the command line of %s: %q", f, strings.ReplaceAll(string(b), "\x00", " "))
+		}
+	}
+	if strings.Contains(c.Path+strings.Join(c.Args, " ")+strings.Join(c.Config.Cmd, " ")+strings.Join(c.Config.Entrypoint, " "), token) {
+		t.Errorf("the token is in the container's command: %s %q", c.Path, c.Args)
+	}
+	if !slices.Contains(c.Config.Env, "JUPYTER_TOKEN="+token) {
+		t.Error("the token is not in the container's environment")
+	}
+	if len(cmdlines) < 10 {
+		t.Errorf("only %d processes seen; the check would prove nothing", len(cmdlines))
 	}
 }
 

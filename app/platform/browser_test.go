@@ -1,0 +1,47 @@
+package platform
+
+import (
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestRedirectPageIsPrivateAndLeadsThere(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "state")
+	target := "http://127.0.0.1:49200/lab?token=abc&x=\"<y>"
+	page, err := RedirectPage(dir, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(page)
+	if err != nil || u.Scheme != "file" || strings.Contains(page, "abc") {
+		t.Fatalf("page address %q must be a file URL without the token", page)
+	}
+	st, err := os.Stat(u.Path)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("page mode %v (%v), want 0600", st.Mode(), err)
+	}
+	b, _ := os.ReadFile(u.Path)
+	if !strings.Contains(string(b), `location.replace("http://127.0.0.1:49200/lab?token=abc\u0026x=\"\u003cy\u003e")`) ||
+		!strings.Contains(string(b), `url=http://127.0.0.1:49200/lab?token=abc&amp;x=&#34;&lt;y&gt;`) {
+		t.Errorf("page does not lead to the target, escaped:\n%s", b)
+	}
+	for _, bad := range []string{"javascript:alert(1)", "file:///etc/passwd", "::"} {
+		if _, err := RedirectPage(dir, bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func TestFileURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"/home/ana/state dir": "file:///home/ana/state%20dir",
+		"C:/Users/ana/Neu":    "file:///C:/Users/ana/Neu",
+	} {
+		if got := FileURL(in); got != want {
+			t.Errorf("FileURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,97 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/neurodesk/neurodeskapp/app/engine"
+	"github.com/neurodesk/neurodeskapp/app/problem"
+)
+
+// ErrNoSession means no container of ours holds the session's name.
+var ErrNoSession = errors.New("no Neurodesk session container exists")
+
+// inspect returns the session container when it is ours: made by the app
+// (LabelManaged), for this user (LabelOwner), with Jupyter published on
+// 127.0.0.1 only. Anything else holding the name is reported, and must be
+// left untouched by the caller.
+func (m *Manager) inspect(ctx context.Context) (engine.Container, error) {
+	c, err := m.Engine.InspectContainer(ctx, m.Names.Container)
+	if errors.Is(err, engine.ErrNotFound) {
+		return engine.Container{}, fmt.Errorf("%w: %w", ErrNoSession, err)
+	}
+	if err != nil {
+		return engine.Container{}, err
+	}
+	return c, m.owns(c)
+}
+
+// owns says why c is not ours, or nil when it is.
+func (m *Manager) owns(c engine.Container) error {
+	if c.Labels[LabelManaged] != "true" {
+		return foreignError(c)
+	}
+	if owner := c.Labels[LabelOwner]; owner != m.Facts.Owner {
+		who := c.Labels[LabelOwnerName]
+		if who == "" {
+			who = "another user, or an older version of the app"
+		}
+		return &problem.Error{Code: problem.OtherUser,
+			Message: fmt.Sprintf("The container %q belongs to %s, not to you", c.Name, who),
+			Remedy:  "It was left untouched. Its owner can stop it; or give this app its own name with NEURODESKAPP_INSTANCE=<name>."}
+	}
+	for _, b := range c.Ports[JupyterPort] {
+		if b.HostIP != "127.0.0.1" {
+			return &problem.Error{Code: problem.NameConflict,
+				Message: fmt.Sprintf("The container %q publishes JupyterLab on %s, beyond this computer; the app never makes such a container", c.Name, hostIPLabel(b.HostIP)),
+				Remedy:  fmt.Sprintf("It was left untouched. If it is not needed, remove it yourself: docker rm -f %s", c.Name)}
+		}
+	}
+	return nil
+}
+
+func hostIPLabel(ip string) string {
+	if ip == "" || ip == "0.0.0.0" || ip == "::" {
+		return "every network address"
+	}
+	return ip
+}
+
+func foreignError(c engine.Container) error {
+	return &problem.Error{Code: problem.NameConflict,
+		Message: fmt.Sprintf("A container named %q exists that the Neurodesk App did not create (image %s)", c.Name, c.Image),
+		Remedy:  fmt.Sprintf("It was left untouched. If you no longer need it, remove it yourself: docker rm %s", c.Name)}
+}
+
+// Logs copies the session container's log to w: the last tail lines ("all"
+// for everything), then new lines when follow is set. It reads only our
+// own container; ErrNoSession when there is none.
+func (m *Manager) Logs(ctx context.Context, tail string, follow bool, w io.Writer) error {
+	c, err := m.inspect(ctx)
+	if err != nil {
+		return err
+	}
+	return m.Engine.Logs(ctx, c.ID, tail, follow, w)
+}
+
+// FollowStartLog waits for our container to run, then copies its last
+// lines and everything after to w until ctx ends: what a slow start is doing.
+func (m *Manager) FollowStartLog(ctx context.Context, w io.Writer) error {
+	for {
+		c, err := m.inspect(ctx)
+		if err == nil && c.Running {
+			return m.Engine.Logs(ctx, c.ID, "50", true, w)
+		}
+		if err != nil && !errors.Is(err, ErrNoSession) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(300 * time.Millisecond):
+		}
+	}
+}
