@@ -49,12 +49,37 @@ func Write(path string, data []byte, perm os.FileMode) error {
 	return nil
 }
 
-// SetAside renames a file that could not be used to path.corrupt-<stamp>,
-// keeping it for the user instead of discarding it. It returns the new name.
+// SetAside moves a file that could not be used to path.corrupt-<stamp>
+// (or -<stamp>-2, -3, ... when that name is taken), keeping it for the user
+// instead of discarding it; an earlier backup is never overwritten. It
+// returns the new name.
 func SetAside(path, stamp string) (string, error) {
-	dst := path + ".corrupt-" + stamp
-	if err := os.Rename(path, dst); err != nil {
-		return "", fmt.Errorf("keep aside %s: %w", path, err)
+	base := path + ".corrupt-" + stamp
+	for i := 1; i < 1000; i++ {
+		dst := base
+		if i > 1 {
+			dst = fmt.Sprintf("%s-%d", base, i)
+		}
+		// A hard link fails when dst exists, where a rename would replace it.
+		err := os.Link(path, dst)
+		if err == nil {
+			if err := os.Remove(path); err != nil {
+				return "", fmt.Errorf("keep aside %s: %w", path, err)
+			}
+			return dst, nil
+		}
+		if os.IsExist(err) {
+			continue
+		}
+		// No hard links here (some network and FAT file systems): rename,
+		// having checked that nothing is in the way.
+		if _, serr := os.Lstat(dst); serr == nil {
+			continue
+		}
+		if err := os.Rename(path, dst); err != nil {
+			return "", fmt.Errorf("keep aside %s: %w", path, err)
+		}
+		return dst, nil
 	}
-	return dst, nil
+	return "", fmt.Errorf("keep aside %s: too many earlier copies", path)
 }

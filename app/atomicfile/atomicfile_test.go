@@ -47,3 +47,25 @@ func TestSetAside(t *testing.T) {
 		t.Errorf("kept %q", b)
 	}
 }
+
+func TestSetAsideNeverOverwrites(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "settings.toml")
+	var kept []string
+	for i := range 3 {
+		os.WriteFile(p, []byte{byte('a' + i)}, 0o600)
+		dst, err := SetAside(p, "20260101T000000Z") // the same second each time
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept = append(kept, dst)
+	}
+	for i, k := range kept {
+		if b, err := os.ReadFile(k); err != nil || string(b) != string(rune('a'+i)) {
+			t.Errorf("backup %d (%s) holds %q (%v)", i, k, b, err)
+		}
+	}
+	if _, err := os.Stat(p); !os.IsNotExist(err) {
+		t.Errorf("the original is still there: %v", err)
+	}
+}

@@ -59,7 +59,7 @@ func cmdStart(ctx context.Context, args []string, io IO) int {
 	}
 	defer eng.Close()
 	info := eng.Info()
-	if err := settings.Validate(e.settings, settings.Limits{MemTotal: info.MemTotal, NCPU: info.NCPU}); err != nil {
+	if err := settings.Validate(e.settings, session.LimitsOf(info)); err != nil {
 		return fail(out, invalid(err))
 	}
 	s, err := e.manager(eng).Start(ctx, session.StartOptions{Settings: e.settings, Tag: version.Tag, OnEvent: out.event})

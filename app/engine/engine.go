@@ -51,6 +51,8 @@ type Info struct {
 	// Local is true when the engine's data root is a folder on this machine,
 	// so its free space can be measured here.
 	Local bool
+	// Socket is the local unix socket the engine answers on, or "".
+	Socket string
 }
 
 // Attempt records one endpoint tried, for diagnostics.
@@ -150,6 +152,7 @@ func (e *Engine) handshake(ctx context.Context) error {
 		MemTotal:      si.MemTotal,
 	}
 	e.info.Local = isLocal(e.info, e.endpoint)
+	e.info.Socket = socketPath(e.endpoint.Host)
 	return nil
 }
 

@@ -38,7 +38,11 @@ func Acquire(dir string) (*Lock, error) {
 		f.Close()
 		return nil, ErrRunning
 	}
-	sock := filepath.Join(dir, "instance.sock")
+	sock, err := socketPath(dir)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
 	os.Remove(sock) // a stale socket from a crash; we hold the lock, so it is ours
 	l, err := net.Listen("unix", sock)
 	if err != nil {
@@ -91,7 +95,11 @@ func (k *Lock) Release() {
 
 // Notify hands args to the running instance in dir.
 func Notify(dir string, args []string) error {
-	c, err := net.DialTimeout("unix", filepath.Join(dir, "instance.sock"), 2*time.Second)
+	sock, err := socketPath(dir)
+	if err != nil {
+		return err
+	}
+	c, err := net.DialTimeout("unix", sock, 2*time.Second)
 	if err != nil {
 		return fmt.Errorf("reach the running instance: %w", err)
 	}

@@ -3,7 +3,9 @@ package instance
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -60,5 +62,40 @@ func TestAcquireWaitGetsTheLockOnceReleased(t *testing.T) {
 	defer held.Release()
 	if _, err := AcquireWait(dir, 200*time.Millisecond); !errors.Is(err, ErrRunning) {
 		t.Errorf("waited past the deadline: %v", err)
+	}
+}
+
+// TestLongStatePath: a state folder whose socket path would pass the OS
+// limit still gets one instance and hands over to it.
+func TestLongStatePath(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), strings.Repeat("a-very-long-folder-name/", 6))
+	first, err := Acquire(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Release()
+	if len(first.sock) > maxSocketPath || strings.HasPrefix(first.sock, dir) {
+		t.Errorf("socket %s", first.sock)
+	}
+	got := make(chan []string, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go first.Serve(ctx, func(args []string) { got <- args })
+	if _, err := Acquire(dir); !errors.Is(err, ErrRunning) {
+		t.Fatalf("second Acquire: %v, want ErrRunning", err)
+	}
+	if err := Notify(dir, []string{"hi"}); err != nil {
+		t.Fatal(err)
+	}
+	if a := <-got; !slices.Equal(a, []string{"hi"}) {
+		t.Errorf("args %v", a)
+	}
+	other, err := Acquire(filepath.Join(dir, "x"+strings.Repeat("b", 40)))
+	if err != nil {
+		t.Fatalf("another long state folder: %v", err)
+	}
+	defer other.Release()
+	if other.sock == first.sock {
+		t.Error("two state folders share a socket")
 	}
 }

@@ -12,15 +12,15 @@ import (
 )
 
 func TestParse(t *testing.T) {
-	fixture, err := os.ReadFile("../../../shared/fixtures/neurodesktop.toml")
+	fixture, err := os.ReadFile("testdata/published.toml")
 	if err != nil {
-		fixture, _ = os.ReadFile("neurodesktop.toml") // the embedded copy has the same shape
+		t.Fatal(err)
 	}
 	tests := []struct {
 		name, in, want string
 		ok             bool
 	}{
-		{"published file with other keys and tables", string(fixture), "2026-07-11", true},
+		{"published file with other keys and tables", string(fixture), "2026-05-20", true},
 		{"only the version", `jupyter_neurodesk_version = "2025-01-02"`, "2025-01-02", true},
 		{"missing", `other = "x"`, "", false},
 		{"not a tag", `jupyter_neurodesk_version = "2026-07-11; rm -rf /"`, "", false},
@@ -109,6 +109,23 @@ func TestRefreshFailuresKeepCache(t *testing.T) {
 	os.WriteFile(filepath.Join(s.CacheDir, "neurodesktop.toml"), []byte("garbage = ["), 0o644)
 	if v := s.Current(); v.Origin != OriginEmbedded {
 		t.Errorf("corrupt cache: %+v, want the embedded copy", v)
+	}
+}
+
+// TestRefreshRefusesOversizedManifest: a body past the limit is refused
+// whole, not cut and cached.
+func TestRefreshRefusesOversizedManifest(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("jupyter_neurodesk_version = \"2026-09-01\"\n# "))
+		w.Write([]byte(strings.Repeat("x", maxManifest)))
+	}))
+	defer srv.Close()
+	s := source(t, srv.URL)
+	if _, err := s.Refresh(t.Context()); err == nil || !strings.Contains(err.Error(), "refused") {
+		t.Fatalf("oversized manifest: %v", err)
+	}
+	if v := s.Current(); v.Origin != OriginEmbedded {
+		t.Errorf("an oversized manifest was cached: %+v", v)
 	}
 }
 

@@ -51,6 +51,9 @@ type cacheMeta struct {
 	URL          string    `json:"url"`
 }
 
+// maxManifest bounds neurodesktop.toml (a few kilobytes in practice).
+const maxManifest = 1 << 20
+
 func (s *Source) cachePath() string { return filepath.Join(s.CacheDir, "neurodesktop.toml") }
 func (s *Source) metaPath() string  { return filepath.Join(s.CacheDir, "neurodesktop.meta.json") }
 
@@ -125,9 +128,13 @@ func (s *Source) Refresh(ctx context.Context) (Version, error) {
 	default:
 		return Version{}, fmt.Errorf("fetch %s: %s", s.URL, resp.Status)
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxManifest+1))
 	if err != nil {
 		return Version{}, fmt.Errorf("fetch %s: %w", s.URL, err)
+	}
+	if len(data) > maxManifest {
+		// A cut copy could parse to the wrong version; refuse it whole.
+		return Version{}, fmt.Errorf("fetch %s: larger than %d bytes, which no neurodesktop.toml is; refused", s.URL, maxManifest)
 	}
 	m, err := Parse(data)
 	if err != nil {

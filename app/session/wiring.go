@@ -4,8 +4,10 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/neurodesk/neurodeskapp/app/engine"
 	"github.com/neurodesk/neurodeskapp/app/platform"
 	"github.com/neurodesk/neurodeskapp/app/registry"
+	"github.com/neurodesk/neurodeskapp/app/settings"
 )
 
 // NewManager is a Manager with this machine's facts, a registry client for
@@ -20,4 +22,9 @@ func NewManager(eng Engine, logDir, instance string) *Manager {
 		LogDir:   logDir,
 		Names:    NamesFor(instance),
 	}
+}
+
+// LimitsOf is what settings are checked against on this engine.
+func LimitsOf(i engine.Info) settings.Limits {
+	return settings.Limits{MemTotal: i.MemTotal, NCPU: i.NCPU, EngineSocket: i.Socket}
 }

@@ -2,6 +2,8 @@ package settings
 
 import (
 	"fmt"
+	"math"
+	"net"
 	"net/url"
 	"os"
 	"path"
@@ -34,10 +36,30 @@ func (es Errors) Error() string {
 type Limits struct {
 	MemTotal int64 // bytes; 0 if unknown
 	NCPU     int
+	// EngineSocket is the local socket the engine answers on, if any: no
+	// folder that holds it may be mounted into the container.
+	EngineSocket string
 }
 
-// ReservedTargets are the container paths the app itself mounts.
-var reservedTargets = []string{"/neurodesktop-storage", "/home/jovyan", "/data", "/cvmfs"}
+// Ceilings for when the engine's limits are unknown: beyond them the
+// values no longer fit the engine API's integers.
+const (
+	maxCPUs     = 1024
+	maxMemoryGB = 1 << 16 // 64 TiB
+	maxShmMB    = 1 << 20 // 1 TiB
+)
+
+// reservedTargets are the container paths the app itself mounts, and
+// systemTargets those the container's own system lives in: no extra mount
+// may cover or sit inside them.
+var (
+	reservedTargets = []string{"/neurodesktop-storage", "/home/jovyan", "/data", "/cvmfs"}
+	systemTargets   = []string{"/etc", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/proc", "/sys", "/dev", "/boot", "/run", "/var"}
+)
+
+// engineSockets are where engines listen on Linux and macOS; a folder that
+// holds one must not be mounted (the container would command the engine).
+var engineSockets = []string{"/var/run/docker.sock", "/run/docker.sock", "/run/podman/podman.sock", "/var/run/podman/podman.sock"}
 
 // Validate checks every field and returns all problems (nil if none). It
 // touches the disk only to check the folders.
@@ -48,9 +70,13 @@ func Validate(s Settings, lim Limits) error {
 	}
 	if msg := checkDataFolder(s.DataFolder); msg != "" {
 		add("data_folder", "%s", msg)
+	} else if msg := checkSource(s.DataFolder, lim); msg != "" {
+		add("data_folder", "%s", msg)
 	}
 	if s.WorkFolder != "" {
 		if msg := checkExistingFolder(s.WorkFolder); msg != "" {
+			add("work_folder", "%s", msg)
+		} else if msg := checkSource(s.WorkFolder, lim); msg != "" {
 			add("work_folder", "%s", msg)
 		} else if samePath(s.WorkFolder, s.DataFolder) {
 			add("work_folder", "is the same folder as the data folder; choose another or leave it empty")
@@ -76,21 +102,30 @@ func Validate(s Settings, lim Limits) error {
 	default:
 		add("channel", "must be %q, %q or %q, not %q", ChannelStable, ChannelDev, ChannelCustom, s.Channel)
 	}
-	if s.CPUs < 0 {
-		add("cpus", "cannot be negative")
-	} else if lim.NCPU > 0 && s.CPUs > float64(lim.NCPU) {
+	switch {
+	case math.IsNaN(s.CPUs) || math.IsInf(s.CPUs, 0) || s.CPUs < 0:
+		add("cpus", "must be a number of CPUs from 0 (no limit) up to the engine's, not %g", s.CPUs)
+	case lim.NCPU > 0 && s.CPUs > float64(lim.NCPU):
 		add("cpus", "is %g, but the engine has only %d CPUs", s.CPUs, lim.NCPU)
+	case s.CPUs > maxCPUs:
+		add("cpus", "is %g; at most %d", s.CPUs, maxCPUs)
 	}
-	if s.MemoryGB < 0 {
-		add("memory_gb", "cannot be negative")
-	} else if s.MemoryGB > 0 && s.MemoryGB < 2 {
+	switch {
+	case math.IsNaN(s.MemoryGB) || math.IsInf(s.MemoryGB, 0) || s.MemoryGB < 0:
+		add("memory_gb", "must be a number of GB from 2 up to the engine's memory, or 0 for no limit; not %g", s.MemoryGB)
+	case s.MemoryGB > 0 && s.MemoryGB < 2:
 		add("memory_gb", "is %g GB; Neurodesktop needs at least 2 GB (0 means no limit)", s.MemoryGB)
-	} else if lim.MemTotal > 0 && s.MemoryGB*(1<<30) > float64(lim.MemTotal) {
+	case lim.MemTotal > 0 && s.MemoryGB*(1<<30) > float64(lim.MemTotal):
 		add("memory_gb", "is %g GB, more than the %.1f GB of memory the engine has", s.MemoryGB, float64(lim.MemTotal)/(1<<30))
+	case s.MemoryGB > maxMemoryGB:
+		add("memory_gb", "is %g GB; at most %d", s.MemoryGB, maxMemoryGB)
 	}
-	if s.ShmSizeMB < 64 {
+	switch {
+	case s.ShmSizeMB < 64:
 		add("shm_size_mb", "is %d MB; it must be at least 64 MB", s.ShmSizeMB)
-	} else if lim.MemTotal > 0 && s.ShmSizeMB<<20 > lim.MemTotal/2 {
+	case s.ShmSizeMB > maxShmMB:
+		add("shm_size_mb", "is %d MB; at most %d MB", s.ShmSizeMB, maxShmMB)
+	case lim.MemTotal > 0 && s.ShmSizeMB<<20 > lim.MemTotal/2:
 		add("shm_size_mb", "is %d MB, more than half of the engine's memory", s.ShmSizeMB)
 	}
 	switch s.OnQuit {
@@ -98,23 +133,27 @@ func Validate(s Settings, lim Limits) error {
 	default:
 		add("on_quit", "must be %q, %q or %q, not %q", QuitAsk, QuitStop, QuitKeep, s.OnQuit)
 	}
-	if s.ManifestURL != "" {
-		if u, err := url.Parse(s.ManifestURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			add("manifest_url", "must be an http or https address")
-		}
+	if s.ManifestURL != "" && !SecureURL(s.ManifestURL) {
+		add("manifest_url", "must be an https address (http only on this computer, such as http://127.0.0.1:8000/neurodesktop.toml)")
 	}
 	seen := map[string]bool{}
 	for i, m := range s.Mounts {
 		field := fmt.Sprintf("mounts[%d]", i)
 		if msg := checkExistingFolder(m.Source); msg != "" {
 			add(field+".source", "%s", msg)
+		} else if msg := checkSource(m.Source, lim); msg != "" {
+			add(field+".source", "%s", msg)
 		}
 		t := path.Clean(m.Target)
 		switch {
 		case !path.IsAbs(m.Target):
 			add(field+".target", "must be an absolute path inside the container, such as /mnt/scans")
-		case t == "/" || isReserved(t):
-			add(field+".target", "%s clashes with a folder the app mounts itself", t)
+		case t == "/":
+			add(field+".target", "cannot be / ; choose a folder such as /mnt/scans")
+		case overlaps(t, reservedTargets):
+			add(field+".target", "%s clashes with a folder the app mounts itself (%s); choose a folder such as /mnt/scans", t, strings.Join(reservedTargets, ", "))
+		case overlaps(t, systemTargets):
+			add(field+".target", "%s would cover the container's system folders; choose a folder such as /mnt/scans", t)
 		case seen[t]:
 			add(field+".target", "%s is used by another mount", t)
 		}
@@ -126,13 +165,70 @@ func Validate(s Settings, lim Limits) error {
 	return errs
 }
 
-func isReserved(t string) bool {
-	for _, r := range reservedTargets {
+// overlaps reports whether container path t is, is inside, or holds one of
+// the paths in list.
+func overlaps(t string, list []string) bool {
+	for _, r := range list {
 		if t == r || strings.HasPrefix(t, r+"/") || strings.HasPrefix(r, t+"/") {
 			return true
 		}
 	}
 	return false
+}
+
+// SecureURL reports whether u is https, or http to this computer only.
+func SecureURL(u string) bool {
+	p, err := url.Parse(u)
+	if err != nil || p.Host == "" {
+		return false
+	}
+	switch p.Scheme {
+	case "https":
+		return true
+	case "http":
+		return IsLoopback(p.Hostname())
+	}
+	return false
+}
+
+// IsLoopback reports whether host names this computer.
+func IsLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// checkSource refuses a host folder whose mount would hand the container
+// the whole machine: the root, or a folder holding the engine's socket.
+func checkSource(p string, lim Limits) string {
+	real := p
+	if r, err := filepath.EvalSymlinks(p); err == nil {
+		real = r
+	}
+	if filepath.Dir(real) == real {
+		return fmt.Sprintf("%q is the root of the file system; choose a folder inside it", p)
+	}
+	sockets := engineSockets
+	if lim.EngineSocket != "" {
+		sockets = append([]string{lim.EngineSocket}, sockets...)
+	}
+	for _, sock := range sockets {
+		if r, err := filepath.EvalSymlinks(sock); err == nil {
+			sock = r
+		}
+		if inside(sock, real) {
+			return fmt.Sprintf("%q holds the container engine's socket (%s); mounting it would give the container control of the engine", p, sock)
+		}
+	}
+	return ""
+}
+
+// inside reports whether path p is dir or lies under it.
+func inside(p, dir string) bool {
+	rel, err := filepath.Rel(dir, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
 }
 
 func checkRepo(add func(string, string, ...any), field, repo string, required bool) {

@@ -2,6 +2,7 @@ package settings
 
 import (
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,7 +17,7 @@ func TestValidate(t *testing.T) {
 	os.WriteFile(file, nil, 0o644)
 	work := filepath.Join(dir, "work")
 	os.Mkdir(work, 0o755)
-	lim := Limits{MemTotal: 16 << 30, NCPU: 8}
+	lim := Limits{MemTotal: 16 << 30, NCPU: 8, EngineSocket: filepath.Join(dir, "engine", "docker.sock")}
 	tests := []struct {
 		name  string
 		edit  func(*Settings)
@@ -33,7 +34,7 @@ func TestValidate(t *testing.T) {
 		{"memory above the host", func(s *Settings) { s.MemoryGB = 32 }, "memory_gb", "more than"},
 		{"memory too small", func(s *Settings) { s.MemoryGB = 1 }, "memory_gb", "at least 2 GB"},
 		{"cpus above the host", func(s *Settings) { s.CPUs = 9 }, "cpus", "only 8"},
-		{"negative cpus", func(s *Settings) { s.CPUs = -1 }, "cpus", "negative"},
+		{"negative cpus", func(s *Settings) { s.CPUs = -1 }, "cpus", "number of CPUs"},
 		{"shm too small", func(s *Settings) { s.ShmSizeMB = 8 }, "shm_size_mb", "at least 64"},
 		{"unknown cvmfs mode", func(s *Settings) { s.CVMFSMode = "fast" }, "cvmfs_mode", `"fast"`},
 		{"streaming needs privileged", func(s *Settings) { s.Privileged = false }, "cvmfs_mode", "privileged"},
@@ -48,6 +49,24 @@ func TestValidate(t *testing.T) {
 		{"two mounts one target", func(s *Settings) { s.Mounts = []Mount{{Source: work, Target: "/x"}, {Source: data, Target: "/x/"}} }, "mounts[1].target", "another mount"},
 		{"relative mount target", func(s *Settings) { s.Mounts = []Mount{{Source: work, Target: "x"}} }, "mounts[0].target", "absolute"},
 		{"on quit", func(s *Settings) { s.OnQuit = "maybe" }, "on_quit", `"maybe"`},
+		{"cpus NaN", func(s *Settings) { s.CPUs = math.NaN() }, "cpus", "number of CPUs"},
+		{"cpus infinite", func(s *Settings) { s.CPUs = math.Inf(1) }, "cpus", "number of CPUs"},
+		{"memory NaN", func(s *Settings) { s.MemoryGB = math.NaN() }, "memory_gb", "number of GB"},
+		{"memory -Inf", func(s *Settings) { s.MemoryGB = math.Inf(-1) }, "memory_gb", "number of GB"},
+		{"negative memory", func(s *Settings) { s.MemoryGB = -4 }, "memory_gb", "number of GB"},
+		{"shm past what the API holds", func(s *Settings) { s.ShmSizeMB = math.MaxInt64 - 5 }, "shm_size_mb", "at most"},
+		{"mount over /etc", func(s *Settings) { s.Mounts = []Mount{{Source: work, Target: "/etc"}} }, "mounts[0].target", "system folders"},
+		{"mount inside /usr", func(s *Settings) { s.Mounts = []Mount{{Source: work, Target: "/usr/local/x"}} }, "mounts[0].target", "system folders"},
+		{"mount over /proc", func(s *Settings) { s.Mounts = []Mount{{Source: work, Target: "/proc"}} }, "mounts[0].target", "system folders"},
+		{"mount over /", func(s *Settings) { s.Mounts = []Mount{{Source: work, Target: "/"}} }, "mounts[0].target", "cannot be /"},
+		{"mount over /cvmfs", func(s *Settings) { s.Mounts = []Mount{{Source: work, Target: "/cvmfs"}} }, "mounts[0].target", "clashes"},
+		{"mount source /", func(s *Settings) { s.Mounts = []Mount{{Source: "/", Target: "/host"}} }, "mounts[0].source", "root of the file system"},
+		{"mount source holds the socket", func(s *Settings) { s.Mounts = []Mount{{Source: "/run", Target: "/host"}} }, "mounts[0].source", "socket"},
+		{"mount source holds the engine's own socket", func(s *Settings) { s.Mounts = []Mount{{Source: dir, Target: "/host"}} }, "mounts[0].source", "socket"},
+		{"work folder /", func(s *Settings) { s.WorkFolder = "/" }, "work_folder", "root of the file system"},
+		{"manifest over plain http", func(s *Settings) { s.ManifestURL = "http://example.org/neurodesktop.toml" }, "manifest_url", "https"},
+		{"manifest over http on loopback", func(s *Settings) { s.ManifestURL = "http://127.0.0.1:8000/n.toml" }, "", ""},
+		{"manifest over https", func(s *Settings) { s.ManifestURL = "https://example.org/neurodesktop.toml" }, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

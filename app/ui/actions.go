@@ -51,8 +51,7 @@ func (s *Service) limits() settings.Limits {
 	if s.eng == nil {
 		return settings.Limits{}
 	}
-	i := s.eng.Info()
-	return settings.Limits{MemTotal: i.MemTotal, NCPU: i.NCPU}
+	return session.LimitsOf(s.eng.Info())
 }
 
 // DefaultSettings returns the settings a new user starts with.
