@@ -90,7 +90,6 @@ func runGUI(args []string) error {
 	svc := ui.New(cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go lock.Serve(ctx, func([]string) { svc.Raise() })
 
 	assets, err := fs.Sub(frontend, "frontend")
 	if err != nil {
@@ -98,7 +97,8 @@ func runGUI(args []string) error {
 	}
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, syscall.SIGTERM, os.Interrupt)
-	err = ui.Run(svc, assets, filepath.Join(filepath.Dir(paths.Settings), "window.json"), func(quit func()) {
+	err = ui.Run(svc, assets, filepath.Join(filepath.Dir(paths.Settings), "window.json"), func(quit, raise func()) {
+		go lock.Serve(ctx, func([]string) { raise() })
 		go func() {
 			<-signals
 			log.Info("quitting on signal")

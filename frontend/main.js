@@ -28,14 +28,13 @@ function render(next) {
   if (!newer(snap, next)) return;
   const prev = snap;
   snap = next;
-  if (shouldOpenLab(prev, next)) { window.location.href = next.session.lab_url; return; }
+  if (shouldOpenLab(prev, next)) { openLab(); return; }
   const screen = screenOf(snap, ui);
   show(screen);
   renderLauncher();
   if (screen === "progress") renderProgress();
   if (screen === "error") renderError();
   if (screen === "settings" && !ui.settingsDirty) fillSettings(snap.settings);
-  if (snap.quit_pending && !$("quit-dialog").open) $("quit-dialog").showModal();
   if (snap.show_log && !prev?.show_log) {
     $("live-log-box").open = true;
     if (screen === "launcher" && snap.session.state === "ready") { $("running-log-box").open = true; showRunningLog(); }
@@ -217,8 +216,13 @@ $("retry").addEventListener("click", async () => { const s = await call("Retry")
 $("start-desktop").addEventListener("click", () => call("StartDockerDesktop"));
 $("choose-folder").addEventListener("click", async () => { const s = await call("ChooseDataFolder"); if (s) render(s); });
 $("cancel").addEventListener("click", () => call("Cancel"));
-$("open-lab").addEventListener("click", () => { window.location.href = snap.session.lab_url; });
-$("open-desktop").addEventListener("click", () => { window.location.href = snap.session.desktop_url; });
+// The launcher goes to JupyterLab itself; Go only learns that it leaves.
+async function openLab() {
+  const url = await call("OpenSession");
+  if (url) window.location.href = url;
+}
+$("open-lab").addEventListener("click", openLab);
+$("open-desktop").addEventListener("click", () => call("OpenDesktop"));
 $("open-browser").addEventListener("click", () => call("OpenInBrowser"));
 $("stop").addEventListener("click", () => call("Stop"));
 $("error-retry").addEventListener("click", () => call("Start"));
@@ -234,13 +238,9 @@ $("remote-form").addEventListener("submit", async (e) => {
   $("remote-error").hidden = true;
   try {
     await api().ConnectRemote($("remote-url").value, $("remote-token").value);
-    const s = await api().State();
-    if (s.session?.lab_url) window.location.href = s.session.lab_url;
+    window.location.href = await api().OpenSession();
   } catch (err) { text("remote-error", String(err)); $("remote-error").hidden = false; }
 });
-for (const [id, choice] of [["quit-stop", "stop"], ["quit-keep", "keep"], ["quit-cancel", "cancel"]]) {
-  $(id).addEventListener("click", () => { $("quit-dialog").close(); call("QuitChoice", choice, $("quit-remember").checked); });
-}
 $("update-now").addEventListener("click", () => call("UpdateNow"));
 $("update-later").addEventListener("click", () => call("LaterUpdate"));
 $("update-skip").addEventListener("click", () => call("SkipUpdate"));
@@ -256,8 +256,24 @@ document.addEventListener("click", (e) => {
 async function boot() {
   for (let i = 0; i < 100 && !api(); i++) await new Promise((r) => setTimeout(r, 20));
   if (!api()) { document.body.dataset.error = "no-bindings"; text("engine-status", "The app backend is not reachable."); return; }
-  window.runtime.EventsOn("snapshot", (s) => render(s));
-  render(await api().State());
+  // Events say only that the state changed; the state itself is asked
+  // for, and only this page can ask.
+  window.runtime.EventsOn("snapshot", (e) => { if (!snap || e.seq > snap.seq) refresh(); });
+  window.addEventListener("pageshow", (e) => { if (e.persisted) refresh(); });
+  await refresh();
   document.body.dataset.ready = "true";
+}
+
+let fetching = null;
+let again = false;
+async function refresh() {
+  if (fetching) { again = true; return fetching; }
+  fetching = (async () => {
+    do {
+      again = false;
+      try { render(await api().State()); } catch (err) { console.error(err); }
+    } while (again);
+  })();
+  try { await fetching; } finally { fetching = null; }
 }
 boot();

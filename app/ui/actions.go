@@ -112,21 +112,70 @@ func parentDir(p string) string {
 	return p[:i]
 }
 
-// OpenSession shows JupyterLab in the window.
-func (s *Service) OpenSession() error { return s.navigate(session.Info.LabURL) }
-
-// OpenDesktop shows the Neurodesktop Linux desktop in the window.
-func (s *Service) OpenDesktop() error { return s.navigate(session.Info.DesktopURL) }
-
-func (s *Service) navigate(url func(session.Info) string) error {
-	s.mu.Lock()
-	info, rt := s.session, s.rt
-	s.mu.Unlock()
-	if info == nil {
-		return &problem.Error{Code: problem.NotRunning, Message: "No session is running"}
+// OpenSession is the launcher leaving for JupyterLab: it returns the
+// address the page goes to, and from now on nothing is emitted into the
+// window until the launcher is back.
+func (s *Service) OpenSession() (string, error) {
+	info, err := s.current()
+	if err != nil {
+		return "", err
 	}
-	rt.Navigate(url(*info))
+	s.mu.Lock()
+	s.onLauncher = false
+	s.mu.Unlock()
+	return info.LabURL(), nil
+}
+
+// openSessionPage is the menu's "Open JupyterLab", from whatever page.
+func (s *Service) openSessionPage() {
+	if info, err := s.current(); err == nil {
+		s.showPage(info.LabURL())
+	}
+}
+
+// OpenDesktop shows the Neurodesktop Linux desktop in a window of its own
+// (in this window where the platform has no second window).
+func (s *Service) OpenDesktop() error {
+	info, err := s.current()
+	if err != nil {
+		return err
+	}
+	s.runtime().OpenWindow(info.DesktopURL())
 	return nil
+}
+
+func (s *Service) current() (session.Info, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.session == nil {
+		return session.Info{}, &problem.Error{Code: problem.NotRunning, Message: "No session is running"}
+	}
+	return *s.session, nil
+}
+
+// showPage moves the main window to a session page; a session page shown
+// now may first ask about unsaved work. From then on nothing is emitted
+// into the window until the launcher is back.
+func (s *Service) showPage(url string) {
+	s.mu.Lock()
+	onPage, rt := !s.onLauncher, s.rt
+	s.onLauncher = false
+	s.mu.Unlock()
+	if onPage {
+		rt.Leave(func() { rt.Navigate(url) })
+		return
+	}
+	rt.Navigate(url)
+}
+
+// BackToLauncher returns to the launcher once the page agrees to be left.
+func (s *Service) backToLauncher() {
+	s.mu.Lock()
+	onPage, rt := !s.onLauncher, s.rt
+	s.mu.Unlock()
+	if onPage {
+		rt.Leave(rt.ShowLauncher)
+	}
 }
 
 // OpenInBrowser opens JupyterLab in the system browser, through a page

@@ -1,59 +1,100 @@
 package ui
 
 import (
+	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/neurodesk/neurodeskapp/app/settings"
+	"github.com/neurodesk/neurodeskapp/app/webview"
 )
 
-// BeforeClose decides whether the window may close now. With a session of
-// ours running it follows the user's on_quit choice; "ask" shows the
-// launcher's question and keeps the window open until QuitChoice.
-func (s *Service) BeforeClose() (prevent bool) {
+// beforeClose decides whether the window may close now (the close button,
+// Quit, Ctrl+Q). Unless a quit was already agreed, it keeps the window
+// open and asks natively, so JupyterLab stays loaded underneath; then the
+// page itself may ask about unsaved work.
+func (s *Service) beforeClose() (prevent bool) {
 	s.mu.Lock()
-	quitting, onQuit := s.quitting, s.snap.Settings.OnQuit
+	quitting, asking := s.quitting, s.askingQuit
+	if s.onLauncher && (s.session == nil || s.session.Remote) {
+		quitting = true // nothing to ask about
+	}
+	if !quitting && !asking {
+		s.askingQuit = true
+	}
 	s.mu.Unlock()
-	if quitting || !s.Running() || onQuit == settings.QuitKeep {
+	if quitting {
 		s.mu.Lock()
 		s.closed = true
 		s.mu.Unlock()
 		return false
 	}
-	switch onQuit {
-	case settings.QuitStop:
-		go s.stopAndQuit()
-		return true
+	if !asking {
+		go s.quitFlow()
 	}
-	s.update(func(sn *Snapshot) { sn.QuitPending = true })
-	s.rt.ShowLauncher()
 	return true
 }
 
-// QuitChoice answers the quit question: "stop", "keep" or "cancel";
-// remember saves it as the on_quit setting.
-func (s *Service) QuitChoice(choice string, remember bool) error {
-	s.update(func(sn *Snapshot) { sn.QuitPending = false })
-	if choice == "cancel" {
-		return nil
-	}
-	if remember {
-		st, _ := s.State()
-		st.Settings.OnQuit = choice
-		if _, err := s.SaveSettings(st.Settings); err != nil {
-			return err
+// quitFlow asks what to do with a running session (or, on a session page,
+// whether to quit at all), lets the page ask about unsaved work, and quits.
+func (s *Service) quitFlow() {
+	defer func() {
+		s.mu.Lock()
+		s.askingQuit = false
+		s.mu.Unlock()
+	}()
+	s.mu.Lock()
+	onQuit, running, onPage, rt := s.snap.Settings.OnQuit, s.session != nil && !s.session.Remote, !s.onLauncher, s.rt
+	s.mu.Unlock()
+	choice := settings.QuitKeep
+	switch {
+	case running && onQuit == settings.QuitAsk:
+		a, err := rt.Ask(webview.Question{Title: "Quit Neurodesk",
+			Message: "Neurodesktop is still running.",
+			Detail:  "Stop it now, or keep it running in the background? A session kept running opens again the next time you start the app.",
+			Buttons: []string{"_Stop and Quit", "_Keep Running and Quit", "_Cancel"},
+			Default: 1, Cancel: 2, Remember: "Remember my choice"})
+		if err != nil || a.Button == 2 {
+			return
 		}
+		choice = []string{settings.QuitStop, settings.QuitKeep}[a.Button]
+		if a.Remember {
+			st, _ := s.State()
+			st.Settings.OnQuit = choice
+			if _, err := s.SaveSettings(st.Settings); err != nil {
+				slog.Warn("remember the quit choice", "error", err)
+			}
+		}
+	case onPage:
+		// A stray Ctrl+Q on a session page must not close it unasked.
+		what := "Neurodesktop keeps running and opens again next time."
+		if running && onQuit == settings.QuitStop {
+			what = "Neurodesktop will be stopped, as chosen in Settings."
+		} else if !running {
+			what = "The page you are on will be closed."
+		}
+		a, err := rt.Ask(webview.Question{Title: "Quit Neurodesk", Message: "Quit Neurodesk?", Detail: what,
+			Buttons: []string{"_Quit", "_Cancel"}, Default: 0, Cancel: 1})
+		if err != nil || a.Button == 1 {
+			return
+		}
+		choice = onQuit
+	default:
+		choice = onQuit
 	}
-	if choice == settings.QuitStop {
-		go s.stopAndQuit()
-		return nil
+	proceed := func() {
+		if running && choice == settings.QuitStop {
+			if err := s.stop(); err != nil {
+				slog.Error("stop before quitting", "error", err)
+			}
+		}
+		s.quit()
 	}
-	s.quit()
-	return nil
-}
-
-func (s *Service) stopAndQuit() {
-	_ = s.Stop() // a failed stop is shown; the container keeps its label and is adopted next time
-	s.quit()
+	if onPage {
+		rt.Leave(proceed) // the page's own question about unsaved work
+		return
+	}
+	proceed()
 }
 
 func (s *Service) quit() {
@@ -64,21 +105,18 @@ func (s *Service) quit() {
 	rt.Quit()
 }
 
-// Raise brings the window forward; a second launch of the app calls it.
-func (s *Service) Raise() {
-	s.mu.Lock()
-	rt := s.rt
-	s.mu.Unlock()
-	if rt != nil {
+// raise brings the window forward; a second launch of the app calls it.
+func (s *Service) raise() {
+	if rt := s.runtime(); rt != nil {
 		rt.Raise()
 	}
 }
 
-// QuitNow quits without asking (SIGTERM, logout); a running session keeps
+// quitNow quits without asking (SIGTERM, logout); a running session keeps
 // running and is adopted on the next launch. Wails hears the same signal and
-// starts closing by itself; we only finish the job if the quit question
-// stopped it, because quitting GTK twice crashes.
-func (s *Service) QuitNow() {
+// starts closing by itself; we only finish the job if it did not, because
+// quitting GTK twice crashes.
+func (s *Service) quitNow() {
 	s.mu.Lock()
 	s.quitting = true
 	s.mu.Unlock()
@@ -90,4 +128,20 @@ func (s *Service) QuitNow() {
 			rt.Quit()
 		}
 	})
+}
+
+// confirmStop asks before a session is stopped, naming what is kept.
+func (s *Service) confirmStop() bool {
+	s.mu.Lock()
+	data, home, rt := s.snap.Settings.DataFolder, s.homeVolume(), s.rt
+	if s.session != nil && s.session.DataFolder != "" {
+		data = s.session.DataFolder
+	}
+	s.mu.Unlock()
+	a, err := rt.Ask(webview.Question{Title: "Stop Neurodesktop",
+		Message: "Stop Neurodesktop?",
+		Detail: fmt.Sprintf("Kept: your data folder (%s) and your home folder in Neurodesktop (the volume %s).\n"+
+			"Lost: unsaved changes in JupyterLab, running notebooks' state, and programs open in the desktop.", data, home),
+		Buttons: []string{"_Stop", "_Cancel"}, Default: 1, Cancel: 1})
+	return err == nil && a.Button == 0
 }

@@ -21,7 +21,7 @@ import (
 	"github.com/neurodesk/neurodeskapp/app/update"
 )
 
-// SnapshotEvent carries a whole Snapshot every time anything changes.
+// SnapshotEvent says the Snapshot changed (its seq); State() returns it.
 const SnapshotEvent = "snapshot"
 
 // Config is what the service is built from.
@@ -33,6 +33,9 @@ type Config struct {
 	Version  string         // the app's own version
 	Updater  Updater        // nil: no update checks (development builds)
 	Install  update.Install // how this copy was installed
+	// DownloadsDir is where downloads from session pages land; "" is the
+	// user's Downloads folder.
+	DownloadsDir string
 }
 
 // Service is bound to the frontend. Every method may be called from several
@@ -50,10 +53,16 @@ type Service struct {
 	bg      context.Context
 	// quitting lets the window close without asking again.
 	quitting    bool
+	askingQuit  bool // the quit question is up
 	closed      bool // BeforeClose let the window close
 	offered     update.Release
 	lastEmit    time.Time
 	emitPending bool
+	// onLauncher is true while the window shows our own page; nothing is
+	// emitted into any other. launcherOrigin is its address's origin.
+	onLauncher     bool
+	launcherOrigin string
+	zoomLevel      float64
 }
 
 // New builds the service; call Startup once the window exists.
@@ -61,11 +70,13 @@ func New(cfg Config) *Service {
 	return &Service{cfg: cfg, bg: context.Background()}
 }
 
-// Startup receives the runtime (and the app's lifetime context), loads the
+// startup receives the runtime (and the app's lifetime context), loads the
 // settings and begins looking for the engine. It never blocks on the network.
-func (s *Service) Startup(ctx context.Context, rt Runtime) {
+func (s *Service) startup(ctx context.Context, rt Runtime) {
 	s.mu.Lock()
 	s.rt, s.bg = rt, ctx
+	s.onLauncher = true
+	s.zoomLevel = s.loadZoom()
 	defaults := settings.Defaults(platform.DefaultDataFolder(goos, s.cfg.Home))
 	st, res := settings.Load(s.cfg.Paths.Settings, defaults, time.Now())
 	s.snap.Settings = st
@@ -79,7 +90,11 @@ func (s *Service) Startup(ctx context.Context, rt Runtime) {
 	s.snap.AppVersion = s.cfg.Version
 	s.snap.Recent = s.loadRecent()
 	s.refreshDataFolder(&s.snap)
+	zoom := s.zoomLevel
 	s.mu.Unlock()
+	if zoom != 1 {
+		rt.SetZoom(zoom)
+	}
 	go s.refreshVersion(ctx)
 	go s.connect(ctx)
 	if st.CheckUpdates {
@@ -162,7 +177,7 @@ func (s *Service) update(f func(*Snapshot)) {
 	defer s.mu.Unlock()
 	f(&s.snap)
 	s.snap.Seq++
-	if s.rt == nil || s.emitPending {
+	if s.rt == nil || s.emitPending || !s.onLauncher {
 		return
 	}
 	wait := emitInterval - time.Since(s.lastEmit)
@@ -175,21 +190,27 @@ func (s *Service) update(f func(*Snapshot)) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.emitPending = false
-		s.emitLocked()
+		if s.onLauncher {
+			s.emitLocked()
+		}
 	})
 }
 
+// emitLocked tells the launcher that the state changed. The event carries
+// only the sequence number: the page asks State() for the rest, and only
+// our own page can call it.
 func (s *Service) emitLocked() {
 	s.lastEmit = time.Now()
-	snap, rt := s.snap.clone(), s.rt
-	// Emitting under the lock keeps snapshots in order; the runtime only queues.
-	rt.Emit(SnapshotEvent, snap)
+	// Emitting under the lock keeps events in order; the runtime only queues.
+	s.rt.Emit(SnapshotEvent, map[string]int64{"seq": s.snap.Seq})
 }
 
-// State returns the whole current state, for a page that (re)loads.
+// State returns the whole current state. Only the launcher can call it,
+// so a call also says the launcher is shown.
 func (s *Service) State() (Snapshot, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.onLauncher = true
 	return s.snap.clone(), nil
 }
 
@@ -302,8 +323,30 @@ func (s *Service) Cancel() error {
 	return nil
 }
 
-// Stop stops the session gracefully and returns to the launcher.
+// Stop asks first (what is kept, what is lost), lets a session page ask
+// about unsaved work, then stops the session gracefully and shows the
+// launcher. A remote session is only disconnected.
 func (s *Service) Stop() error {
+	s.mu.Lock()
+	remote, onPage, rt := s.session != nil && s.session.Remote, !s.onLauncher, s.rt
+	s.mu.Unlock()
+	if !remote && !s.confirmStop() {
+		return nil
+	}
+	if onPage {
+		rt.Leave(func() {
+			rt.ShowLauncher()
+			_ = s.stop() // shown on the launcher
+		})
+		return nil
+	}
+	return s.stop()
+}
+
+func (s *Service) homeVolume() string { return session.NamesFor(s.cfg.Instance).HomeVolume }
+
+// stop stops the session without asking.
+func (s *Service) stop() error {
 	s.mu.Lock()
 	eng, info := s.eng, s.session
 	s.session = nil
@@ -326,8 +369,8 @@ func (s *Service) Stop() error {
 	return nil
 }
 
-// Running reports whether a session of ours is up (for the quit question).
-func (s *Service) Running() bool {
+// running reports whether a session of ours is up.
+func (s *Service) running() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.session != nil && !s.session.Remote

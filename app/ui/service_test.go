@@ -15,36 +15,96 @@ import (
 	"github.com/neurodesk/neurodeskapp/app/session"
 	"github.com/neurodesk/neurodeskapp/app/settings"
 	"github.com/neurodesk/neurodeskapp/app/update"
+	"github.com/neurodesk/neurodeskapp/app/webview"
 )
 
+// fakeRuntime records what the service asks of the window system. Ask
+// answers with the next scripted answer; Leave calls then unless the page
+// "has unsaved work the person keeps".
 type fakeRuntime struct {
-	mu       sync.Mutex
-	events   []Snapshot
-	launcher int
-	quit     int
-	folder   string
+	mu        sync.Mutex
+	events    []any
+	launcher  int
+	quit      int
+	folder    string
+	navigated []string
+	windows   []string
+	browser   []string
+	asked     []webview.Question
+	answers   []webview.Answer
+	pageStays bool
+	leaves    int
+	titles    []string
+	zoom      float64
+	notices   []string
 }
 
 func (f *fakeRuntime) Emit(_ string, data any) {
 	f.mu.Lock()
-	f.events = append(f.events, data.(Snapshot))
+	f.events = append(f.events, data)
 	f.mu.Unlock()
 }
 func (f *fakeRuntime) ChooseFolder(string, string) (string, error) { return f.folder, nil }
-func (f *fakeRuntime) OpenBrowser(string)                          {}
-func (f *fakeRuntime) Navigate(string)                             {}
-func (f *fakeRuntime) ShowLauncher()                               { f.launcher++ }
+func (f *fakeRuntime) OpenBrowser(u string)                        { f.record(&f.browser, u) }
+func (f *fakeRuntime) Navigate(u string)                           { f.record(&f.navigated, u) }
+func (f *fakeRuntime) OpenWindow(u string)                         { f.record(&f.windows, u) }
+func (f *fakeRuntime) ShowLauncher()                               { f.mu.Lock(); f.launcher++; f.mu.Unlock() }
 func (f *fakeRuntime) Raise()                                      {}
-func (f *fakeRuntime) Quit()                                       { f.quit++ }
+func (f *fakeRuntime) Quit()                                       { f.mu.Lock(); f.quit++; f.mu.Unlock() }
+func (f *fakeRuntime) SetTitle(t string)                           { f.record(&f.titles, t) }
+func (f *fakeRuntime) SetZoom(z float64)                           { f.mu.Lock(); f.zoom = z; f.mu.Unlock() }
+func (f *fakeRuntime) Notice(text, _ string)                       { f.record(&f.notices, text) }
+func (f *fakeRuntime) Leave(then func()) {
+	f.mu.Lock()
+	f.leaves++
+	stays := f.pageStays
+	f.mu.Unlock()
+	if !stays {
+		then()
+	}
+}
+func (f *fakeRuntime) Ask(q webview.Question) (webview.Answer, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.asked = append(f.asked, q)
+	if len(f.answers) == 0 {
+		return webview.Answer{Button: q.Cancel}, nil
+	}
+	a := f.answers[0]
+	f.answers = f.answers[1:]
+	return a, nil
+}
+func (f *fakeRuntime) record(list *[]string, s string) {
+	f.mu.Lock()
+	*list = append(*list, s)
+	f.mu.Unlock()
+}
+func (f *fakeRuntime) count(p *int) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return *p
+}
 
 func newService(t *testing.T) (*Service, *fakeRuntime) {
 	dir := t.TempDir()
 	s := New(Config{Paths: platform.Paths{Settings: filepath.Join(dir, "settings.toml"), CacheDir: filepath.Join(dir, "cache"), StateDir: dir},
-		Home: dir, Getenv: func(string) string { return "" }, Version: "test"})
+		Home: dir, Getenv: func(string) string { return "" }, Version: "test", DownloadsDir: filepath.Join(dir, "Downloads")})
 	rt := &fakeRuntime{}
 	s.rt = rt
+	s.onLauncher = true
 	s.snap.Settings = settings.Defaults(filepath.Join(dir, "data"))
 	return s, rt
+}
+
+// eventually waits for cond, for what the service does in goroutines.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("timed out waiting for %s", what)
 }
 
 func TestFormatError(t *testing.T) {
@@ -90,28 +150,8 @@ func TestSaveSettingsValidatesFieldByField(t *testing.T) {
 	if !loaded.GPU {
 		t.Error("not saved to disk")
 	}
-	if len(rt.events) == 0 || !rt.events[len(rt.events)-1].Settings.GPU {
-		t.Error("no snapshot sent after saving")
-	}
-}
-
-func TestQuitQuestion(t *testing.T) {
-	s, rt := newService(t)
-	if s.BeforeClose() {
-		t.Error("closing without a session was prevented")
-	}
-	s.session = &session.Info{BaseURL: "http://127.0.0.1:1"}
-	if !s.BeforeClose() || rt.launcher != 1 || !s.snap.QuitPending {
-		t.Fatalf("with a session and on_quit=ask the question must show: launcher %d pending %v", rt.launcher, s.snap.QuitPending)
-	}
-	if err := s.QuitChoice("keep", true); err != nil {
-		t.Fatal(err)
-	}
-	if rt.quit != 1 || s.snap.QuitPending || s.snap.Settings.OnQuit != settings.QuitKeep {
-		t.Errorf("keep+remember: quit %d pending %v on_quit %q", rt.quit, s.snap.QuitPending, s.snap.Settings.OnQuit)
-	}
-	if s.BeforeClose() {
-		t.Error("asked again while quitting")
+	if len(rt.events) == 0 {
+		t.Error("the launcher was not told after saving")
 	}
 }
 

@@ -26,9 +26,7 @@ type Snapshot struct {
 	Session      SessionView       `json:"session"`
 	Log          []string          `json:"log"`
 	Recent       []Recent          `json:"recent"`
-	// QuitPending asks the launcher to show the quit question.
-	QuitPending bool       `json:"quit_pending"`
-	Update      UpdateView `json:"update"`
+	Update       UpdateView        `json:"update"`
 	// ShowLog opens the log panel (from the menu).
 	ShowLog bool `json:"show_log"`
 }

@@ -115,6 +115,6 @@ func (s *Service) RestartApp() error {
 	if err := update.Restart(s.cfg.Install); err != nil {
 		return err
 	}
-	s.QuitNow()
+	s.quitNow()
 	return nil
 }

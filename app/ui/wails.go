@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/wailsapp/wails/v2"
@@ -17,10 +18,16 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options/mac"
 	"github.com/wailsapp/wails/v2/pkg/options/windows"
 	wrt "github.com/wailsapp/wails/v2/pkg/runtime"
+
+	"github.com/neurodesk/neurodeskapp/app/webview"
 )
 
-// wailsRuntime is the Runtime seam over Wails' runtime package.
-type wailsRuntime struct{ ctx context.Context }
+// wailsRuntime is the Runtime seam over Wails' runtime package and, where
+// the platform has them, the native web view hooks (nat).
+type wailsRuntime struct {
+	ctx context.Context
+	nat webview.Native // nil: Wails alone
+}
 
 func (w wailsRuntime) Emit(event string, data any) { wrt.EventsEmit(w.ctx, event, data) }
 func (w wailsRuntime) ChooseFolder(title, start string) (string, error) {
@@ -28,14 +35,84 @@ func (w wailsRuntime) ChooseFolder(title, start string) (string, error) {
 }
 func (w wailsRuntime) OpenBrowser(url string) { wrt.BrowserOpenURL(w.ctx, url) }
 func (w wailsRuntime) Navigate(url string) {
+	if w.nat != nil {
+		w.nat.Load(url)
+		return
+	}
 	b, _ := json.Marshal(url)
 	wrt.WindowExecJS(w.ctx, "window.location.href = "+string(b)+";")
+}
+
+// OpenWindow: a plain window where the platform has one; elsewhere the
+// page replaces the one shown, once that page agrees.
+func (w wailsRuntime) OpenWindow(url string) {
+	if w.nat != nil {
+		w.nat.OpenWindow(url)
+		return
+	}
+	w.Leave(func() { w.Navigate(url) })
 }
 func (w wailsRuntime) ShowLauncher() { wrt.WindowReloadApp(w.ctx) }
 func (w wailsRuntime) Quit()         { wrt.Quit(w.ctx) }
 func (w wailsRuntime) Raise() {
 	wrt.WindowUnminimise(w.ctx)
 	wrt.WindowShow(w.ctx)
+}
+func (w wailsRuntime) SetTitle(title string) { wrt.WindowSetTitle(w.ctx, title) }
+func (w wailsRuntime) SetZoom(level float64) {
+	if w.nat != nil {
+		w.nat.SetZoom(level)
+	}
+}
+func (w wailsRuntime) Notice(text, folder string) {
+	if w.nat != nil {
+		w.nat.Notice(text, folder)
+		return
+	}
+	slog.Info("notice", "text", text) // no native notice here yet
+}
+
+// Leave: where the page cannot be asked natively, WebView2 and WebKit ask
+// on navigation themselves, so go on.
+func (w wailsRuntime) Leave(then func()) {
+	if w.nat != nil {
+		w.nat.Leave(then)
+		return
+	}
+	go then()
+}
+
+// Ask uses our own dialog where there is one; Wails' message dialog
+// elsewhere (custom buttons on macOS; Yes/No/Cancel on Windows, whose
+// message box has no others, so the buttons are named in the text).
+func (w wailsRuntime) Ask(q webview.Question) (webview.Answer, error) {
+	if w.nat != nil {
+		return w.nat.Ask(q)
+	}
+	q.Buttons = slices.Clone(q.Buttons)
+	for i, b := range q.Buttons {
+		q.Buttons[i] = strings.Replace(b, "_", "", 1) // no access keys here
+	}
+	opts := wrt.MessageDialogOptions{Type: wrt.QuestionDialog, Title: q.Title, Message: q.Message + "\n\n" + q.Detail,
+		Buttons: q.Buttons, DefaultButton: q.Buttons[q.Default], CancelButton: q.Buttons[q.Cancel]}
+	if runtime.GOOS == "windows" {
+		opts.Message += "\n"
+		std := []string{"Yes", "No", "Cancel"}[:min(3, len(q.Buttons))]
+		for i, b := range q.Buttons[:len(std)] {
+			opts.Message += "\n" + std[i] + ": " + b
+		}
+		opts.Buttons, opts.DefaultButton, opts.CancelButton = std, std[min(q.Default, len(std)-1)], std[min(q.Cancel, len(std)-1)]
+	}
+	got, err := wrt.MessageDialog(w.ctx, opts)
+	if err != nil {
+		return webview.Answer{Button: q.Cancel}, err
+	}
+	for i, b := range opts.Buttons {
+		if strings.EqualFold(got, b) {
+			return webview.Answer{Button: i}, nil
+		}
+	}
+	return webview.Answer{Button: q.Cancel}, nil
 }
 
 func existingDir(p string) string {
@@ -71,11 +148,11 @@ func loadGeometry(path string) geometry {
 }
 
 // Run opens the window and blocks until the app quits. assets holds the
-// frontend (index.html at its root). stop is called by the caller on
-// SIGTERM so the app quits as if the user closed it.
-func Run(svc *Service, assets fs.FS, geometryFile string, onReady func(quit func())) error {
+// frontend (index.html at its root). onReady receives quit, which the
+// caller calls on SIGTERM (the app quits as if closed, a session keeps
+// running), and raise, for a second launch.
+func Run(svc *Service, assets fs.FS, geometryFile string, onReady func(quit, raise func())) error {
 	g := loadGeometry(geometryFile)
-	var appCtx context.Context
 	saveGeometry := func(ctx context.Context) {
 		if wrt.WindowIsMinimised(ctx) || wrt.WindowIsMaximised(ctx) {
 			return
@@ -97,17 +174,25 @@ func Run(svc *Service, assets fs.FS, geometryFile string, onReady func(quit func
 		StartHidden:      true,
 		BackgroundColour: &options.RGBA{R: 24, G: 27, B: 33, A: 255},
 		AssetServer:      &assetserver.Options{Assets: assets},
-		Menu:             buildMenu(svc, func() context.Context { return appCtx }),
+		Menu:             buildMenu(svc),
 		Bind:             []any{svc},
 		// BindingsAllowedOrigins stays empty: nothing JupyterLab serves may call us.
+		// The default context menu is allowed; the native hooks keep it off
+		// the launcher and give it to session pages (copy, paste, links).
+		EnableDefaultContextMenu: true,
 		OnStartup: func(ctx context.Context) {
-			appCtx = ctx
 			if g.Set {
 				wrt.WindowSetPosition(ctx, g.X, g.Y)
 			}
-			svc.Startup(ctx, wailsRuntime{ctx: ctx})
+			rt := wailsRuntime{ctx: ctx}
+			if nat, err := webview.Attach(svc.hooks()); err == nil {
+				rt.nat = nat
+			} else {
+				slog.Info("native web view hooks", "error", err)
+			}
+			svc.startup(ctx, rt)
 			if onReady != nil {
-				onReady(svc.QuitNow)
+				onReady(svc.quitNow, svc.raise)
 			}
 		},
 		OnDomReady: func(ctx context.Context) {
@@ -116,7 +201,7 @@ func Run(svc *Service, assets fs.FS, geometryFile string, onReady func(quit func
 		},
 		OnBeforeClose: func(ctx context.Context) bool {
 			saveGeometry(ctx)
-			return svc.BeforeClose()
+			return svc.beforeClose()
 		},
 		Linux: &linux.Options{ProgramName: "neurodeskapp", WebviewGpuPolicy: linux.WebviewGpuPolicyOnDemand},
 		Mac: &mac.Options{

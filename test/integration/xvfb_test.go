@@ -5,8 +5,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/neurodesk/neurodeskapp/internal/testenv"
 )
@@ -69,4 +72,35 @@ func screenshotDir(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return dir
+}
+
+// answerDialog waits for a window titled title on display, focuses it and
+// presses keys (xdotool's syntax, e.g. "alt+s"): a person answering.
+func answerDialog(display, title, keys string) error {
+	env := append(os.Environ(), "DISPLAY="+display)
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		out, err := xdotool(env, "search", "--onlyvisible", "--name", "^"+regexp.QuoteMeta(title)+"$")
+		if ids := strings.Fields(out); err == nil && len(ids) > 0 {
+			id := ids[len(ids)-1]
+			if _, err := xdotool(env, "windowfocus", "--sync", id); err != nil {
+				return err
+			}
+			time.Sleep(200 * time.Millisecond) // the dialog takes its focus
+			_, err := xdotool(env, "key", "--clearmodifiers", keys)
+			return err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("no window titled %q appeared", title)
+}
+
+func xdotool(env []string, args ...string) (string, error) {
+	cmd := exec.Command("xdotool", args...)
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return string(out), fmt.Errorf("xdotool %s: %v: %s", strings.Join(args, " "), err, out)
+	}
+	return string(out), nil
 }

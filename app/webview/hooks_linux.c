@@ -1,0 +1,262 @@
+//go:build linux && (dev || production)
+
+#include "hooks_linux.h"
+
+// Go's side, in hooks_linux.go.
+extern void ndRunTask(uintptr_t task);
+extern void ndNewWindow(uintptr_t h, char *uri, int gesture, int from_main);
+extern void ndCommitted(uintptr_t h, char *uri);
+extern void ndTitle(uintptr_t h, int is_main, char *title);
+extern void ndClose(uintptr_t h);
+extern int ndContextMenu(uintptr_t h, char *uri);
+extern char *ndDownloadTo(uintptr_t h, char *suggested);
+extern void ndDownloadEnd(uintptr_t h, char *uri, char *file, char *err);
+extern void ndOpenFolder(uintptr_t h, char *folder);
+
+static gboolean run_task(gpointer data) {
+    ndRunTask((uintptr_t)data);
+    return G_SOURCE_REMOVE;
+}
+
+void nd_run_on_main(uintptr_t task) { g_idle_add(run_task, (gpointer)task); }
+
+static WebKitWebView *find_view(GtkWidget *w) {
+    if (WEBKIT_IS_WEB_VIEW(w)) return WEBKIT_WEB_VIEW(w);
+    if (!GTK_IS_CONTAINER(w)) return NULL;
+    WebKitWebView *found = NULL;
+    GList *children = gtk_container_get_children(GTK_CONTAINER(w));
+    for (GList *l = children; l && !found; l = l->next) found = find_view(GTK_WIDGET(l->data));
+    g_list_free(children);
+    return found;
+}
+
+// The app has one window when this is called: Wails' own.
+WebKitWebView *nd_find_main_view(GtkWindow **window) {
+    WebKitWebView *found = NULL;
+    GList *tops = gtk_window_list_toplevels();
+    for (GList *l = tops; l && !found; l = l->next) {
+        if (!GTK_IS_WINDOW(l->data)) continue;
+        found = find_view(GTK_WIDGET(l->data));
+        if (found) *window = GTK_WINDOW(l->data);
+    }
+    g_list_free(tops);
+    return found;
+}
+
+// A view's handle: main views report to the app; plain windows also know
+// their GtkWindow so that window.close() closes it.
+static uintptr_t handle_of(gpointer data) { return (uintptr_t)data; }
+
+static GtkWidget *on_create(WebKitWebView *view, WebKitNavigationAction *action, gpointer data) {
+    WebKitURIRequest *req = webkit_navigation_action_get_request(action);
+    const gchar *uri = req ? webkit_uri_request_get_uri(req) : NULL;
+    int is_main = GPOINTER_TO_INT(g_object_get_data(G_OBJECT(view), "nd-main"));
+    ndNewWindow(handle_of(data), (char *)(uri ? uri : ""), webkit_navigation_action_is_user_gesture(action), is_main);
+    return NULL; // no window: the app decides where the page goes
+}
+
+// Attachments, and what the view cannot show, are downloads.
+static gboolean on_decide_policy(WebKitWebView *view, WebKitPolicyDecision *d, WebKitPolicyDecisionType type, gpointer data) {
+    if (type != WEBKIT_POLICY_DECISION_TYPE_RESPONSE) return FALSE;
+    WebKitResponsePolicyDecision *rd = WEBKIT_RESPONSE_POLICY_DECISION(d);
+    WebKitURIResponse *resp = webkit_response_policy_decision_get_response(rd);
+    SoupMessageHeaders *headers = resp ? webkit_uri_response_get_http_headers(resp) : NULL;
+    const char *cd = headers ? soup_message_headers_get_one(headers, "Content-Disposition") : NULL;
+    gboolean attachment = cd && g_ascii_strncasecmp(cd, "attachment", 10) == 0;
+    if (attachment || !webkit_response_policy_decision_is_mime_type_supported(rd)) {
+        webkit_policy_decision_download(d);
+        return TRUE;
+    }
+    return FALSE;
+}
+
+static void on_load_changed(WebKitWebView *view, WebKitLoadEvent ev, gpointer data) {
+    if (ev != WEBKIT_LOAD_COMMITTED) return;
+    const gchar *uri = webkit_web_view_get_uri(view);
+    ndCommitted(handle_of(data), (char *)(uri ? uri : ""));
+}
+
+static void on_title(WebKitWebView *view, GParamSpec *spec, gpointer data) {
+    const gchar *title = webkit_web_view_get_title(view);
+    int is_main = GPOINTER_TO_INT(g_object_get_data(G_OBJECT(view), "nd-main"));
+    if (is_main) {
+        ndTitle(handle_of(data), 1, (char *)(title ? title : ""));
+        return;
+    }
+    GtkWidget *top = gtk_widget_get_toplevel(GTK_WIDGET(view));
+    if (GTK_IS_WINDOW(top)) {
+        gchar *t = title && *title ? g_strdup_printf("%s \xe2\x80\x94 Neurodesk", title) : g_strdup("Neurodesk");
+        gtk_window_set_title(GTK_WINDOW(top), t);
+        g_free(t);
+    }
+    ndTitle(handle_of(data), 0, (char *)(title ? title : ""));
+}
+
+// The main view never closes on a page's say-so; its "close" is the answer
+// to Leave. A plain window closes.
+static void on_close(WebKitWebView *view, gpointer data) {
+    if (GPOINTER_TO_INT(g_object_get_data(G_OBJECT(view), "nd-main"))) {
+        ndClose(handle_of(data));
+        return;
+    }
+    GtkWidget *top = gtk_widget_get_toplevel(GTK_WIDGET(view));
+    if (GTK_IS_WINDOW(top)) gtk_widget_destroy(top);
+}
+
+static gboolean on_context_menu(WebKitWebView *view, WebKitContextMenu *menu, GdkEvent *ev, WebKitHitTestResult *hit, gpointer data) {
+    const gchar *uri = webkit_web_view_get_uri(view);
+    return !ndContextMenu(handle_of(data), (char *)(uri ? uri : ""));
+}
+
+void nd_connect_view(WebKitWebView *view, uintptr_t h, int is_main) {
+    gpointer data = (gpointer)h;
+    g_object_set_data(G_OBJECT(view), "nd-main", GINT_TO_POINTER(is_main));
+    g_signal_connect(view, "create", G_CALLBACK(on_create), data);
+    g_signal_connect(view, "decide-policy", G_CALLBACK(on_decide_policy), data);
+    g_signal_connect(view, "notify::title", G_CALLBACK(on_title), data);
+    g_signal_connect(view, "close", G_CALLBACK(on_close), data);
+    g_signal_connect(view, "context-menu", G_CALLBACK(on_context_menu), data);
+    if (is_main) g_signal_connect(view, "load-changed", G_CALLBACK(on_load_changed), data);
+}
+
+// --- downloads ---------------------------------------------------------------
+
+static gboolean on_decide_destination(WebKitDownload *dl, gchar *suggested, gpointer data) {
+    char *path = ndDownloadTo(handle_of(data), suggested ? suggested : "download");
+    if (!path || !*path) {
+        free(path);
+        webkit_download_cancel(dl);
+        return TRUE;
+    }
+    gchar *dest = g_filename_to_uri(path, NULL, NULL);
+    free(path);
+    if (!dest) {
+        webkit_download_cancel(dl);
+        return TRUE;
+    }
+    // The app claimed the file (an empty one) so no two downloads share it.
+    webkit_download_set_allow_overwrite(dl, TRUE);
+    webkit_download_set_destination(dl, dest);
+    g_free(dest);
+    return TRUE;
+}
+
+static const char *download_uri(WebKitDownload *dl) {
+    WebKitURIRequest *req = webkit_download_get_request(dl);
+    const gchar *uri = req ? webkit_uri_request_get_uri(req) : NULL;
+    return uri ? uri : "";
+}
+
+static void on_download_failed(WebKitDownload *dl, GError *err, gpointer data) {
+    g_object_set_data(G_OBJECT(dl), "nd-failed", GINT_TO_POINTER(1));
+    ndDownloadEnd(handle_of(data), (char *)download_uri(dl), "", err && err->message ? err->message : "failed");
+}
+
+static void on_download_finished(WebKitDownload *dl, gpointer data) {
+    if (g_object_get_data(G_OBJECT(dl), "nd-failed")) return; // "failed" said it
+    const gchar *dest = webkit_download_get_destination(dl);
+    gchar *file = dest ? g_filename_from_uri(dest, NULL, NULL) : NULL;
+    ndDownloadEnd(handle_of(data), (char *)download_uri(dl), file ? file : (char *)(dest ? dest : ""), NULL);
+    g_free(file);
+}
+
+static void on_download_started(WebKitWebContext *ctx, WebKitDownload *dl, gpointer data) {
+    g_signal_connect(dl, "decide-destination", G_CALLBACK(on_decide_destination), data);
+    g_signal_connect(dl, "failed", G_CALLBACK(on_download_failed), data);
+    g_signal_connect(dl, "finished", G_CALLBACK(on_download_finished), data);
+}
+
+void nd_connect_downloads(uintptr_t h) {
+    g_signal_connect(webkit_web_context_get_default(), "download-started", G_CALLBACK(on_download_started), (gpointer)h);
+}
+
+// --- plain windows -----------------------------------------------------------
+
+// A window for a page of the session: the default web context, so the same
+// cookies, but a user content manager of its own, so none of the app's
+// script handlers: nothing in it can call the app.
+WebKitWebView *nd_open_window(WebKitWebView *main, GtkWindow *main_window, const char *uri, uintptr_t h) {
+    GtkWidget *win = gtk_window_new(GTK_WINDOW_TOPLEVEL);
+    int w = 1280, hgt = 800;
+    if (main_window) {
+        gtk_window_get_size(main_window, &w, &hgt);
+        GdkPixbuf *icon = gtk_window_get_icon(main_window);
+        if (icon) gtk_window_set_icon(GTK_WINDOW(win), icon);
+    }
+    gtk_window_set_default_size(GTK_WINDOW(win), w, hgt);
+    gtk_window_set_title(GTK_WINDOW(win), "Neurodesk");
+    WebKitUserContentManager *ucm = webkit_user_content_manager_new();
+    GtkWidget *view = GTK_WIDGET(g_object_new(WEBKIT_TYPE_WEB_VIEW,
+        "user-content-manager", ucm,
+        "settings", webkit_web_view_get_settings(main),
+        NULL));
+    g_object_unref(ucm);
+    nd_connect_view(WEBKIT_WEB_VIEW(view), h, 0);
+    gtk_container_add(GTK_CONTAINER(win), view);
+    gtk_widget_show_all(win);
+    webkit_web_view_load_uri(WEBKIT_WEB_VIEW(view), uri);
+    return WEBKIT_WEB_VIEW(view);
+}
+
+// --- questions and notices ---------------------------------------------------
+
+int nd_ask(GtkWindow *parent, const char *title, const char *message, const char *detail,
+           const char **buttons, int n, int def, int cancel, const char *remember, int *remembered) {
+    GtkWidget *d = gtk_message_dialog_new(parent, GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                          GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE, "%s", message);
+    gtk_window_set_title(GTK_WINDOW(d), title);
+    if (detail && *detail) gtk_message_dialog_format_secondary_text(GTK_MESSAGE_DIALOG(d), "%s", detail);
+    for (int i = 0; i < n; i++) gtk_dialog_add_button(GTK_DIALOG(d), buttons[i], i);
+    gtk_dialog_set_default_response(GTK_DIALOG(d), def);
+    GtkWidget *check = NULL;
+    if (remember && *remember) {
+        check = gtk_check_button_new_with_label(remember);
+        gtk_container_add(GTK_CONTAINER(gtk_message_dialog_get_message_area(GTK_MESSAGE_DIALOG(d))), check);
+        gtk_widget_show(check);
+    }
+    int r = gtk_dialog_run(GTK_DIALOG(d));
+    if (r < 0 || r >= n) r = cancel; // Esc, or the window closed
+    *remembered = check ? gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(check)) : 0;
+    gtk_widget_destroy(d);
+    return r;
+}
+
+static void on_notice_response(GtkInfoBar *bar, gint response, gpointer data) {
+    if (response == 1) {
+        const char *folder = g_object_get_data(G_OBJECT(bar), "nd-folder");
+        if (folder) ndOpenFolder((uintptr_t)data, (char *)folder);
+    }
+    gtk_widget_destroy(GTK_WIDGET(bar));
+}
+
+static gboolean notice_expired(gpointer bar) {
+    if (gtk_widget_get_parent(GTK_WIDGET(bar))) gtk_widget_destroy(GTK_WIDGET(bar));
+    g_object_unref(bar);
+    return G_SOURCE_REMOVE;
+}
+
+// A bar above the page in the main window, gone after 15 seconds.
+void nd_notice(WebKitWebView *main, const char *text, const char *folder, uintptr_t h) {
+    GtkWidget *box = gtk_widget_get_parent(GTK_WIDGET(main));
+    if (!GTK_IS_BOX(box)) return;
+    GtkWidget *bar = gtk_info_bar_new();
+    gtk_info_bar_set_message_type(GTK_INFO_BAR(bar), GTK_MESSAGE_INFO);
+    gtk_info_bar_set_show_close_button(GTK_INFO_BAR(bar), TRUE);
+    GtkWidget *label = gtk_label_new(text);
+    gtk_label_set_line_wrap(GTK_LABEL(label), TRUE);
+    gtk_label_set_xalign(GTK_LABEL(label), 0);
+    gtk_container_add(GTK_CONTAINER(gtk_info_bar_get_content_area(GTK_INFO_BAR(bar))), label);
+    if (folder && *folder) {
+        g_object_set_data_full(G_OBJECT(bar), "nd-folder", g_strdup(folder), g_free);
+        gtk_info_bar_add_button(GTK_INFO_BAR(bar), "Show in Folder", 1);
+    }
+    g_signal_connect(bar, "response", G_CALLBACK(on_notice_response), (gpointer)h);
+    gtk_box_pack_start(GTK_BOX(box), bar, FALSE, FALSE, 0);
+    // Just above the page, below the menu bar.
+    GValue pos = G_VALUE_INIT;
+    g_value_init(&pos, G_TYPE_INT);
+    gtk_container_child_get_property(GTK_CONTAINER(box), GTK_WIDGET(main), "position", &pos);
+    gtk_box_reorder_child(GTK_BOX(box), bar, g_value_get_int(&pos));
+    gtk_widget_show_all(bar);
+    g_timeout_add_seconds(15, notice_expired, g_object_ref(bar));
+}

@@ -1,0 +1,82 @@
+// Package webview reaches into the app window's web view for what Wails v2
+// does not offer: requests for new windows, downloads, the page's title,
+// zoom, leaving a page only when it agrees (its beforeunload question),
+// plain windows for pages of the session, and dialogs with buttons and a
+// check box of our own. It decides nothing: app/ui says what happens.
+//
+// Where it is not available (Attach returns ErrUnsupported) the app falls
+// back to what Wails offers. Only the Linux (WebKitGTK) side exists so far.
+package webview
+
+import "errors"
+
+// ErrUnsupported means this platform has no native hooks here.
+var ErrUnsupported = errors.New("native web view hooks are not available on this platform")
+
+// Hooks are told what happens in the web views. They are called on the
+// GUI thread: they must return at once and never wait for the GUI.
+type Hooks struct {
+	// NewWindow is every request for a new window: window.open,
+	// target=_blank, "Open Link in New Window". No window is opened.
+	NewWindow func(NewWindowRequest)
+	// PageChanged is the main view's new address, once it is committed.
+	PageChanged func(uri string)
+	// TitleChanged is the title of a page in a view (main or plain window).
+	TitleChanged func(main bool, title string)
+	// DownloadTo says where a download goes ("" refuses it).
+	DownloadTo func(suggested string) string
+	// Download reports a download's end.
+	Download func(Download)
+	// ContextMenu says whether the right-click menu may show on uri.
+	ContextMenu func(uri string) bool
+	// OpenFolder is the download notice's "Show in Folder".
+	OpenFolder func(path string)
+}
+
+// NewWindowRequest is a page asking for a new window.
+type NewWindowRequest struct {
+	URL         string
+	UserGesture bool
+	FromMain    bool // the main window asked (not a plain window)
+}
+
+// Download is a finished or failed download.
+type Download struct {
+	URL  string
+	File string // where it was written
+	Err  string // why it failed; "" when it did not
+}
+
+// Question is a modal question with buttons of our own. A button's "_"
+// marks its access key (Alt+letter) where the platform has them.
+type Question struct {
+	Title, Message, Detail string
+	Buttons                []string
+	Default, Cancel        int    // indexes into Buttons; Cancel is also Esc
+	Remember               string // a check box's label; "" for none
+}
+
+// Answer is the button pressed and the check box's state.
+type Answer struct {
+	Button   int
+	Remember bool
+}
+
+// Native is what the app asks of the window system directly.
+type Native interface {
+	// Load shows uri in the main view.
+	Load(uri string)
+	// OpenWindow shows uri in a plain window of its own: same cookies,
+	// no access to the app.
+	OpenWindow(uri string)
+	// SetZoom sets the main view's zoom (1 is 100%).
+	SetZoom(level float64)
+	// Leave asks the main view's page whether it may be left (its
+	// beforeunload question, if it has one) and calls then if it may.
+	Leave(then func())
+	// Ask shows a modal question; it blocks, so never call it on the GUI thread.
+	Ask(Question) (Answer, error)
+	// Notice shows a line above the page for a while, with "Show in
+	// Folder" when folder is set.
+	Notice(text, folder string)
+}
