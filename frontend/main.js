@@ -32,6 +32,7 @@ function render(next) {
   const screen = screenOf(snap, ui);
   show(screen);
   renderLauncher();
+  if (screen === "launcher") focusPrimary();
   if (screen === "progress") renderProgress();
   if (screen === "error") renderError();
   if (screen === "settings" && !ui.settingsDirty) fillSettings(snap.settings);
@@ -40,6 +41,14 @@ function render(next) {
     if (screen === "launcher" && snap.session.state === "ready") { $("running-log-box").open = true; showRunningLog(); }
   }
   renderUpdate();
+}
+
+// Enter does the obvious thing on the launcher: the primary action has the
+// focus unless the person put it somewhere else.
+function focusPrimary() {
+  if (document.activeElement && document.activeElement !== document.body) return;
+  const b = !$("running").hidden ? $("open-lab") : $("start");
+  if (!b.disabled && !b.closest("[hidden]")) b.focus();
 }
 
 function renderUpdate() {

@@ -1,0 +1,231 @@
+package integration
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/neurodesk/neurodeskapp/internal/testenv"
+)
+
+var (
+	jupyterOnce sync.Once
+	jupyterRef  string
+	jupyterErr  error
+)
+
+// jupyterImage is the test image with a real Jupyter server, built from
+// Debian's packages by test/jupyter/build-image.sh (cached by its hash).
+func jupyterImage(t *testing.T) string {
+	t.Helper()
+	jupyterOnce.Do(func() {
+		cmd := exec.Command(filepath.Join(testenv.ModuleRoot(), "test", "jupyter", "build-image.sh"))
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			jupyterErr = fmt.Errorf("build the Jupyter test image: %v\n%s", err, stderr.String())
+			return
+		}
+		jupyterRef = strings.TrimSpace(string(out))
+	})
+	if jupyterErr != nil {
+		t.Fatal(jupyterErr)
+	}
+	return jupyterRef
+}
+
+// appWindow is the production build running in a real window under Xvfb,
+// driven with xdotool: real key presses and clicks.
+type appWindow struct {
+	t       *testing.T
+	w       *world
+	display string
+	env     []string
+	id      string // the main window's X id
+	log     string
+	cmd     *exec.Cmd
+	done    chan error
+	offX    int // page coordinates + offset = window coordinates
+	offY    int
+}
+
+func (w *world) startWindow(extraEnv ...string) *appWindow {
+	w.t.Helper()
+	_, prod := buildGUI(w.t)
+	display := startXvfb(w.t)
+	a := &appWindow{t: w.t, w: w, display: display, log: filepath.Join(w.home, "window.log"), done: make(chan error, 1)}
+	a.env = append(append(append([]string{}, w.env...), "DISPLAY="+display), extraEnv...)
+	a.cmd = exec.Command(prod)
+	a.cmd.Env = a.env
+	logf, _ := os.Create(a.log)
+	a.cmd.Stdout, a.cmd.Stderr = logf, logf
+	a.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := a.cmd.Start(); err != nil {
+		w.t.Fatal(err)
+	}
+	go func() { a.done <- a.cmd.Wait(); logf.Close() }()
+	w.t.Cleanup(func() {
+		a.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-a.done:
+		case <-time.After(10 * time.Second):
+		}
+		syscall.Kill(-a.cmd.Process.Pid, syscall.SIGKILL)
+		time.Sleep(200 * time.Millisecond)
+	})
+	a.id = a.waitWindow("Neurodesk", 30*time.Second)
+	return a
+}
+
+// waitWindow returns the id of the visible window titled title.
+func (a *appWindow) waitWindow(title string, timeout time.Duration) string {
+	a.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if id := a.findWindow(title); id != "" {
+			return id
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	a.fatalf("no window titled %q appeared", title)
+	return ""
+}
+
+func (a *appWindow) findWindow(title string) string {
+	out, _ := xdotool(a.env, "search", "--onlyvisible", "--name", "^"+regexp.QuoteMeta(title)+"$")
+	if ids := strings.Fields(out); len(ids) > 0 {
+		return ids[len(ids)-1]
+	}
+	return ""
+}
+
+// title is the main window's title now.
+func (a *appWindow) title() string {
+	out, _ := xdotool(a.env, "getwindowname", a.id)
+	return strings.TrimSpace(out)
+}
+
+func (a *appWindow) waitTitle(want string, timeout time.Duration) {
+	a.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if a.title() == want {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	a.fatalf("the window's title is %q, want %q", a.title(), want)
+}
+
+func (a *appWindow) focus(id string) {
+	a.t.Helper()
+	if _, err := xdotool(a.env, "windowfocus", "--sync", id); err != nil {
+		a.fatalf("%v", err)
+	}
+}
+
+// keys presses keys (xdotool names, e.g. "ctrl+l") in the focused window.
+func (a *appWindow) keys(keys ...string) {
+	a.t.Helper()
+	for _, k := range keys {
+		if _, err := xdotool(a.env, "key", "--clearmodifiers", k); err != nil {
+			a.fatalf("%v", err)
+		}
+		time.Sleep(80 * time.Millisecond)
+	}
+}
+
+func (a *appWindow) typeText(s string) {
+	a.t.Helper()
+	if _, err := xdotool(a.env, "type", "--delay", "20", s); err != nil {
+		a.fatalf("%v", err)
+	}
+}
+
+// clickWindow clicks at x, y of window id.
+func (a *appWindow) clickWindow(id string, x, y int) {
+	a.t.Helper()
+	if _, err := xdotool(a.env, "mousemove", "--window", id, fmt.Sprint(x), fmt.Sprint(y), "click", "1"); err != nil {
+		a.fatalf("%v", err)
+	}
+	time.Sleep(100 * time.Millisecond)
+}
+
+// click clicks at page coordinates x, y of the main window's page.
+func (a *appWindow) click(x, y int) { a.clickWindow(a.id, x+a.offX, y+a.offY) }
+
+func (a *appWindow) shot(name string) {
+	p := filepath.Join(screenshotDir(a.t), name+".png")
+	if err := exec.Command("import", "-display", a.display, "-window", "root", p).Run(); err != nil {
+		a.t.Logf("screenshot %s: %v", name, err)
+	}
+}
+
+func (a *appWindow) fatalf(format string, args ...any) {
+	a.t.Helper()
+	a.shot(strings.ReplaceAll(a.t.Name(), "/", "-") + "-failed")
+	b, _ := os.ReadFile(a.log)
+	a.t.Fatalf(format+"\napp log:\n%s", append(args, tail(string(b), 40))...)
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// pageRecords is what the test page recorded (received-keys.txt).
+type pageRecords struct {
+	t    *testing.T
+	file string
+}
+
+func (p pageRecords) lines() []string {
+	f, err := os.Open(p.file)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		out = append(out, sc.Text())
+	}
+	return out
+}
+
+// wait returns the first recorded line matching re that was not there
+// before (count lines seen before the action).
+func (p pageRecords) wait(a *appWindow, after int, re string, timeout time.Duration) string {
+	p.t.Helper()
+	rx := regexp.MustCompile(re)
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		ls := p.lines()
+		for _, l := range ls[min(after, len(ls)):] {
+			if rx.MatchString(l) {
+				return l
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	a.fatalf("the page did not record %q; it recorded:\n%s", re, strings.Join(p.lines(), "\n"))
+	return ""
+}
+
+func (w *world) containerExists() bool {
+	_, err := w.docker.ContainerInspect(context.Background(), w.container())
+	return err == nil
+}
