@@ -20,6 +20,9 @@ type Runtime interface {
 	// Ask shows a native modal question. It blocks: call it off the GUI thread.
 	Ask(q webview.Question) (webview.Answer, error)
 	SetTitle(title string)
+	// PageBackground paints behind pages: the launcher's dark colour, or
+	// white behind other pages, as a browser does.
+	PageBackground(launcher bool)
 	SetZoom(level float64)
 	// Notice shows a short message in the window (a download, say).
 	Notice(text, folder string)

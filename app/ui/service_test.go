@@ -52,6 +52,7 @@ func (f *fakeRuntime) ShowLauncher()                               { f.mu.Lock()
 func (f *fakeRuntime) Raise()                                      {}
 func (f *fakeRuntime) Quit()                                       { f.mu.Lock(); f.quit++; f.mu.Unlock() }
 func (f *fakeRuntime) SetTitle(t string)                           { f.record(&f.titles, t) }
+func (f *fakeRuntime) PageBackground(bool)                         {}
 func (f *fakeRuntime) SetZoom(z float64)                           { f.mu.Lock(); f.zoom = z; f.mu.Unlock() }
 func (f *fakeRuntime) Notice(text, _ string)                       { f.record(&f.notices, text) }
 func (f *fakeRuntime) Leave(then func()) {

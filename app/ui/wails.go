@@ -59,6 +59,18 @@ func (w wailsRuntime) Raise() {
 	wrt.WindowShow(w.ctx)
 }
 func (w wailsRuntime) SetTitle(title string) { wrt.WindowSetTitle(w.ctx, title) }
+func (w wailsRuntime) PageBackground(launcher bool) {
+	if launcher {
+		c := launcherBackground()
+		wrt.WindowSetBackgroundColour(w.ctx, c.R, c.G, c.B, c.A)
+		return
+	}
+	wrt.WindowSetBackgroundColour(w.ctx, 255, 255, 255, 255)
+}
+
+// launcherBackground is behind the launcher before it paints: no white flash.
+func launcherBackground() *options.RGBA { return &options.RGBA{R: 24, G: 27, B: 33, A: 255} }
+
 func (w wailsRuntime) SetZoom(level float64) {
 	if w.nat != nil {
 		w.nat.SetZoom(level)
@@ -172,7 +184,7 @@ func Run(svc *Service, assets fs.FS, geometryFile string, onReady func(quit, rai
 		MinHeight: 520,
 		// Start hidden and show on DOM ready: no white flash.
 		StartHidden:      true,
-		BackgroundColour: &options.RGBA{R: 24, G: 27, B: 33, A: 255},
+		BackgroundColour: launcherBackground(),
 		AssetServer:      &assetserver.Options{Assets: assets},
 		Menu:             buildMenu(svc),
 		Bind:             []any{svc},

@@ -79,7 +79,11 @@ func (s *Service) pageChanged(uri string) {
 	s.onLauncher = ours
 	rt := s.rt
 	s.mu.Unlock()
-	if ours && rt != nil {
+	if rt == nil {
+		return
+	}
+	rt.PageBackground(ours)
+	if ours {
 		rt.SetTitle("Neurodesk")
 	}
 }

@@ -235,7 +235,7 @@ static gboolean notice_expired(gpointer bar) {
     return G_SOURCE_REMOVE;
 }
 
-// A bar above the page in the main window, gone after 15 seconds.
+// A bar below the page in the main window, gone after 15 seconds.
 void nd_notice(WebKitWebView *main, const char *text, const char *folder, uintptr_t h) {
     GtkWidget *box = gtk_widget_get_parent(GTK_WIDGET(main));
     if (!GTK_IS_BOX(box)) return;
@@ -251,12 +251,8 @@ void nd_notice(WebKitWebView *main, const char *text, const char *folder, uintpt
         gtk_info_bar_add_button(GTK_INFO_BAR(bar), "Show in Folder", 1);
     }
     g_signal_connect(bar, "response", G_CALLBACK(on_notice_response), (gpointer)h);
-    gtk_box_pack_start(GTK_BOX(box), bar, FALSE, FALSE, 0);
-    // Just above the page, below the menu bar.
-    GValue pos = G_VALUE_INIT;
-    g_value_init(&pos, G_TYPE_INT);
-    gtk_container_child_get_property(GTK_CONTAINER(box), GTK_WIDGET(main), "position", &pos);
-    gtk_box_reorder_child(GTK_BOX(box), bar, g_value_get_int(&pos));
+    // Below the page, as a browser's download bar: the page does not move.
+    gtk_box_pack_end(GTK_BOX(box), bar, FALSE, FALSE, 0);
     gtk_widget_show_all(bar);
     g_timeout_add_seconds(15, notice_expired, g_object_ref(bar));
 }

@@ -76,7 +76,7 @@ type Native interface {
 	Leave(then func())
 	// Ask shows a modal question; it blocks, so never call it on the GUI thread.
 	Ask(Question) (Answer, error)
-	// Notice shows a line above the page for a while, with "Show in
+	// Notice shows a line below the page for a while, with "Show in
 	// Folder" when folder is set.
 	Notice(text, folder string)
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -91,4 +92,76 @@ func TestWindowKeysBelongToThePage(t *testing.T) {
 	a.typeText("neuro")
 	a.keys("ctrl+a", "ctrl+c", "End", "ctrl+v", "Return")
 	iw.page.wait(a, n, `^/lab text=neuroneuro$`, 5*time.Second)
+}
+
+// TestWindowNewWindowsAndDownloads: outside links a page opens in a new
+// window reach the system browser; javascript: and file: are refused; a
+// page of the session opens in a window of its own, where the keys belong
+// to it too; downloads land in Downloads and the window says so.
+func TestWindowNewWindowsAndDownloads(t *testing.T) {
+	iw := newInsideWorld(t)
+	a := iw.startSession()
+
+	a.click(500, 150) // Docs (target=_blank)
+	a.click(200, 150) // window.open of an outside page
+	a.click(200, 200) // window.open("javascript:…")
+	a.click(500, 200) // file:///etc/passwd, target=_blank
+	want := []string{"https://neurodesk.org/docs/?from=blank", "https://example.org/from-window-open?x=1"}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) && len(iw.browserOpened()) < len(want) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(time.Second) // anything refused would have arrived by now
+	if got := iw.browserOpened(); !slices.Equal(got, want) {
+		t.Errorf("the system browser was asked to open %q, want %q", got, want)
+	}
+	// WebKit itself never lets a web page open a file: address; the app
+	// refuses javascript: and says so in its log.
+	if log, _ := os.ReadFile(filepath.Join(iw.home, "state", "neurodeskapp", "neurodeskapp.log")); !strings.Contains(string(log), `refused a page's request for a new window" url=javascript:`) {
+		t.Errorf("the refusal was not logged:\n%s", log)
+	}
+	if got := a.title(); got != "JupyterLab — Neurodesk" {
+		t.Errorf("the main window shows %q", got)
+	}
+
+	// The desktop, opened by the page, in a window of its own.
+	n := len(iw.page.lines())
+	a.click(200, 100)
+	desk := a.waitWindow("Neurodesktop — Neurodesk", 15*time.Second)
+	iw.page.wait(a, n, `^/neurodesktop loaded$`, 15*time.Second)
+	a.shot("window-desktop")
+	a.focus(desk)
+	a.clickWindow(desk, 300, 350) // its editor; this window has no menu bar
+	n = len(iw.page.lines())
+	a.keys("ctrl+l")
+	iw.page.wait(a, n, `^/neurodesktop key ctrl\+l$`, 5*time.Second)
+
+	// Downloads.
+	a.focus(a.id)
+	a.click(900, 100) // <a download> of a file in the data folder
+	a.click(900, 150) // a response with Content-Disposition: attachment
+	hello := filepath.Join(iw.downloads, "hello.txt")
+	results := filepath.Join(iw.downloads, "results.csv")
+	waitFile(t, a, hello, "hello from the data folder\n")
+	waitFile(t, a, results, "subject,score\n1,42\n")
+	time.Sleep(500 * time.Millisecond)
+	a.shot("window-downloaded")
+}
+
+func waitFile(t *testing.T, a *appWindow, path, content string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	var got []byte
+	for time.Now().Before(deadline) {
+		if got, _ = os.ReadFile(path); string(got) == content {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	a.fatalf("%s holds %q, want %q (folder has %v)", path, got, content, names)
 }

@@ -127,8 +127,13 @@ func (a *appWindow) waitTitle(want string, timeout time.Duration) {
 	a.fatalf("the window's title is %q, want %q", a.title(), want)
 }
 
+// focus raises window id and gives it the keyboard (there is no window
+// manager under Xvfb: windows stack where they open).
 func (a *appWindow) focus(id string) {
 	a.t.Helper()
+	if _, err := xdotool(a.env, "windowraise", id); err != nil {
+		a.fatalf("%v", err)
+	}
 	if _, err := xdotool(a.env, "windowfocus", "--sync", id); err != nil {
 		a.fatalf("%v", err)
 	}
@@ -175,7 +180,8 @@ func (a *appWindow) fatalf(format string, args ...any) {
 	a.t.Helper()
 	a.shot(strings.ReplaceAll(a.t.Name(), "/", "-") + "-failed")
 	b, _ := os.ReadFile(a.log)
-	a.t.Fatalf(format+"\napp log:\n%s", append(args, tail(string(b), 40))...)
+	applog, _ := os.ReadFile(filepath.Join(a.w.home, "state", "neurodeskapp", "neurodeskapp.log"))
+	a.t.Fatalf(format+"\nstderr:\n%s\napp log:\n%s", append(args, tail(string(b), 20), tail(string(applog), 30))...)
 }
 
 func tail(s string, n int) string {
