@@ -165,3 +165,120 @@ func waitFile(t *testing.T, a *appWindow, path, content string) {
 	}
 	a.fatalf("%s holds %q, want %q (folder has %v)", path, got, content, names)
 }
+
+// TestWindowUploadZoomAndUnsavedWork: the page's file chooser is the
+// native one and the upload reaches Jupyter; zoom keys zoom and are
+// remembered; quitting asks natively with JupyterLab still loaded, and a
+// page with unsaved work can keep the app from closing.
+func TestWindowUploadZoomAndUnsavedWork(t *testing.T) {
+	iw := newInsideWorld(t)
+	src := filepath.Join(iw.home, "scan notes ü.txt")
+	os.WriteFile(src, []byte("T1w looks fine\n"), 0o644)
+	a := iw.startSession()
+
+	// Upload through the native file chooser.
+	n := len(iw.page.lines())
+	a.click(130, 260) // "Choose File"
+	chooser := ""
+	for deadline := time.Now().Add(15 * time.Second); chooser == "" && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		out, _ := xdotool(a.env, "search", "--onlyvisible", "--name", ".")
+		for _, id := range strings.Fields(out) {
+			name, _ := xdotool(a.env, "getwindowname", id)
+			if name = strings.TrimSpace(name); id != a.id && name != "" && !strings.Contains(name, "Neurodesk") {
+				chooser = id
+			}
+		}
+	}
+	if chooser == "" {
+		a.fatalf("no file chooser opened")
+	}
+	a.shot("window-file-chooser")
+	a.focus(chooser)
+	a.keys("ctrl+l")
+	a.typeText(src)
+	time.Sleep(700 * time.Millisecond) // the location entry's completion settles
+	a.keys("Return")
+	for i := 0; i < 20 && a.findWindow(strings.TrimSpace(mustName(a, chooser))) != ""; i++ {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if a.findWindow(strings.TrimSpace(mustName(a, chooser))) != "" {
+		a.keys("alt+o") // Open
+	}
+	iw.page.wait(a, n, `^/lab uploaded scan notes ü\.txt$`, 15*time.Second)
+	if b, err := os.ReadFile(filepath.Join(iw.data, "uploaded-scan notes ü.txt")); err != nil || string(b) != "T1w looks fine\n" {
+		t.Errorf("the uploaded file in the data folder holds %q (%v)", b, err)
+	}
+
+	// Zoom.
+	a.focus(a.id)
+	a.keys("ctrl+equal", "ctrl+equal")
+	zoomFile := filepath.Join(iw.home, "config", "neurodeskapp", "zoom")
+	waitFile(t, a, zoomFile, "1.25")
+	time.Sleep(500 * time.Millisecond) // the repaint
+	a.shot("window-zoomed")
+	n = len(iw.page.lines())
+	a.clickWindow(a.id, 900, 600)
+	var px, py int
+	fmt.Sscanf(strings.TrimPrefix(iw.page.wait(a, n, `^/lab click \d+ \d+$`, 5*time.Second), "/lab click "), "%d %d", &px, &py)
+	if want := int(float64(900-a.offX) / 1.25); px < want-3 || px > want+3 {
+		t.Errorf("at 125%% a click at page x %d landed at %d, want about %d", 900-a.offX, px, want)
+	}
+	a.keys("ctrl+0")
+	waitFile(t, a, zoomFile, "1.00")
+
+	// Unsaved work: Ctrl+Q asks natively, the page stays; after "Keep
+	// Running and Quit" the page's own question keeps it open.
+	a.click(480, 260) // "Unsaved changes"
+	a.click(300, 350) // and a keystroke: WebKit asks only for pages a person used
+	a.typeText("draft")
+	a.keys("ctrl+q")
+	q := a.waitWindow("Quit Neurodesk", 10*time.Second)
+	a.shot("window-quit-question")
+	if got := a.title(); got != "JupyterLab — Neurodesk" {
+		t.Errorf("under the quit question the window shows %q", got)
+	}
+	a.focus(q)
+	a.keys("alt+k") // Keep Running and Quit
+	time.Sleep(1500 * time.Millisecond)
+	a.shot("window-unsaved-question")
+	select {
+	case err := <-a.done:
+		t.Fatalf("the app quit although the page has unsaved work (%v)", err)
+	default:
+	}
+	a.keys("Escape") // stay on the page
+	time.Sleep(500 * time.Millisecond)
+	if got := a.title(); got != "JupyterLab — Neurodesk" {
+		t.Errorf("after staying the window shows %q", got)
+	}
+	select {
+	case err := <-a.done:
+		t.Fatalf("the app quit although the person stayed (%v)", err)
+	default:
+	}
+
+	// Quit again, and leave: the app quits, the session keeps running.
+	a.focus(a.id)
+	a.keys("ctrl+q")
+	a.focus(a.waitWindow("Quit Neurodesk", 10*time.Second))
+	a.keys("alt+k")
+	time.Sleep(time.Second)
+	a.focus(a.id)
+	a.keys("Tab", "Return") // from "Stay on Page" to "Leave Page"
+	select {
+	case err := <-a.done:
+		if err != nil {
+			t.Errorf("the app's exit: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		a.fatalf("the app did not quit after the page was left")
+	}
+	if c := iw.inspect(); !c.State.Running {
+		t.Error("Keep Running and Quit stopped the session")
+	}
+}
+
+func mustName(a *appWindow, id string) string {
+	out, _ := xdotool(a.env, "getwindowname", id)
+	return out
+}
