@@ -32,6 +32,7 @@ const (
 	NotReady               Code = "jupyter_not_ready"
 	NotRunning             Code = "not_running"
 	RemoteUnreachable      Code = "remote_unreachable"
+	InsecureRemote         Code = "insecure_remote"
 	Canceled               Code = "canceled"
 	Internal               Code = "internal"
 )

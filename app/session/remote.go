@@ -8,15 +8,24 @@ import (
 	"strings"
 
 	"github.com/neurodesk/neurodeskapp/app/problem"
+	"github.com/neurodesk/neurodeskapp/app/settings"
 )
 
 // ConnectRemote checks an existing Neurodesktop (a server, a cluster, a
 // colleague's machine) by its URL and token; no engine is involved.
-func ConnectRemote(ctx context.Context, client *http.Client, rawURL, token string) (Info, error) {
+// Plain http to another machine sends the token and all work unencrypted:
+// it is refused (code InsecureRemote) unless plainHTTP says the person
+// agreed, and the token is not sent before that.
+func ConnectRemote(ctx context.Context, client *http.Client, rawURL, token string, plainHTTP bool) (Info, error) {
 	u, err := url.Parse(strings.TrimSpace(rawURL))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return Info{}, &problem.Error{Code: problem.InvalidSettings, Message: fmt.Sprintf("%q is not a Neurodesktop address", rawURL),
 			Remedy: "Enter the address as shown by Jupyter, such as https://server.example.org:8888"}
+	}
+	if u.Scheme == "http" && !settings.IsLoopback(u.Hostname()) && !plainHTTP {
+		return Info{}, &problem.Error{Code: problem.InsecureRemote,
+			Message: fmt.Sprintf("%s is not encrypted: the token and everything you do would cross the network in the clear", u.Host),
+			Remedy:  "Use the server's https address, or an SSH tunnel to it; connect over http only on a network you trust."}
 	}
 	if t := u.Query().Get("token"); token == "" && t != "" {
 		token = t

@@ -16,6 +16,7 @@ import (
 	"github.com/neurodesk/neurodeskapp/app/problem"
 	"github.com/neurodesk/neurodeskapp/app/session"
 	"github.com/neurodesk/neurodeskapp/app/settings"
+	"github.com/neurodesk/neurodeskapp/app/webview"
 )
 
 // SaveResult is the outcome of SaveSettings: saved, or the field errors.
@@ -196,10 +197,20 @@ func (s *Service) OpenInBrowser() error {
 }
 
 // ConnectRemote checks an existing Neurodesktop and makes it the session.
+// Plain http to another machine is used only after the person agrees.
 func (s *Service) ConnectRemote(url, token string) error {
 	ctx, cancel := context.WithTimeout(s.bg, 15*time.Second)
 	defer cancel()
-	info, err := session.ConnectRemote(ctx, &http.Client{}, url, token)
+	info, err := session.ConnectRemote(ctx, &http.Client{}, url, token, false)
+	if problem.CodeOf(err) == problem.InsecureRemote {
+		a, aerr := s.runtime().Ask(webview.Question{Title: "Unencrypted connection", Message: "Connect without encryption?",
+			Detail:  err.Error() + ".\n" + problem.RemedyOf(err),
+			Buttons: []string{"_Connect Anyway", "_Cancel"}, Default: 1, Cancel: 1})
+		if aerr != nil || a.Button != 0 {
+			return err
+		}
+		info, err = session.ConnectRemote(ctx, &http.Client{}, url, token, true)
+	}
 	if err != nil {
 		return err
 	}
