@@ -29,7 +29,7 @@ lint:
 
 unit:
 	go test -count=1 ./app/...
-	node --test frontend/test/
+	node --test frontend/test/*.test.mjs
 
 integration:
 	go test -count=1 -timeout 20m ./test/...
@@ -43,7 +43,7 @@ fuzz:
 test:
 	scripts/deps.sh test
 	$(MAKE) lint
-	node --test frontend/test/
+	node --test frontend/test/*.test.mjs
 	go test -count=1 -timeout 25m ./...
 	$(MAKE) fuzz
 
