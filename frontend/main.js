@@ -97,6 +97,9 @@ function renderLauncher() {
   $("start-wrap").hidden = running;
   text("running-detail", snap.session.remote ? snap.session.base_url : snap.session.adopted ? "It was already running when the app opened." : "");
   $("open-desktop").hidden = false;
+  const fellBack = running && snap.session.privileges === "minimal" && snap.settings.privileges === "full";
+  $("running-note").hidden = !fellBack;
+  text("running-note", fellBack ? "The container engine refuses privileged containers, so Neurodesktop runs with the minimal privileges CVMFS needs; streaming tools still works." : "");
   $("stop").textContent = snap.session.remote ? "Disconnect" : "Stop";
   $("start").disabled = snap.engine?.state !== "ok" || !!snap.data_error;
   const rec = snap.recent ?? [];
@@ -151,6 +154,7 @@ function renderError() {
   text("error-message", e.message);
   text("error-remedy", e.remedy);
   $("error-remedy").hidden = !e.remedy;
+  $("error-offline").hidden = e.code !== "privileged_refused";
   const lines = snap.session.log_tail ?? [];
   text("error-log", lines.join("\n"));
   $("error-log-box").hidden = lines.length === 0;
@@ -235,6 +239,7 @@ $("open-desktop").addEventListener("click", () => call("OpenDesktop"));
 $("open-browser").addEventListener("click", () => call("OpenInBrowser"));
 $("stop").addEventListener("click", () => call("Stop"));
 $("error-retry").addEventListener("click", () => call("Start"));
+$("error-offline").addEventListener("click", () => call("StartOffline"));
 $("error-back").addEventListener("click", () => render({ ...snap, seq: snap.seq + 0.5, session: { state: "idle" } }));
 $("copy-diagnostics").addEventListener("click", async () => {
   const d = await call("Diagnostics");

@@ -29,6 +29,8 @@ type ContainerSpec struct {
 	Entrypoint  []string
 	User        string
 	Privileged  bool
+	CapAdd      []string
+	Devices     []string // host device paths, mapped to the same path, rwm
 	ShmSize     int64
 	ExtraHosts  []string
 	MacAddress  string
@@ -89,6 +91,7 @@ func dockerConfig(s ContainerSpec, apiVersion string) (*container.Config, *conta
 	}
 	hc := &container.HostConfig{
 		Privileged:   s.Privileged,
+		CapAdd:       s.CapAdd,
 		ShmSize:      s.ShmSize,
 		ExtraHosts:   s.ExtraHosts,
 		SecurityOpt:  s.SecurityOpt,
@@ -106,6 +109,9 @@ func dockerConfig(s ContainerSpec, apiVersion string) (*container.Config, *conta
 			t = mount.TypeVolume
 		}
 		hc.Mounts = append(hc.Mounts, mount.Mount{Type: t, Source: m.Source, Target: m.Target, ReadOnly: m.ReadOnly})
+	}
+	for _, d := range s.Devices {
+		hc.Devices = append(hc.Devices, container.DeviceMapping{PathOnHost: d, PathInContainer: d, CgroupPermissions: "rwm"})
 	}
 	if s.GPU {
 		hc.DeviceRequests = []container.DeviceRequest{{Driver: "nvidia", Count: -1, Capabilities: [][]string{{"gpu"}}}}

@@ -143,7 +143,7 @@ func infoOf(c engine.Container) (Info, error) {
 		return Info{}, fmt.Errorf("adopt container %s: Jupyter's port is not published", c.Name)
 	}
 	return Info{ContainerID: c.ID, Image: c.Image, Version: c.Labels[LabelVersion], DataFolder: c.Labels[LabelDataFolder],
-		BaseURL: fmt.Sprintf("http://127.0.0.1:%d", port), Token: token, Adopted: true}, nil
+		BaseURL: fmt.Sprintf("http://127.0.0.1:%d", port), Token: token, Adopted: true, Privileges: c.Labels[LabelPrivileges]}, nil
 }
 
 // Find returns our running session, if there is one, without changing anything.

@@ -35,6 +35,8 @@ type fakeEngine struct {
 	calls      []string
 	logs       string
 	startErr   error
+	refuse     func(engine.ContainerSpec) error // a start the engine refuses
+	specs      map[string]engine.ContainerSpec
 	exitCode   int
 	exits      chan struct{} // closed when the started container "exits"
 }
@@ -79,7 +81,11 @@ func (f *fakeEngine) CreateContainer(_ context.Context, s engine.ContainerSpec) 
 	f.call("create " + s.Name)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	id := fmt.Sprintf("id%d", len(f.containers)+1)
+	id := fmt.Sprintf("id%d", len(f.calls))
+	if f.specs == nil {
+		f.specs = map[string]engine.ContainerSpec{}
+	}
+	f.specs[id] = s
 	f.containers[id] = engine.Container{ID: id, Name: s.Name, Image: s.Image, Labels: s.Labels, Cmd: s.Cmd, Env: s.Env,
 		Ports: map[int][]engine.PortBinding{8888: s.Publish}}
 	return id, nil
@@ -88,6 +94,14 @@ func (f *fakeEngine) StartContainer(_ context.Context, id string) error {
 	f.call("start " + id)
 	if f.startErr != nil {
 		return f.startErr
+	}
+	f.mu.Lock()
+	refuse, spec := f.refuse, f.specs[id]
+	f.mu.Unlock()
+	if refuse != nil {
+		if err := refuse(spec); err != nil {
+			return err
+		}
 	}
 	f.mu.Lock()
 	c := f.containers[id]
@@ -454,4 +468,45 @@ func TestStartStatesInOrder(t *testing.T) {
 
 func netListen(port int) (net.Listener, error) {
 	return net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+}
+
+// TestRefusedPrivilegesFallBackToMinimal: an engine that refuses
+// --privileged gets the minimal set (streaming stays on) and the start says
+// so; one that refuses that too gets a clear error offering offline mode.
+func TestRefusedPrivilegesFallBackToMinimal(t *testing.T) {
+	f := newFake()
+	f.images["docker.io/vnmd/neurodesktop:2026-07-11"] = true
+	f.refuse = func(s engine.ContainerSpec) error {
+		if s.Privileged {
+			return errors.New("OCI runtime create failed: unable to apply caps: operation not permitted")
+		}
+		return nil
+	}
+	m := manager(f, t.TempDir())
+	m.ReadyTimeout = 300 * time.Millisecond // nothing answers; we look at what was made
+	var ev []Event
+	m.Start(context.Background(), opts(t.TempDir(), &ev))
+	if len(f.specs) != 2 {
+		t.Fatalf("containers made: %d, want the refused one and the minimal one", len(f.specs))
+	}
+	var minimal engine.ContainerSpec
+	for _, s := range f.specs {
+		if !s.Privileged {
+			minimal = s
+		}
+	}
+	if !slices.Equal(minimal.CapAdd, []string{"SYS_ADMIN"}) || !slices.Contains(minimal.Env, "CVMFS_DISABLE=false") || minimal.Labels[LabelPrivileges] != "minimal" {
+		t.Errorf("fallback container: caps %v env %v", minimal.CapAdd, minimal.Env)
+	}
+	if !slices.ContainsFunc(ev, func(e Event) bool { return e.Message == FallbackNote }) {
+		t.Error("the start did not say it fell back")
+	}
+
+	f = newFake()
+	f.images["docker.io/vnmd/neurodesktop:2026-07-11"] = true
+	f.refuse = func(engine.ContainerSpec) error { return errors.New("unable to apply caps: operation not permitted") }
+	_, err := manager(f, t.TempDir()).Start(context.Background(), opts(t.TempDir(), &ev))
+	if problem.CodeOf(err) != problem.PrivilegedRefused || !strings.Contains(problem.RemedyOf(err), "offline") {
+		t.Errorf("both refused: %v (%s)", err, problem.RemedyOf(err))
+	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/neurodesk/neurodeskapp/app/engine"
 	"github.com/neurodesk/neurodeskapp/app/problem"
+	"github.com/neurodesk/neurodeskapp/app/settings"
 )
 
 // NewToken returns a random Jupyter token of 256 bits.
@@ -39,7 +40,8 @@ func FreePort() (int, error) {
 
 // run creates and starts the session container and waits for JupyterLab.
 // Whatever fails after the container exists, its logs are kept and the
-// container (ours) is removed, so the next start begins clean.
+// container (ours) is removed, so the next start begins clean. An engine
+// that refuses a privileged container gets the minimal set CVMFS needs.
 func (m *Manager) run(ctx context.Context, o StartOptions, img Image) (Info, error) {
 	token, err := NewToken()
 	if err != nil {
@@ -54,36 +56,66 @@ func (m *Manager) run(ctx context.Context, o StartOptions, img Image) (Info, err
 	if info.Kind == engine.KindPodman {
 		gateway, _ = m.Engine.BridgeGateway(ctx) // "" falls back to host-gateway
 	}
-	spec := Spec(Params{Names: m.Names, Settings: o.Settings, Image: img.Ref, Version: img.Version, Facts: m.Facts,
-		AppArmor: info.AppArmor, Gateway: gateway, HostPort: port, Token: token})
+	st := o.Settings
+	for {
+		spec := Spec(Params{Names: m.Names, Settings: st, Image: img.Ref, Version: img.Version, Facts: m.Facts,
+			AppArmor: info.AppArmor, Gateway: gateway, HostPort: port, Token: token})
+		id, err := m.create(ctx, spec)
+		if err != nil {
+			return Info{}, err
+		}
+		s := Info{ContainerID: id, Image: img.Ref, Version: img.Version, DataFolder: st.DataFolder,
+			BaseURL: fmt.Sprintf("http://127.0.0.1:%d", port), Token: token, Privileges: st.Privileges}
+		m.emit(o, Event{State: StateStarting, Message: img.Ref})
+		err = m.Engine.StartContainer(ctx, id)
+		if refused(err) && st.Privileges == settings.PrivilegesFull {
+			// Never started: nothing to keep but the reason.
+			_ = m.Engine.RemoveContainer(context.WithoutCancel(ctx), id)
+			st.Privileges = settings.PrivilegesMinimal
+			m.emit(o, Event{State: StateStarting, Message: FallbackNote})
+			continue
+		}
+		if refused(err) {
+			err = &problem.Error{Code: problem.PrivilegedRefused,
+				Message: fmt.Sprintf("The container engine refused the privileges Neurodesktop needs to stream tools (%s)", st.Privileges),
+				Remedy:  "This engine withholds capabilities from containers (common on managed or nested machines). Start offline instead: the tools already downloaded work without them.", Err: err}
+		}
+		if err == nil {
+			m.emit(o, Event{State: StateWaiting, Message: s.BaseURL})
+			err = m.waitForJupyter(ctx, id, s)
+		}
+		if err != nil {
+			return Info{}, m.abandon(ctx, id, err)
+		}
+		return s, nil
+	}
+}
+
+// FallbackNote says why a session runs with less than full privileges.
+const FallbackNote = "The container engine refuses privileged containers, so Neurodesktop runs with the minimal privileges CVMFS needs; streaming tools still works."
+
+// refused reports whether the engine would not grant the container's
+// privileges (runc cannot apply the capabilities, or the device is denied).
+func refused(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "apply caps") || strings.Contains(msg, "operation not permitted") && strings.Contains(msg, "/dev/fuse")
+}
+
+// create makes the container, or says who holds its name.
+func (m *Manager) create(ctx context.Context, spec engine.ContainerSpec) (string, error) {
 	id, err := m.Engine.CreateContainer(ctx, spec)
 	if errors.Is(err, engine.ErrNameInUse) {
 		if c, ierr := m.Engine.InspectContainer(ctx, m.Names.Container); ierr == nil {
 			if err := m.owns(c); err != nil {
-				return Info{}, err
+				return "", err
 			}
 		}
-		return Info{}, &problem.Error{Code: problem.NameConflict, Message: "Another Neurodesk session is being started", Remedy: "Wait for it, or stop it and retry.", Err: err}
+		return "", &problem.Error{Code: problem.NameConflict, Message: "Another Neurodesk session is being started", Remedy: "Wait for it, or stop it and retry.", Err: err}
 	}
-	if err != nil {
-		return Info{}, err
-	}
-	s := Info{ContainerID: id, Image: img.Ref, Version: img.Version, DataFolder: o.Settings.DataFolder,
-		BaseURL: fmt.Sprintf("http://127.0.0.1:%d", port), Token: token}
-	m.emit(o, Event{State: StateStarting, Message: img.Ref})
-	err = m.Engine.StartContainer(ctx, id)
-	if err != nil && spec.Privileged && strings.Contains(err.Error(), "apply caps") {
-		err = &problem.Error{Code: problem.PrivilegedRefused, Message: "The container engine refused to run a privileged container",
-			Remedy: "This engine withholds some capabilities from containers (common on managed or nested machines). In Settings, turn off \"Privileged container\" and choose offline mode.", Err: err}
-	}
-	if err == nil {
-		m.emit(o, Event{State: StateWaiting, Message: s.BaseURL})
-		err = m.waitForJupyter(ctx, id, s)
-	}
-	if err != nil {
-		return Info{}, m.abandon(ctx, id, err)
-	}
-	return s, nil
+	return id, err
 }
 
 // abandon keeps the logs of a container that failed to come up, then stops

@@ -55,6 +55,8 @@ const (
 	// container; another user's containers are never adopted or stopped.
 	LabelOwner     = "org.neurodesk.app.owner-uid"
 	LabelOwnerName = "org.neurodesk.app.owner"
+	// LabelPrivileges is the privileges the container was made with.
+	LabelPrivileges = "org.neurodesk.app.privileges"
 )
 
 // Params is everything the container depends on.
@@ -111,7 +113,6 @@ func Spec(p Params) engine.ContainerSpec {
 			"--ServerApp.port=" + strconv.Itoa(JupyterPort),
 			"--LabApp.quit_button=False"},
 		User:       "root",
-		Privileged: s.Privileged,
 		ShmSize:    s.ShmSizeMB << 20,
 		ExtraHosts: []string{"host.docker.internal:" + gateway},
 		MacAddress: MACAddress,
@@ -124,9 +125,22 @@ func Spec(p Params) engine.ContainerSpec {
 		NanoCPU: int64(s.CPUs * 1e9),
 		Memory:  int64(s.MemoryGB * (1 << 30)),
 	}
-	if p.AppArmor {
-		spec.SecurityOpt = []string{"apparmor=unconfined"}
+	switch s.Privileges {
+	case settings.PrivilegesFull:
+		spec.Privileged = true
+		if p.AppArmor {
+			spec.SecurityOpt = []string{"apparmor=unconfined"}
+		}
+	case settings.PrivilegesMinimal:
+		// What CVMFS needs to mount, as Neurodesk documents for engines
+		// that refuse --privileged.
+		spec.CapAdd = []string{"SYS_ADMIN"}
+		spec.Devices = []string{"/dev/fuse"}
+		if p.AppArmor {
+			spec.SecurityOpt = []string{"apparmor=unconfined"}
+		}
 	}
+	spec.Labels[LabelPrivileges] = s.Privileges
 	if s.WorkFolder != "" {
 		spec.Mounts = append(spec.Mounts, engine.Mount{Source: s.WorkFolder, Target: WorkTarget})
 	}

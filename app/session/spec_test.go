@@ -109,9 +109,15 @@ func TestSpec(t *testing.T) {
 				t.Errorf("/scans mount %+v", m)
 			}
 		}},
-		{"unprivileged", func(p *Params) { p.Settings.Privileged = false }, func(t *testing.T, s engine.ContainerSpec) {
-			if s.Privileged {
-				t.Error("privileged although turned off")
+		{"no privileges", func(p *Params) { p.Settings.Privileges = settings.PrivilegesNone }, func(t *testing.T, s engine.ContainerSpec) {
+			if s.Privileged || s.CapAdd != nil || s.Devices != nil || s.Labels[LabelPrivileges] != "none" {
+				t.Errorf("privileged %v caps %v devices %v", s.Privileged, s.CapAdd, s.Devices)
+			}
+		}},
+		{"minimal privileges", func(p *Params) { p.Settings.Privileges, p.AppArmor = settings.PrivilegesMinimal, true }, func(t *testing.T, s engine.ContainerSpec) {
+			if s.Privileged || !slices.Equal(s.CapAdd, []string{"SYS_ADMIN"}) || !slices.Equal(s.Devices, []string{"/dev/fuse"}) ||
+				!slices.Equal(s.SecurityOpt, []string{"apparmor=unconfined"}) || !slices.Contains(s.Env, "CVMFS_DISABLE=false") {
+				t.Errorf("privileged %v caps %v devices %v secopt %v env %v", s.Privileged, s.CapAdd, s.Devices, s.SecurityOpt, s.Env)
 			}
 		}},
 		{"instance names", func(p *Params) { p.Names = NamesFor("t1") }, func(t *testing.T, s engine.ContainerSpec) {

@@ -46,6 +46,8 @@ type Info struct {
 	Token       string `json:"-"`        // kept out of logs and JSON; see LabURL
 	Adopted     bool   `json:"adopted"`
 	Remote      bool   `json:"remote"`
+	// Privileges the container runs with (full, minimal, none).
+	Privileges string `json:"privileges,omitempty"`
 }
 
 // LabURL is the address that opens JupyterLab, token included.

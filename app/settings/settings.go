@@ -29,6 +29,17 @@ const (
 	ChannelCustom = "custom"
 )
 
+// Privileges the container runs with.
+const (
+	// PrivilegesFull is --privileged, what Neurodesk's documentation uses.
+	PrivilegesFull = "full"
+	// PrivilegesMinimal is what CVMFS needs (SYS_ADMIN, /dev/fuse, AppArmor
+	// unconfined): for engines that refuse privileged containers.
+	PrivilegesMinimal = "minimal"
+	// PrivilegesNone runs an ordinary container: offline tools only.
+	PrivilegesNone = "none"
+)
+
 // On quit with a session running.
 const (
 	QuitAsk  = "ask"
@@ -54,9 +65,9 @@ type Settings struct {
 	MirrorRepository string `toml:"mirror_repository" json:"mirror_repository"`
 	DevImage         string `toml:"dev_image" json:"dev_image"`
 	GPU              bool   `toml:"gpu" json:"gpu"`
-	// Privileged is what CVMFS streaming needs; some managed machines'
-	// engines refuse privileged containers, and there only offline mode works.
-	Privileged    bool    `toml:"privileged" json:"privileged"`
+	// Privileges is full, minimal or none (see the constants). When the
+	// engine refuses full, a start falls back to minimal by itself.
+	Privileges    string  `toml:"privileges" json:"privileges"`
 	CPUs          float64 `toml:"cpus" json:"cpus"`
 	MemoryGB      float64 `toml:"memory_gb" json:"memory_gb"`
 	ShmSizeMB     int64   `toml:"shm_size_mb" json:"shm_size_mb"`
@@ -77,7 +88,7 @@ func Defaults(defaultDataFolder string) Settings {
 		MirrorRepository: "ghcr.io/neurodesk/neurodesktop/neurodesktop",
 		DevImage:         "docker.io/vnmd/neurodesktop-dev:latest",
 		ShmSizeMB:        1024,
-		Privileged:       true,
+		Privileges:       PrivilegesFull,
 		OnQuit:           QuitAsk,
 		CheckUpdates:     true,
 	}

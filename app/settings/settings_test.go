@@ -11,7 +11,7 @@ import (
 func TestLoadMissingGivesDefaults(t *testing.T) {
 	d := Defaults("/home/a/neurodesktop-storage")
 	s, res := Load(filepath.Join(t.TempDir(), "settings.toml"), d, time.Now())
-	if !res.Created || res.Problem != nil || s.DataFolder != d.DataFolder || !s.Privileged || s.ShmSizeMB != 1024 {
+	if !res.Created || res.Problem != nil || s.DataFolder != d.DataFolder || s.Privileges != PrivilegesFull || s.ShmSizeMB != 1024 {
 		t.Errorf("%+v %+v", s, res)
 	}
 }

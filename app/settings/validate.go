@@ -82,10 +82,15 @@ func Validate(s Settings, lim Limits) error {
 			add("work_folder", "is the same folder as the data folder; choose another or leave it empty")
 		}
 	}
+	switch s.Privileges {
+	case PrivilegesFull, PrivilegesMinimal, PrivilegesNone:
+	default:
+		add("privileges", "must be %q, %q or %q, not %q", PrivilegesFull, PrivilegesMinimal, PrivilegesNone, s.Privileges)
+	}
 	switch s.CVMFSMode {
 	case CVMFSStream:
-		if !s.Privileged {
-			add("cvmfs_mode", "streaming tools from CVMFS needs a privileged container; choose %q or turn privileged on", CVMFSOffline)
+		if s.Privileges == PrivilegesNone {
+			add("cvmfs_mode", "streaming tools from CVMFS needs full or minimal privileges; choose %q, or other privileges", CVMFSOffline)
 		}
 	case CVMFSOffline:
 	default:

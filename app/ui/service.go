@@ -158,7 +158,7 @@ func (s *Service) setSession(info session.Info) {
 	var recent []Recent
 	s.update(func(sn *Snapshot) {
 		sn.Session = SessionView{State: session.StateReady, LabURL: info.LabURL(), DesktopURL: info.DesktopURL(),
-			Adopted: info.Adopted, Remote: info.Remote, Image: info.Image, BaseURL: info.BaseURL}
+			Adopted: info.Adopted, Remote: info.Remote, Image: info.Image, BaseURL: info.BaseURL, Privileges: info.Privileges}
 		sn.addRecent(info)
 		recent = slices.Clone(sn.Recent)
 	})
@@ -257,6 +257,22 @@ func (s *Service) Start() error {
 	}()
 	go s.followLog(ctx, eng)
 	return nil
+}
+
+// StartOffline is the answer to an engine that refuses even the minimal
+// privileges: no privileges, tools from what is downloaded; saved, then
+// started.
+func (s *Service) StartOffline() error {
+	st, _ := s.State()
+	st.Settings.CVMFSMode, st.Settings.Privileges = settings.CVMFSOffline, settings.PrivilegesNone
+	res, err := s.SaveSettings(st.Settings)
+	if err != nil {
+		return err
+	}
+	if !res.Saved {
+		return settings.Errors(res.Fields)
+	}
+	return s.Start()
 }
 
 // onEvent folds a session event into the snapshot.
@@ -367,11 +383,4 @@ func (s *Service) stop() error {
 	}
 	s.update(func(sn *Snapshot) { sn.Session = SessionView{State: session.StateIdle} })
 	return nil
-}
-
-// running reports whether a session of ours is up.
-func (s *Service) running() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.session != nil && !s.session.Remote
 }

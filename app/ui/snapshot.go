@@ -64,6 +64,7 @@ type SessionView struct {
 	Image      string               `json:"image,omitempty"`
 	Adopted    bool                 `json:"adopted,omitempty"`
 	Remote     bool                 `json:"remote,omitempty"`
+	Privileges string               `json:"privileges,omitempty"`
 }
 
 // Recent is a session to reopen. Tokens of remote sessions are not kept.

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/neurodesk/neurodeskapp/app/problem"
 	"github.com/neurodesk/neurodeskapp/app/session"
 	"github.com/neurodesk/neurodeskapp/app/settings"
 	"github.com/neurodesk/neurodeskapp/app/webview"
@@ -203,5 +204,17 @@ func TestZoomStepsAndIsRemembered(t *testing.T) {
 	s.zoom(0)
 	if rt.zoom != 1 || s.loadZoom() != 1 {
 		t.Errorf("actual size: %v", rt.zoom)
+	}
+}
+
+func TestStartOfflineSavesTheChoice(t *testing.T) {
+	s, _ := newService(t)
+	err := s.StartOffline() // no engine here: the start itself fails
+	if problem.CodeOf(err) != problem.EngineNotRunning {
+		t.Errorf("start: %v", err)
+	}
+	saved, _ := settings.Load(s.cfg.Paths.Settings, settings.Defaults("/x"), timeNow())
+	if saved.CVMFSMode != settings.CVMFSOffline || saved.Privileges != settings.PrivilegesNone {
+		t.Errorf("saved %q %q", saved.CVMFSMode, saved.Privileges)
 	}
 }

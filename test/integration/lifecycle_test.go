@@ -123,6 +123,9 @@ func checkContainer(t *testing.T, c container.InspectResponse, w *world) {
 	if c.HostConfig.Privileged != w.s.privileged || c.Config.User != "root" {
 		t.Errorf("privileged=%v user=%q", c.HostConfig.Privileged, c.Config.User)
 	}
+	if !w.s.privileged && (!hasSysAdmin(c.HostConfig.CapAdd) || len(c.HostConfig.Devices) != 1 || c.HostConfig.Devices[0].PathOnHost != "/dev/fuse") {
+		t.Errorf("the minimal privileges are missing: caps %v devices %+v", c.HostConfig.CapAdd, c.HostConfig.Devices)
+	}
 	if c.HostConfig.ShmSize != 1<<30 {
 		t.Errorf("shm = %d, want 1 GiB", c.HostConfig.ShmSize)
 	}
@@ -136,7 +139,7 @@ func checkContainer(t *testing.T, c container.InspectResponse, w *world) {
 	if len(c.HostConfig.PortBindings) != 1 {
 		t.Errorf("port bindings = %v, want only 8888", c.HostConfig.PortBindings)
 	}
-	for _, e := range []string{"NEURODESKTOP_VERSION=" + w.tag, "CVMFS_DISABLE=" + strconv.FormatBool(!w.s.privileged), "GRANT_SUDO=yes", "OLLAMA_HOST=http://host.docker.internal:11434"} {
+	for _, e := range []string{"NEURODESKTOP_VERSION=" + w.tag, "CVMFS_DISABLE=false", "GRANT_SUDO=yes", "OLLAMA_HOST=http://host.docker.internal:11434"} {
 		if !slices.Contains(c.Config.Env, e) {
 			t.Errorf("env lacks %s: %v", e, c.Config.Env)
 		}
@@ -187,3 +190,8 @@ func lines(t *testing.T, path string) int {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// hasSysAdmin: engines spell the capability with or without CAP_.
+func hasSysAdmin(caps []string) bool {
+	return slices.Contains(caps, "SYS_ADMIN") || slices.Contains(caps, "CAP_SYS_ADMIN")
+}

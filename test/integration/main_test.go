@@ -39,7 +39,8 @@ type shared struct {
 	good     testimage.Image
 	failing  testimage.Image
 	// privileged is false where the engine refuses privileged containers
-	// (this project's CI machines): sessions there run unprivileged and offline.
+	// (this project's CI machines): sessions there fall back to the minimal
+	// privileges CVMFS needs.
 	privileged bool
 }
 
@@ -161,14 +162,10 @@ func newWorld(t *testing.T) *world {
 	return w
 }
 
-// baseSettings points the app at the test registry; where the engine refuses
-// privileged containers the session runs unprivileged, which needs offline mode.
+// baseSettings points the app at the test registry; everything else is the
+// defaults (full privileges, streaming), as a new user has them.
 func (w *world) baseSettings() string {
-	s := fmt.Sprintf("data_folder = %q\nimage_repository = %q\nmirror_repository = \"\"\ncheck_updates = false\n", w.data, w.repo)
-	if !w.s.privileged {
-		s += "privileged = false\ncvmfs_mode = \"offline\"\n"
-	}
-	return s
+	return fmt.Sprintf("data_folder = %q\nimage_repository = %q\nmirror_repository = \"\"\ncheck_updates = false\n", w.data, w.repo)
 }
 
 func (w *world) container() string { return "neurodeskapp-" + w.instance }
