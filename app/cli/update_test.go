@@ -1,16 +1,8 @@
 package cli
 
 import (
-	"archive/tar"
 	"bytes"
-	"compress/gzip"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -24,31 +16,15 @@ import (
 // fakeRelease serves v1.2.0 with other platforms' files listed before this
 // machine's archive, signed by a new key whose public half it returns.
 func fakeRelease(t *testing.T, program []byte) (api string, pub []byte) {
-	var archive bytes.Buffer
-	zw := gzip.NewWriter(&archive)
-	tw := tar.NewWriter(zw)
-	tw.WriteHeader(&tar.Header{Name: "neurodeskapp", Mode: 0o755, Size: int64(len(program))})
-	tw.Write(program)
-	tw.Close()
-	zw.Close()
-	assets := []fakegithub.Asset{
+	signer := fakegithub.NewSigner()
+	srv := fakegithub.New("NeuroDesk/neurodesk-app", "v1.2.0", "notes", signer.Sign([]fakegithub.Asset{
 		{Name: "neurodeskapp_1.2.0_amd64.deb", Data: []byte("deb")},
 		{Name: "neurodeskapp-1.2.0-1.x86_64.rpm", Data: []byte("rpm")},
 		{Name: "neurodeskapp_1.2.0_windows_amd64.zip", Data: []byte("zip")},
-		{Name: fmt.Sprintf("neurodeskapp_1.2.0_%s_%s.tar.gz", runtime.GOOS, runtime.GOARCH), Data: archive.Bytes()},
-	}
-	var sums bytes.Buffer
-	for _, a := range assets {
-		fmt.Fprintf(&sums, "%x  %s\n", sha256.Sum256(a.Data), a.Name)
-	}
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	h := sha256.Sum256(sums.Bytes())
-	sig, _ := ecdsa.SignASN1(rand.Reader, key, h[:])
-	der, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
-	assets = append(assets, fakegithub.Asset{Name: "checksums.txt", Data: sums.Bytes()}, fakegithub.Asset{Name: "checksums.txt.sig", Data: sig})
-	srv := fakegithub.New("NeuroDesk/neurodesk-app", "v1.2.0", "notes", assets)
+		{Name: fmt.Sprintf("neurodeskapp_1.2.0_%s_%s.tar.gz", runtime.GOOS, runtime.GOARCH), Data: fakegithub.TarGz("neurodeskapp", program)},
+	}))
 	t.Cleanup(srv.Close)
-	return srv.APIBase(), pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
+	return srv.APIBase(), signer.PublicKeyPEM()
 }
 
 func updateIO(t *testing.T, api string, pub []byte, exe, version string) (IO, *bytes.Buffer, *bytes.Buffer) {

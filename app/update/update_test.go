@@ -1,15 +1,8 @@
 package update
 
 import (
-	"archive/tar"
 	"bytes"
-	"compress/gzip"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha256"
-	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"os"
 	"os/exec"
@@ -40,34 +33,14 @@ func buildFake(t *testing.T, dir, version string) string {
 	return out
 }
 
-func targz(t *testing.T, name string, data []byte) []byte {
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(zw)
-	tw.WriteHeader(&tar.Header{Name: name, Mode: 0o755, Size: int64(len(data))})
-	tw.Write(data)
-	tw.Close()
-	zw.Close()
-	return buf.Bytes()
+func targz(_ *testing.T, name string, data []byte) []byte { return fakegithub.TarGz(name, data) }
+
+func keypair(*testing.T) (*fakegithub.Signer, []byte) {
+	k := fakegithub.NewSigner()
+	return k, k.PublicKeyPEM()
 }
 
-func keypair(t *testing.T) (*ecdsa.PrivateKey, []byte) {
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, _ := x509.MarshalPKIXPublicKey(&k.PublicKey)
-	return k, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
-}
-
-func sign(t *testing.T, k *ecdsa.PrivateKey, data []byte) []byte {
-	h := sha256.Sum256(data)
-	sig, err := ecdsa.SignASN1(rand.Reader, k, h[:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sig
-}
+func sign(_ *testing.T, k *fakegithub.Signer, data []byte) []byte { return k.SignData(data) }
 
 // linuxBinary is the install these tests update unless they say otherwise.
 var linuxBinary = Install{Kind: KindBinary, Path: "/home/ana/bin/neurodeskapp"}
@@ -88,18 +61,14 @@ func realisticAssets(version string, archive []byte) []asset {
 }
 
 // signedRelease adds checksums.txt over all assets and its signature.
-func signedRelease(t *testing.T, key *ecdsa.PrivateKey, assets []asset) []asset {
-	var sums bytes.Buffer
-	for _, a := range assets {
-		fmt.Fprintf(&sums, "%x  %s\n", sha256.Sum256(a.Data), a.Name)
-	}
-	return append(assets, asset{Name: "checksums.txt", Data: sums.Bytes()}, asset{Name: "checksums.txt.sig", Data: sign(t, key, sums.Bytes())})
+func signedRelease(_ *testing.T, key *fakegithub.Signer, assets []asset) []asset {
+	return key.Sign(assets)
 }
 
 // release is a v1.2.0 release of the fake app for linux/amd64, with every
 // other platform's files listed first, checksums.txt and its signature;
 // tamper may change anything before it is served.
-func release(t *testing.T, key *ecdsa.PrivateKey, tamper func(archive, sums, sig *[]byte)) string {
+func release(t *testing.T, key *fakegithub.Signer, tamper func(archive, sums, sig *[]byte)) string {
 	t.Helper()
 	bin, err := os.ReadFile(buildFake(t, t.TempDir(), "1.2.0"))
 	if err != nil {

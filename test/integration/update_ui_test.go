@@ -1,13 +1,7 @@
 package integration
 
 import (
-	"archive/tar"
 	"bytes"
-	"compress/gzip"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/sha256"
 	"fmt"
 	"os"
 	"runtime"
@@ -26,21 +20,10 @@ func TestUIUpdatePromptRejectsUnverified(t *testing.T) {
 	w := newWorld(t)
 	w.writeSettings(strings.Replace(w.baseSettings(), "check_updates = false", "check_updates = true", 1))
 
-	var archive bytes.Buffer
-	zw := gzip.NewWriter(&archive)
-	tw := tar.NewWriter(zw)
-	body := []byte("not really an app")
-	tw.WriteHeader(&tar.Header{Name: "neurodeskapp", Mode: 0o755, Size: int64(len(body))})
-	tw.Write(body)
-	tw.Close()
-	zw.Close()
+	// Signed, but by a key the app does not trust.
 	name := fmt.Sprintf("neurodeskapp_9.9.9_%s_%s.tar.gz", runtime.GOOS, runtime.GOARCH)
-	sums := []byte(fmt.Sprintf("%x  %s\n", sha256.Sum256(archive.Bytes()), name))
-	stranger, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	h := sha256.Sum256(sums)
-	sig, _ := ecdsa.SignASN1(rand.Reader, stranger, h[:])
-	gh := fakegithub.New("NeuroDesk/neurodesk-app", "v9.9.9", "Pulls twice as fast.", []fakegithub.Asset{
-		{Name: name, Data: archive.Bytes()}, {Name: "checksums.txt", Data: sums}, {Name: "checksums.txt.sig", Data: sig}})
+	gh := fakegithub.New("NeuroDesk/neurodesk-app", "v9.9.9", "Pulls twice as fast.", fakegithub.NewSigner().Sign([]fakegithub.Asset{
+		{Name: name, Data: fakegithub.TarGz("neurodeskapp", []byte("not really an app"))}}))
 	defer gh.Close()
 
 	dev, _ := buildGUI(t)

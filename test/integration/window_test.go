@@ -101,10 +101,20 @@ func (a *appWindow) waitWindow(title string, timeout time.Duration) string {
 	return ""
 }
 
+// findWindow returns a visible window titled title that a person would
+// call a window (GTK also names small helper windows after the app).
 func (a *appWindow) findWindow(title string) string {
 	out, _ := xdotool(a.env, "search", "--onlyvisible", "--name", "^"+regexp.QuoteMeta(title)+"$")
-	if ids := strings.Fields(out); len(ids) > 0 {
-		return ids[len(ids)-1]
+	ids := strings.Fields(out)
+	for i := len(ids) - 1; i >= 0; i-- {
+		geo, err := xdotool(a.env, "getwindowgeometry", ids[i])
+		var w, h int
+		if i := strings.Index(geo, "Geometry: "); err == nil && i >= 0 {
+			fmt.Sscanf(geo[i+len("Geometry: "):], "%dx%d", &w, &h)
+		}
+		if w >= 300 && h >= 100 {
+			return ids[i]
+		}
 	}
 	return ""
 }

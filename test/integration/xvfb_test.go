@@ -42,7 +42,9 @@ func buildGUI(t *testing.T) (dev, prod string) {
 			return
 		}
 		guiBins.dev = filepath.Join(dir, "neurodeskapp-dev")
-		cmd := exec.Command("go", "build", "-tags", "dev,webkit2_41", "-o", guiBins.dev, ".")
+		// A release's version, so that updates are checked (development
+		// builds never update themselves).
+		cmd := exec.Command("go", "build", "-tags", "dev,webkit2_41", "-ldflags", "-X github.com/neurodesk/neurodeskapp/app/buildinfo.Version=1.0.0", "-o", guiBins.dev, ".")
 		cmd.Dir = testenv.ModuleRoot()
 		if out, err := cmd.CombinedOutput(); err != nil {
 			guiErr = fmt.Errorf("build dev app: %v\n%s", err, out)
