@@ -91,7 +91,18 @@ func TestWindowKeysBelongToThePage(t *testing.T) {
 	n = len(iw.page.lines())
 	a.typeText("neuro")
 	a.keys("ctrl+a", "ctrl+c", "End", "ctrl+v", "Return")
-	iw.page.wait(a, n, `^/lab text=neuroneuro$`, 5*time.Second)
+	iw.page.wait(a, n, `^/lab text="neuroneuro"$`, 5*time.Second)
+
+	// And with the right-click menu: select all, Copy, then Paste at the end.
+	n = len(iw.page.lines())
+	a.keys("ctrl+a")
+	a.rightClick(60, 312) // on the selected text
+	a.shot("window-context-menu")
+	a.keys("Down", "Down", "Return") // Cut, Copy
+	a.rightClick(300, 420)           // below the text: the caret goes to its end
+	a.keys("Down", "Return")         // Paste, the first item that can be used
+	a.keys("Return")
+	iw.page.wait(a, n, `^/lab text="neuroneuro\\nneuroneuro\\n"$`, 5*time.Second) // all of it, newline included, twice
 }
 
 // TestWindowNewWindowsAndDownloads: outside links a page opens in a new

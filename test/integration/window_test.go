@@ -176,6 +176,15 @@ func (a *appWindow) clickWindow(id string, x, y int) {
 	time.Sleep(100 * time.Millisecond)
 }
 
+// rightClick opens the context menu at page coordinates x, y.
+func (a *appWindow) rightClick(x, y int) {
+	a.t.Helper()
+	if _, err := xdotool(a.env, "mousemove", "--window", a.id, fmt.Sprint(x+a.offX), fmt.Sprint(y+a.offY), "click", "3"); err != nil {
+		a.fatalf("%v", err)
+	}
+	time.Sleep(400 * time.Millisecond) // the menu opens
+}
+
 // click clicks at page coordinates x, y of the main window's page.
 func (a *appWindow) click(x, y int) { a.clickWindow(a.id, x+a.offX, y+a.offY) }
 
