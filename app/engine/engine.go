@@ -39,6 +39,7 @@ type Engine struct {
 
 // Info is what we know about the engine once connected.
 type Info struct {
+	ID            string // the engine's own id: what is learned about it is remembered under it
 	Kind          Kind
 	ServerVersion string
 	APIVersion    string // the negotiated version
@@ -141,6 +142,7 @@ func (e *Engine) handshake(ctx context.Context) error {
 		}
 	}
 	e.info = Info{
+		ID:            si.ID,
 		Kind:          kindOf(si.OperatingSystem, si.Name, components, e.endpoint.Host),
 		ServerVersion: si.ServerVersion,
 		APIVersion:    e.api.ClientVersion(),

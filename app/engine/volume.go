@@ -9,17 +9,20 @@ import (
 )
 
 // EnsureVolume creates the named volume with labels unless it exists; an
-// existing volume (perhaps from the previous app) is used as it is.
-func (e *Engine) EnsureVolume(ctx context.Context, name string, labels map[string]string) (created bool, err error) {
-	_, err = e.api.VolumeInspect(ctx, name)
+// existing volume (perhaps from the previous app) is used as it is. It
+// returns when the volume was created, which tells a volume from a new one
+// of the same name.
+func (e *Engine) EnsureVolume(ctx context.Context, name string, labels map[string]string) (createdAt string, err error) {
+	v, err := e.api.VolumeInspect(ctx, name)
 	if err == nil {
-		return false, nil
+		return v.CreatedAt, nil
 	}
 	if !cerrdefs.IsNotFound(err) {
-		return false, fmt.Errorf("inspect volume %s: %w", name, err)
+		return "", fmt.Errorf("inspect volume %s: %w", name, err)
 	}
-	if _, err := e.api.VolumeCreate(ctx, volume.CreateOptions{Name: name, Labels: labels}); err != nil {
-		return false, fmt.Errorf("create volume %s: %w", name, err)
+	v, err = e.api.VolumeCreate(ctx, volume.CreateOptions{Name: name, Labels: labels})
+	if err != nil {
+		return "", fmt.Errorf("create volume %s: %w", name, err)
 	}
-	return true, nil
+	return v.CreatedAt, nil
 }

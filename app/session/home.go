@@ -13,10 +13,16 @@ import (
 // changing ownership (with a one-shot container) only when it does not.
 func (m *Manager) prepareHome(ctx context.Context, image string) error {
 	labels := map[string]string{LabelManaged: "true"}
-	if _, err := m.Engine.EnsureVolume(ctx, m.Names.HomeVolume, labels); err != nil {
+	created, err := m.Engine.EnsureVolume(ctx, m.Names.HomeVolume, labels)
+	if err != nil {
 		return err
 	}
 	want := strconv.Itoa(m.Facts.UID) + ":" + strconv.Itoa(m.Facts.GID)
+	// Checked before for this very volume and owner: no helper container.
+	key := homeKey(m.Engine.Info(), m.Names.HomeVolume, created, want)
+	if m.remembers(key) {
+		return nil
+	}
 	// Helpers go unnamed, so one left behind by a crash cannot block the next.
 	helper := func(role string, entrypoint ...string) engine.ContainerSpec {
 		return engine.ContainerSpec{
@@ -32,6 +38,7 @@ func (m *Manager) prepareHome(ctx context.Context, image string) error {
 		return fmt.Errorf("check the owner of the home volume: %w", err)
 	}
 	if code == 0 && strings.TrimSpace(out) == want {
+		m.remember(key)
 		return nil
 	}
 	code, out, err = m.Engine.RunOnce(ctx, helper("home-chown", "chown", "-R", want, HomeTarget))
@@ -41,5 +48,6 @@ func (m *Manager) prepareHome(ctx context.Context, image string) error {
 	if code != 0 {
 		return fmt.Errorf("give the home volume to %s: chown exited %d: %s", want, code, strings.TrimSpace(out))
 	}
+	m.remember(key)
 	return nil
 }

@@ -27,7 +27,7 @@ type Engine interface {
 	RemoveContainer(ctx context.Context, id string) error
 	WaitExit(ctx context.Context, id string) (int, error)
 	Logs(ctx context.Context, id, tail string, follow bool, w io.Writer) error
-	EnsureVolume(ctx context.Context, name string, labels map[string]string) (bool, error)
+	EnsureVolume(ctx context.Context, name string, labels map[string]string) (createdAt string, err error)
 	RunOnce(ctx context.Context, s engine.ContainerSpec) (int, string, error)
 	BridgeGateway(ctx context.Context) (string, error)
 }
@@ -48,6 +48,7 @@ type Manager struct {
 	LogDir       string        // failed starts keep their container logs here
 	ReadyTimeout time.Duration // how long JupyterLab may take to answer; default 10 minutes
 	StopTimeout  time.Duration // graceful stop timeout; default 30s
+	Memory       Memory        // nil: every start asks the engine again
 	Now          func() time.Time
 }
 

@@ -133,8 +133,8 @@ func (f *fakeEngine) Logs(_ context.Context, _, _ string, _ bool, w io.Writer) e
 	_, err := io.WriteString(w, f.logs)
 	return err
 }
-func (f *fakeEngine) EnsureVolume(context.Context, string, map[string]string) (bool, error) {
-	return true, nil
+func (f *fakeEngine) EnsureVolume(context.Context, string, map[string]string) (string, error) {
+	return "2026-11-01T10:00:00Z", nil
 }
 func (f *fakeEngine) RunOnce(_ context.Context, s engine.ContainerSpec) (int, string, error) {
 	f.call("runonce " + s.Entrypoint[0])
@@ -508,5 +508,73 @@ func TestRefusedPrivilegesFallBackToMinimal(t *testing.T) {
 	_, err := manager(f, t.TempDir()).Start(context.Background(), opts(t.TempDir(), &ev))
 	if problem.CodeOf(err) != problem.PrivilegedRefused || !strings.Contains(problem.RemedyOf(err), "offline") {
 		t.Errorf("both refused: %v (%s)", err, problem.RemedyOf(err))
+	}
+}
+
+// TestRefusalIsRemembered: after one refusal, starts on the same engine go
+// straight to the minimal privileges; another engine is asked afresh.
+func TestRefusalIsRemembered(t *testing.T) {
+	dir := t.TempDir()
+	mem := NewMemoryFile(filepath.Join(dir, "engines.json"))
+	refusing := func(s engine.ContainerSpec) error {
+		if s.Privileged {
+			return errors.New("unable to apply caps: operation not permitted")
+		}
+		return nil
+	}
+	start := func(id string) *fakeEngine {
+		f := newFake()
+		f.info.ID, f.info.ServerVersion = id, "28.2"
+		f.images["docker.io/vnmd/neurodesktop:2026-07-11"] = true
+		f.refuse = refusing
+		m := manager(f, dir)
+		m.Memory = mem
+		m.ReadyTimeout = 200 * time.Millisecond
+		var ev []Event
+		m.Start(context.Background(), opts(t.TempDir(), &ev))
+		return f
+	}
+	if f := start("engine-a"); len(f.specs) != 2 {
+		t.Fatalf("first start made %d containers, want a refused one and a minimal one", len(f.specs))
+	}
+	f := start("engine-a")
+	if len(f.specs) != 1 {
+		t.Fatalf("second start made %d containers, want only the minimal one", len(f.specs))
+	}
+	for _, s := range f.specs {
+		if s.Privileged {
+			t.Error("the remembered refusal was ignored")
+		}
+	}
+	if f := start("engine-b"); len(f.specs) != 2 {
+		t.Errorf("another engine was not asked for full privileges first (%d containers)", len(f.specs))
+	}
+}
+
+// TestHomeOwnerCheckedOnce: the helper container that checks the home
+// volume's owner runs once per volume and owner, not at every start.
+func TestHomeOwnerCheckedOnce(t *testing.T) {
+	dir := t.TempDir()
+	mem := NewMemoryFile(filepath.Join(dir, "engines.json"))
+	for i, want := range []bool{true, false} {
+		f := newFake()
+		f.info.ID = "engine-a"
+		m := manager(f, dir)
+		m.Memory = mem
+		if err := m.prepareHome(context.Background(), "img"); err != nil {
+			t.Fatal(err)
+		}
+		if f.called("runonce stat") != want {
+			t.Errorf("start %d: helper ran %v, want %v", i+1, f.called("runonce stat"), want)
+		}
+	}
+	f := newFake()
+	f.info.ID = "engine-a"
+	m := manager(f, dir)
+	m.Memory = mem
+	m.Facts.UID = 1001 // another owner wanted: check again
+	m.prepareHome(context.Background(), "img")
+	if !f.called("runonce stat") {
+		t.Error("a new owner was not checked")
 	}
 }

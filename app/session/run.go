@@ -57,6 +57,10 @@ func (m *Manager) run(ctx context.Context, o StartOptions, img Image) (Info, err
 		gateway, _ = m.Engine.BridgeGateway(ctx) // "" falls back to host-gateway
 	}
 	st := o.Settings
+	if st.Privileges == settings.PrivilegesFull && m.remembers(refusalKey(info)) {
+		st.Privileges = settings.PrivilegesMinimal
+		m.emit(o, Event{State: StateCreating, Message: FallbackNote})
+	}
 	for {
 		spec := Spec(Params{Names: m.Names, Settings: st, Image: img.Ref, Version: img.Version, Facts: m.Facts,
 			AppArmor: info.AppArmor, Gateway: gateway, HostPort: port, Token: token})
@@ -71,6 +75,7 @@ func (m *Manager) run(ctx context.Context, o StartOptions, img Image) (Info, err
 		if refused(err) && st.Privileges == settings.PrivilegesFull {
 			// Never started: nothing to keep but the reason.
 			_ = m.Engine.RemoveContainer(context.WithoutCancel(ctx), id)
+			m.remember(refusalKey(info))
 			st.Privileges = settings.PrivilegesMinimal
 			m.emit(o, Event{State: StateStarting, Message: FallbackNote})
 			continue

@@ -2,6 +2,7 @@ package session
 
 import (
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/neurodesk/neurodeskapp/app/engine"
@@ -21,6 +22,7 @@ func NewManager(eng Engine, logDir, instance string) *Manager {
 		Facts:    platform.Current(),
 		LogDir:   logDir,
 		Names:    NamesFor(instance),
+		Memory:   NewMemoryFile(filepath.Join(logDir, "engines.json")),
 	}
 }
 

@@ -1,0 +1,81 @@
+package session
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/neurodesk/neurodeskapp/app/atomicfile"
+	"github.com/neurodesk/neurodeskapp/app/engine"
+)
+
+// Memory holds what was learned about an engine that need not be asked
+// again at every start: that it refuses privileged containers, that the
+// home volume already belongs to the Jupyter user.
+type Memory interface {
+	Remembers(key string) bool
+	Remember(key string)
+}
+
+// memoryFile keeps the keys in a small JSON file. A bad or missing file
+// only means asking the engine again.
+type memoryFile struct {
+	path string
+	mu   sync.Mutex
+}
+
+// NewMemoryFile remembers in path.
+func NewMemoryFile(path string) Memory { return &memoryFile{path: path} }
+
+func (f *memoryFile) read() map[string]bool {
+	m := map[string]bool{}
+	if b, err := os.ReadFile(f.path); err == nil {
+		_ = json.Unmarshal(b, &m)
+	}
+	return m
+}
+
+func (f *memoryFile) Remembers(key string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.read()[key]
+}
+
+func (f *memoryFile) Remember(key string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m := f.read()
+	m[key] = true
+	if b, err := json.Marshal(m); err == nil {
+		_ = os.MkdirAll(filepath.Dir(f.path), 0o700)
+		_ = atomicfile.Write(f.path, b, 0o600)
+	}
+}
+
+// Keys are tied to the engine's id and version (an upgraded or reset
+// engine is asked again) and, for the home volume, to its creation time
+// and the owner wanted.
+func refusalKey(i engine.Info) string {
+	if i.ID == "" {
+		return ""
+	}
+	return "refuses-privileged " + i.ID + "@" + i.ServerVersion
+}
+
+func homeKey(i engine.Info, volume, created, owner string) string {
+	if i.ID == "" || created == "" {
+		return ""
+	}
+	return "home-owner " + i.ID + " " + volume + "@" + created + " " + owner
+}
+
+func (m *Manager) remembers(key string) bool {
+	return key != "" && m.Memory != nil && m.Memory.Remembers(key)
+}
+
+func (m *Manager) remember(key string) {
+	if key != "" && m.Memory != nil {
+		m.Memory.Remember(key)
+	}
+}
