@@ -1,11 +1,10 @@
-// Package registry reads image manifests straight from a registry, to learn
-// an image's size before pulling it.
+// Package registry reads straight from an image registry: an image's size
+// before pulling it, and the tags a repository offers.
 package registry
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -53,7 +52,7 @@ func (c *Client) LayerSizes(ctx context.Context, ref, arch string) (map[string]i
 	if d, ok := named.(reference.Digested); ok {
 		tag = d.Digest().String()
 	}
-	r := repo{c: c, base: baseURL(reference.Domain(named)), path: reference.Path(named)}
+	r := repo_(c, named)
 	m, err := r.manifest(ctx, tag)
 	if err != nil {
 		return nil, err
@@ -128,7 +127,7 @@ func (r *repo) get(ctx context.Context, u string) (*http.Response, error) {
 		}
 		resp, err := r.c.HTTP.Do(req)
 		if err != nil {
-			return nil, fmt.Errorf("fetch manifest: %w", err)
+			return nil, fmt.Errorf("fetch %s: %w", u, err)
 		}
 		if resp.StatusCode == http.StatusUnauthorized && r.token == "" {
 			challenge := resp.Header.Get("WWW-Authenticate")
@@ -140,11 +139,11 @@ func (r *repo) get(ctx context.Context, u string) (*http.Response, error) {
 		}
 		if resp.StatusCode != http.StatusOK {
 			resp.Body.Close()
-			return nil, fmt.Errorf("fetch manifest %s: %s", u, resp.Status)
+			return nil, fmt.Errorf("fetch %s: %s", u, resp.Status)
 		}
 		return resp, nil
 	}
-	return nil, errors.New("fetch manifest: registry refused our token")
+	return nil, fmt.Errorf("fetch %s: the registry refused our token", u)
 }
 
 // anonymousToken follows a Bearer challenge as `docker pull` does without a login.
@@ -184,4 +183,51 @@ func (r *repo) anonymousToken(ctx context.Context, challenge string) (string, er
 		t.Token = t.AccessToken
 	}
 	return t.Token, nil
+}
+
+// Tags lists the tags of repo (e.g. "docker.io/vnmd/neurodesktop"), all
+// pages of them, as the registry orders them.
+func (c *Client) Tags(ctx context.Context, repo string) ([]string, error) {
+	named, err := reference.ParseNormalizedNamed(repo)
+	if err != nil {
+		return nil, fmt.Errorf("parse repository %q: %w", repo, err)
+	}
+	r := repo_(c, named)
+	next := fmt.Sprintf("%s/v2/%s/tags/list?n=1000", r.base, r.path)
+	var tags []string
+	for page := 0; next != "" && page < 50; page++ {
+		resp, err := r.get(ctx, next)
+		if err != nil {
+			return nil, err
+		}
+		var body struct {
+			Tags []string `json:"tags"`
+		}
+		err = json.NewDecoder(io.LimitReader(resp.Body, 8<<20)).Decode(&body)
+		link := resp.Header.Get("Link")
+		resp.Body.Close()
+		if err != nil {
+			return nil, fmt.Errorf("parse the tags of %s: %w", repo, err)
+		}
+		tags = append(tags, body.Tags...)
+		next = nextPage(r.base, link)
+	}
+	return tags, nil
+}
+
+func repo_(c *Client, named reference.Named) *repo {
+	return &repo{c: c, base: baseURL(reference.Domain(named)), path: reference.Path(named)}
+}
+
+// nextPage reads a Link header (<url>; rel="next"), relative to base.
+func nextPage(base, link string) string {
+	start, end := strings.IndexByte(link, '<'), strings.IndexByte(link, '>')
+	if start < 0 || end < start || !strings.Contains(link[end:], `rel="next"`) {
+		return ""
+	}
+	u := link[start+1 : end]
+	if strings.HasPrefix(u, "/") {
+		return base + u
+	}
+	return u
 }

@@ -22,6 +22,11 @@ func hub(t *testing.T) *httptest.Server {
 		case r.Header.Get("Authorization") != "Bearer anon":
 			w.Header().Set("WWW-Authenticate", `Bearer realm="`+srv.URL+`/token",service="registry.test",scope="repository:vnmd/neurodesktop:pull"`)
 			w.WriteHeader(http.StatusUnauthorized)
+		case r.URL.Path == "/v2/vnmd/neurodesktop/tags/list" && r.URL.Query().Get("last") == "":
+			w.Header().Set("Link", `</v2/vnmd/neurodesktop/tags/list?n=2&last=2026-01-02>; rel="next"`)
+			w.Write([]byte(`{"name":"vnmd/neurodesktop","tags":["2025-12-01","2026-01-02"]}`))
+		case r.URL.Path == "/v2/vnmd/neurodesktop/tags/list":
+			w.Write([]byte(`{"name":"vnmd/neurodesktop","tags":["2026-07-11","latest"]}`))
 		case strings.HasSuffix(r.URL.Path, "/manifests/2026-07-11"):
 			w.Write([]byte(`{"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[
 				{"digest":"sha256:arm","platform":{"os":"linux","architecture":"arm64"}},
@@ -68,5 +73,17 @@ func TestBaseURL(t *testing.T) {
 		if got := baseURL(in); got != want {
 			t.Errorf("baseURL(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestTagsAcrossPages(t *testing.T) {
+	srv := hub(t)
+	c := &Client{HTTP: srv.Client()}
+	tags, err := c.Tags(t.Context(), strings.TrimPrefix(srv.URL, "http://")+"/vnmd/neurodesktop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(tags, " ") != "2025-12-01 2026-01-02 2026-07-11 latest" {
+		t.Errorf("tags %v", tags)
 	}
 }

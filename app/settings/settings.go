@@ -40,6 +40,13 @@ const (
 	PrivilegesNone = "none"
 )
 
+// What to do when a new Neurodesktop version is published.
+const (
+	NewVersionsAsk  = "ask"  // offer to download it in the background
+	NewVersionsAuto = "auto" // download it in the background at once
+	NewVersionsNone = "never"
+)
+
 // On quit with a session running.
 const (
 	QuitAsk  = "ask"
@@ -75,6 +82,10 @@ type Settings struct {
 	CheckUpdates  bool    `toml:"check_updates" json:"check_updates"`
 	SkippedUpdate string  `toml:"skipped_update" json:"skipped_update"` // "Skip this version"
 	ManifestURL   string  `toml:"manifest_url" json:"manifest_url"`
+	// PinnedVersion makes every start use this tag (a study's version)
+	// until it is cleared.
+	PinnedVersion string  `toml:"pinned_version" json:"pinned_version"`
+	NewVersions   string  `toml:"new_versions" json:"new_versions"`
 	Mounts        []Mount `toml:"mounts" json:"mounts"`
 }
 
@@ -91,6 +102,7 @@ func Defaults(defaultDataFolder string) Settings {
 		Privileges:       PrivilegesFull,
 		OnQuit:           QuitAsk,
 		CheckUpdates:     true,
+		NewVersions:      NewVersionsAsk,
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/distribution/reference"
@@ -48,6 +49,9 @@ const (
 	maxMemoryGB = 1 << 16 // 64 TiB
 	maxShmMB    = 1 << 20 // 1 TiB
 )
+
+// tagPattern is what an image tag may be (the distribution spec's rule).
+var tagPattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
 
 // reservedTargets are the container paths the app itself mounts, and
 // systemTargets those the container's own system lives in: no extra mount
@@ -137,6 +141,14 @@ func Validate(s Settings, lim Limits) error {
 	case QuitAsk, QuitStop, QuitKeep:
 	default:
 		add("on_quit", "must be %q, %q or %q, not %q", QuitAsk, QuitStop, QuitKeep, s.OnQuit)
+	}
+	switch s.NewVersions {
+	case NewVersionsAsk, NewVersionsAuto, NewVersionsNone:
+	default:
+		add("new_versions", "must be %q, %q or %q, not %q", NewVersionsAsk, NewVersionsAuto, NewVersionsNone, s.NewVersions)
+	}
+	if s.PinnedVersion != "" && !tagPattern.MatchString(s.PinnedVersion) {
+		add("pinned_version", "%q is not an image tag, such as 2026-07-11", s.PinnedVersion)
 	}
 	if s.ManifestURL != "" && !SecureURL(s.ManifestURL) {
 		add("manifest_url", "must be an https address (http only on this computer, such as http://127.0.0.1:8000/neurodesktop.toml)")

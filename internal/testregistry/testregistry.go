@@ -5,8 +5,10 @@ package testregistry
 
 import (
 	"bytes"
+	"encoding/json"
 	"net"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -102,6 +104,8 @@ func (r *Registry) serve(w http.ResponseWriter, req *http.Request) {
 	switch {
 	case p == "/v2/" || p == "/v2":
 		w.WriteHeader(http.StatusOK)
+	case strings.HasSuffix(p, "/tags/list"):
+		r.serveTags(w, req)
 	case strings.Contains(p, "/manifests/"):
 		r.serveManifest(w, req)
 	case strings.Contains(p, "/blobs/"):
@@ -109,6 +113,26 @@ func (r *Registry) serve(w http.ResponseWriter, req *http.Request) {
 	default:
 		http.NotFound(w, req)
 	}
+}
+
+// serveTags lists a repository's tags, as the distribution API does.
+func (r *Registry) serveTags(w http.ResponseWriter, req *http.Request) {
+	name := strings.TrimSuffix(strings.TrimPrefix(req.URL.Path, "/v2/"), "/tags/list")
+	r.mu.Lock()
+	var tags []string
+	for k := range r.manifests {
+		if repo, tag, ok := strings.Cut(k, ":"); ok && repo == name {
+			tags = append(tags, tag)
+		}
+	}
+	r.mu.Unlock()
+	if len(tags) == 0 {
+		http.Error(w, `{"errors":[{"code":"NAME_UNKNOWN"}]}`, http.StatusNotFound)
+		return
+	}
+	sort.Strings(tags)
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(map[string]any{"name": name, "tags": tags}) //nolint:errcheck
 }
 
 func (r *Registry) serveManifest(w http.ResponseWriter, req *http.Request) {

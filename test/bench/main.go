@@ -206,7 +206,7 @@ func sessionTimes(root, app, tmp string) []row {
 	data := filepath.Join(home, "data")
 	os.MkdirAll(filepath.Join(home, "c", "neurodeskapp"), 0o755)
 	os.WriteFile(filepath.Join(home, "c", "neurodeskapp", "settings.toml"),
-		[]byte(fmt.Sprintf("data_folder = %q\nprivileged = false\ncvmfs_mode = \"offline\"\ncheck_updates = false\n", data)), 0o644)
+		[]byte(fmt.Sprintf("data_folder = %q\ncheck_updates = false\n", data)), 0o644) // defaults otherwise
 	e := env(home, "", "NEURODESKAPP_INSTANCE=bench")
 	run := func(args ...string) time.Duration {
 		cmd := exec.Command(app, args...)
