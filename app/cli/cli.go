@@ -16,6 +16,7 @@ import (
 	"github.com/neurodesk/neurodeskapp/app/release"
 	"github.com/neurodesk/neurodeskapp/app/session"
 	"github.com/neurodesk/neurodeskapp/app/settings"
+	"github.com/neurodesk/neurodeskapp/app/versions"
 )
 
 // Exit codes; scripts may rely on them.
@@ -50,10 +51,13 @@ type IO struct {
 const usage = `Usage: neurodeskapp <command> [flags]
 
 Commands:
-  start [--data DIR] [--image REF] [--no-open] [--json]   start Neurodesktop (or adopt the running one)
+  start [--data DIR] [--version TAG] [--image REF] [--no-open] [--json]
+                                                          start Neurodesktop (or adopt the running one)
   stop [--json]                                           stop it gracefully
   status [--json]                                         show the engine, the image version and the session
-  pull [--image REF] [--json]                             pull the image without starting it
+  pull [--image REF] [--json]                             pull the current version (or REF) without starting it
+  versions [--json]                                       the versions: current, in the registry, on disk, running, pinned
+  prune [--dry-run] [--json]                              remove old Neurodesktop versions no container uses
   logs [-f]                                               print the container's log (follow with -f)
   update [--check] [--json]                               update the app itself (--check: only say what would be installed)
   version [--json]                                        print the app's version
@@ -69,7 +73,7 @@ func Run(ctx context.Context, args []string, io IO) int {
 	}
 	cmds := map[string]func(context.Context, []string, IO) int{
 		"start": cmdStart, "stop": cmdStop, "status": cmdStatus, "pull": cmdPull, "logs": cmdLogs, "version": cmdVersion,
-		"update": cmdUpdate,
+		"update": cmdUpdate, "versions": cmdVersions, "prune": cmdPrune,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
@@ -105,17 +109,79 @@ func (e env) releaseSource() *release.Source {
 	return release.NewSource(e.io.Getenv("NEURODESK_MANIFEST_URL"), e.settings.ManifestURL, e.io.Paths.CacheDir)
 }
 
-// version returns the cached or embedded version at once and refreshes the
-// cache in the background for next time, so a start never waits on the web.
-func (e env) version(ctx context.Context) (release.Version, <-chan struct{}) {
+// manifestWait bounds how long a start that must pull waits for
+// neurodesktop.toml before it falls back to the cached or embedded copy.
+const manifestWait = 5 * time.Second
+
+// pick decides the version a start runs (see versions.Pick) and says why on
+// out. A start that runs what is on disk never waits for the web: the
+// manifest is read meanwhile, and after waits for that (a few seconds at
+// most) and says whether a newer version is available.
+func (e env) pick(ctx context.Context, eng *engine.Engine, override string, out *output) (tag string, after func(), err error) {
 	src := e.releaseSource()
-	v := src.Current()
-	done := make(chan struct{})
+	if e.settings.Channel != settings.ChannelStable {
+		return "", func() {}, nil
+	}
+	c, v, err := versions.Pick(ctx, eng, src, e.settings, override, manifestWait)
+	if err != nil {
+		return "", nil, err
+	}
+	out.note(choiceNote(c, v))
+	if v.Origin == release.OriginRemote {
+		return c.Tag, func() {}, nil
+	}
+	fresh := make(chan release.Version, 1)
 	go func() {
-		defer close(done)
-		_, _ = src.Refresh(ctx) // failures leave the cache as it was
+		if nv, err := src.Refresh(ctx); err == nil { // failures leave the cache as it was
+			fresh <- nv
+		}
+		close(fresh)
 	}()
-	return v, done
+	return c.Tag, func() {
+		nv, ok := <-fresh
+		if !ok || nv.Tag == v.Tag {
+			return
+		}
+		local, err := versions.Local(ctx, eng, versions.Repos(e.settings))
+		if err != nil {
+			return
+		}
+		if later := versions.Choose(nv.Tag, e.settings.PinnedVersion, override, versionTags(local)); later.Newer != "" {
+			out.note("Version " + later.Newer + " is available: `neurodeskapp pull` downloads it while you work.")
+		}
+	}, nil
+}
+
+func versionTags(ds []versions.OnDisk) []string {
+	var tags []string
+	for _, d := range ds {
+		tags = append(tags, d.Tag)
+	}
+	return tags
+}
+
+// choiceNote says which version runs and why, in a line.
+func choiceNote(c versions.Choice, v release.Version) string {
+	var s string
+	switch c.Why {
+	case versions.WhyOverride:
+		s = "Running Neurodesktop " + c.Tag + " (asked for)."
+	case versions.WhyPinned:
+		s = "Running Neurodesktop " + c.Tag + " (pinned in Settings)."
+	case versions.WhyCurrent:
+		s = "Running Neurodesktop " + c.Tag + " (the current version)."
+	case versions.WhyOnDisk:
+		s = "Running Neurodesktop " + c.Tag + " (the newest on this computer)."
+	case versions.WhyPull:
+		s = "Neurodesktop " + c.Tag + " is not on this computer yet; pulling it."
+		if v.Origin != release.OriginRemote {
+			s += " (The current version could not be read online; this is the " + string(v.Origin) + " one.)"
+		}
+	}
+	if c.Newer != "" {
+		s += " Version " + c.Newer + " is available: `neurodeskapp pull` downloads it while you work."
+	}
+	return s
 }
 
 func connect(ctx context.Context) (*engine.Engine, error) {

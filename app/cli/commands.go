@@ -10,6 +10,7 @@ import (
 	"github.com/neurodesk/neurodeskapp/app/buildinfo"
 	"github.com/neurodesk/neurodeskapp/app/platform"
 	"github.com/neurodesk/neurodeskapp/app/problem"
+	"github.com/neurodesk/neurodeskapp/app/release"
 	"github.com/neurodesk/neurodeskapp/app/session"
 	"github.com/neurodesk/neurodeskapp/app/settings"
 )
@@ -38,6 +39,7 @@ func cmdStart(ctx context.Context, args []string, io IO) int {
 	fs := newFlags("start", io)
 	data := fs.String("data", "", "data folder to mount at /neurodesktop-storage (this run only)")
 	image := fs.String("image", "", "image reference to run instead of the current Neurodesktop (this run only)")
+	version := fs.String("version", "", "Neurodesktop version (tag) to run, such as 2026-07-11 (this run only)")
 	noOpen := fs.Bool("no-open", false, "do not open JupyterLab in the system browser")
 	asJSON := fs.Bool("json", false, "print one JSON object per line")
 	if err := fs.Parse(args); err != nil {
@@ -52,7 +54,9 @@ func cmdStart(ctx context.Context, args []string, io IO) int {
 	if err := settings.Validate(e.settings, settings.Limits{}); err != nil {
 		return fail(out, invalid(err))
 	}
-	version, refreshed := e.version(ctx)
+	if *version != "" && release.ValidTag(*version) != nil {
+		return fail(out, invalid(fmt.Errorf("--version %q is not a Neurodesktop version such as 2026-07-11", *version)))
+	}
 	eng, err := connect(ctx)
 	if err != nil {
 		return fail(out, err)
@@ -62,7 +66,11 @@ func cmdStart(ctx context.Context, args []string, io IO) int {
 	if err := settings.Validate(e.settings, session.LimitsOf(info)); err != nil {
 		return fail(out, invalid(err))
 	}
-	s, err := e.manager(eng).Start(ctx, session.StartOptions{Settings: e.settings, Tag: version.Tag, OnEvent: out.event})
+	tag, after, err := e.pick(ctx, eng, *version, out)
+	if err != nil {
+		return fail(out, err)
+	}
+	s, err := e.manager(eng).Start(ctx, session.StartOptions{Settings: e.settings, Tag: tag, OnEvent: out.event})
 	if err != nil {
 		return exitCode(err) // the failed event has been printed
 	}
@@ -71,7 +79,7 @@ func cmdStart(ctx context.Context, args []string, io IO) int {
 			fmt.Fprintf(io.Stderr, "Could not open the browser (%v); open the address above yourself.\n", err)
 		}
 	}
-	<-refreshed // a short wait at most: its client has a 5s timeout
+	after() // a short wait at most: the manifest's client has a 5s timeout
 	return ExitOK
 }
 
@@ -185,13 +193,19 @@ func cmdPull(ctx context.Context, args []string, io IO) int {
 	if err := applyFlags(&e.settings, "", *image); err != nil {
 		return fail(out, invalid(err))
 	}
-	version, refreshed := e.version(ctx)
 	eng, err := connect(ctx)
 	if err != nil {
 		return fail(out, err)
 	}
 	defer eng.Close()
-	img, err := e.manager(eng).EnsureImage(ctx, session.StartOptions{Settings: e.settings, Tag: version.Tag, OnEvent: out.event})
+	// pull is how a person fetches the newest version: ask the manifest now.
+	src := e.releaseSource()
+	v, rerr := src.Refresh(ctx)
+	if rerr != nil {
+		v = src.Current()
+		out.note(fmt.Sprintf("Could not read the current version online (%v); using %s from the %s copy.", rerr, v.Tag, v.Origin))
+	}
+	img, err := e.manager(eng).EnsureImage(ctx, session.StartOptions{Settings: e.settings, Tag: v.Tag, OnEvent: out.event})
 	if err != nil {
 		return exitCode(err) // the failed event has been printed
 	}
@@ -200,7 +214,6 @@ func cmdPull(ctx context.Context, args []string, io IO) int {
 	} else {
 		fmt.Fprintf(io.Stderr, "\nImage ready: %s\n", img.Ref)
 	}
-	<-refreshed
 	return ExitOK
 }
 

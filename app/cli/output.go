@@ -134,6 +134,20 @@ func (o *output) bytes(what string, done, total int64) {
 	o.lastLine = time.Now()
 }
 
+// note is a line for the person (a JSON record with state "note").
+func (o *output) note(text string) {
+	if text == "" {
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.json {
+		o.writeJSON(record{State: "note", Message: text, Time: time.Now()})
+		return
+	}
+	fmt.Fprintln(o.stderr, text)
+}
+
 // endLine ends a progress line drawn on a terminal.
 func (o *output) endLine() {
 	o.mu.Lock()

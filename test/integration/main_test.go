@@ -249,6 +249,18 @@ func parseRecords(t *testing.T, stdout string) []map[string]any {
 	return recs
 }
 
+// notes are what a run said to the person besides its states.
+func (r result) notes() string {
+	var s []string
+	for _, rec := range r.records {
+		if rec["state"] == "note" {
+			m, _ := rec["message"].(string)
+			s = append(s, m)
+		}
+	}
+	return strings.Join(s, "\n")
+}
+
 func (r result) last() map[string]any {
 	if len(r.records) == 0 {
 		return map[string]any{}
@@ -256,10 +268,14 @@ func (r result) last() map[string]any {
 	return r.records[len(r.records)-1]
 }
 
+// states are the session states a run went through (notes left out).
 func (r result) states() []string {
 	var s []string
 	for _, rec := range r.records {
 		st, _ := rec["state"].(string)
+		if st == "note" {
+			continue
+		}
 		if len(s) == 0 || s[len(s)-1] != st {
 			s = append(s, st)
 		}
