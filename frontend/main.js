@@ -1,7 +1,7 @@
 // The launcher: renders snapshots from the Go service and calls it back.
 // All decisions live in Go; this file only shows state and forwards clicks.
 import { bytes, percent, pullSummary } from "./format.js";
-import { screenOf, steps, shouldOpenLab, newer, engineLine, versionOrigin } from "./view.js";
+import { screenOf, steps, shouldOpenLab, newer, engineLine, versionOrigin, versionWhy, newerLine } from "./view.js";
 
 const $ = (id) => document.getElementById(id);
 const api = () => window.go?.ui?.Service;
@@ -86,8 +86,11 @@ function renderLauncher() {
   text("engine-remedy", err?.remedy);
   $("engine-actions").hidden = snap.engine?.state !== "error";
   $("start-desktop").hidden = !snap.engine?.can_start_desktop;
-  text("version", snap.settings.channel === "stable" ? snap.image.tag : snap.settings.channel === "dev" ? "development image" : snap.settings.custom_image);
-  text("version-origin", snap.settings.channel === "stable" ? versionOrigin(snap.image) : "");
+  const stable = snap.settings.channel === "stable";
+  const v = snap.versions ?? {};
+  text("version", stable ? (v.next?.tag || snap.image.tag) : snap.settings.channel === "dev" ? "development image" : snap.settings.custom_image);
+  text("version-origin", stable ? `(${versionWhy(v.next, snap.image)})` : "");
+  renderVersions(stable, v);
   text("data-folder", snap.settings.data_folder);
   text("data-free", snap.data_free ? `${bytes(snap.data_free)} free` : "");
   $("data-error").hidden = !snap.data_error;
@@ -119,6 +122,31 @@ function renderLauncher() {
   }));
 }
 
+function renderVersions(stable, v) {
+  const running = snap.session.state === "ready" && !snap.session.remote;
+  const line = stable ? newerLine(v, running) : null;
+  $("version-newer").hidden = !line;
+  text("version-newer-text", line?.text);
+  text("version-newer-note", line?.note);
+  $("download-version").hidden = line?.action !== "download";
+  $("cancel-download").hidden = line?.action !== "cancel";
+  $("restart-version").hidden = line?.action !== "restart";
+  const dl = v.download ?? {};
+  const p = percent(dl.pull);
+  $("download-bar").hidden = dl.state !== "pulling";
+  $("download-bar").classList.toggle("indeterminate", p === null);
+  $("download-fill").style.width = p === null ? "" : `${p}%`;
+  text("download-status", dl.state === "pulling" ? pullSummary(dl.pull) : "");
+  const pinned = snap.settings.pinned_version;
+  $("pin").hidden = !stable || !!pinned || !v.next?.tag;
+  text("pin", `Stay on ${v.next?.tag ?? "this version"}`);
+  $("unpin").hidden = !pinned;
+  const newest = v.next?.newer || (v.on_disk ?? []).map((d) => d.tag).find((t) => t !== pinned);
+  text("pin-status", pinned ? `Pinned to ${pinned}${newest && newest !== pinned ? ` (newest is ${newest})` : ""}.` : "");
+  $("prune").hidden = !stable || (v.on_disk ?? []).length < 2;
+  text("pruned", v.pruned);
+}
+
 function renderProgress() {
   const s = snap.session;
   text("progress-title", s.state === "stopping" ? "Stopping Neurodesktop" : "Starting Neurodesktop");
@@ -131,7 +159,7 @@ function renderProgress() {
   }));
   const p = percent(s.pull);
   const bar = $("progress-bar");
-  bar.classList.toggle("indeterminate", p === null && s.state !== "pulling" ? true : p === null);
+  bar.classList.toggle("indeterminate", p === null);
   $("progress-fill").style.width = p === null ? "" : `${p}%`;
   if (p === null) bar.removeAttribute("aria-valuenow"); else bar.setAttribute("aria-valuenow", String(Math.round(p)));
   text("progress-summary", s.state === "pulling" || s.pull ? pullSummary(s.pull) : "");
@@ -240,6 +268,12 @@ $("open-browser").addEventListener("click", () => call("OpenInBrowser"));
 $("stop").addEventListener("click", () => call("Stop"));
 $("error-retry").addEventListener("click", () => call("Start"));
 $("error-offline").addEventListener("click", () => call("StartOffline"));
+$("download-version").addEventListener("click", () => call("DownloadVersion"));
+$("cancel-download").addEventListener("click", () => call("CancelDownload"));
+$("restart-version").addEventListener("click", () => call("RestartIntoVersion"));
+$("pin").addEventListener("click", () => call("PinVersion", snap.versions?.next?.tag ?? ""));
+$("unpin").addEventListener("click", () => call("UnpinVersion"));
+$("prune").addEventListener("click", () => call("PruneVersions"));
 $("error-back").addEventListener("click", () => render({ ...snap, seq: snap.seq + 0.5, session: { state: "idle" } }));
 $("copy-diagnostics").addEventListener("click", async () => {
   const d = await call("Diagnostics");

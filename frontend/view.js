@@ -59,3 +59,27 @@ export function versionOrigin(image) {
     default: return "";
   }
 }
+
+/** Why the next start runs the version it does, in words. */
+export function versionWhy(next, image) {
+  switch (next?.why) {
+    case "pinned": return "pinned in Settings";
+    case "on_disk": return "the newest on this computer";
+    case "pull": return "downloaded when you start";
+    case "current": return versionOrigin(image);
+    default: return versionOrigin(image);
+  }
+}
+
+/** The new-version line: what is available and where its download is. */
+export function newerLine(v, running) {
+  const dl = v?.download ?? { state: "idle" };
+  const tag = v?.next?.newer || (dl.state !== "idle" ? dl.tag : "");
+  if (!tag) return null;
+  switch (dl.state) {
+    case "pulling": return { text: `Downloading ${tag} while you work…`, action: "cancel" };
+    case "done": return { text: `Version ${tag} is ready.`, action: running ? "restart" : "" , note: "The next start uses it." };
+    case "failed": return { text: `The download of ${tag} failed: ${dl.error?.message ?? ""}`, action: "download" };
+    default: return { text: `Version ${tag} is available.`, action: "download" };
+  }
+}

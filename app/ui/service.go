@@ -45,12 +45,14 @@ type Service struct {
 	rt  Runtime
 	src *release.Source
 
-	mu      sync.Mutex
-	snap    Snapshot
-	eng     *engine.Engine
-	cancel  context.CancelFunc // of the start in progress
-	session *session.Info
-	bg      context.Context
+	mu     sync.Mutex
+	snap   Snapshot
+	eng    *engine.Engine
+	cancel context.CancelFunc // of the start in progress
+	// dlCancel cancels the background download of a new version.
+	dlCancel context.CancelFunc
+	session  *session.Info
+	bg       context.Context
 	// quitting lets the window close without asking again.
 	quitting    bool
 	askingQuit  bool // the quit question is up
@@ -116,6 +118,7 @@ func (s *Service) refreshVersion(ctx context.Context) {
 		return // the cached or embedded version stays; status shows where it came from
 	}
 	s.update(func(sn *Snapshot) { sn.Image = imageView(v) })
+	s.refreshVersions(ctx)
 }
 
 // connect finds the engine, then adopts a running session if there is one.
@@ -145,6 +148,7 @@ func (s *Service) connect(ctx context.Context) {
 	if info, found, err := s.manager(eng).Find(ctx); err == nil && found {
 		s.setSession(info)
 	}
+	s.refreshVersions(ctx)
 }
 
 func (s *Service) manager(eng *engine.Engine) *session.Manager {
@@ -223,37 +227,47 @@ func (s *Service) Retry() (Snapshot, error) {
 // Start starts (or adopts) the session in the background; progress arrives
 // as snapshots. It refuses invalid settings at once, field by field.
 func (s *Service) Start() error {
+	// One check-and-set: a double click starts one session.
+	ctx, cancel := context.WithCancel(s.bg)
 	s.mu.Lock()
 	if s.cancel != nil {
 		s.mu.Unlock()
+		cancel()
 		return &problem.Error{Code: problem.Internal, Message: "A start is already in progress"}
 	}
+	s.cancel = cancel
 	eng, st := s.eng, s.snap.Settings
-	tag := s.snap.Image.Tag
 	s.mu.Unlock()
+	release := func() {
+		cancel()
+		s.mu.Lock()
+		s.cancel = nil
+		s.mu.Unlock()
+	}
 	if eng == nil {
+		release()
 		return &problem.Error{Code: problem.EngineNotRunning, Message: "No container engine is connected", Remedy: "Start Docker, then press Retry."}
 	}
 	if err := settings.Validate(st, s.limits()); err != nil {
+		release()
 		return err
 	}
-	ctx, cancel := context.WithCancel(s.bg)
-	s.mu.Lock()
-	s.cancel = cancel
-	s.mu.Unlock()
 	s.update(func(sn *Snapshot) {
 		sn.Session = SessionView{State: session.StateChecking}
 		sn.Log, sn.ShowLog = nil, false
 	})
 	go func() {
-		defer cancel()
+		defer release()
+		tag, err := s.pickVersion(ctx, eng, st)
+		if err != nil {
+			s.onEvent(session.Event{State: session.StateFailed, Err: err})
+			return
+		}
 		info, err := s.manager(eng).Start(ctx, session.StartOptions{Settings: st, Tag: tag, OnEvent: s.onEvent})
-		s.mu.Lock()
-		s.cancel = nil
-		s.mu.Unlock()
 		if err == nil {
 			s.setSession(info)
 		}
+		go s.refreshVersions(s.bg)
 	}()
 	go s.followLog(ctx, eng)
 	return nil

@@ -27,6 +27,7 @@ type Snapshot struct {
 	Log          []string          `json:"log"`
 	Recent       []Recent          `json:"recent"`
 	Update       UpdateView        `json:"update"`
+	Versions     VersionsView      `json:"versions"`
 	// ShowLog opens the log panel (from the menu).
 	ShowLog bool `json:"show_log"`
 }
@@ -79,6 +80,7 @@ func (s Snapshot) clone() Snapshot {
 	c.Log = slices.Clone(s.Log)
 	c.Recent = slices.Clone(s.Recent)
 	c.Settings.Mounts = slices.Clone(s.Settings.Mounts)
+	c.Versions.OnDisk = slices.Clone(s.Versions.OnDisk)
 	return c
 }
 

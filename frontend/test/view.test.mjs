@@ -1,6 +1,6 @@
 import test from "node:test";
 import assert from "node:assert/strict";
-import { screenOf, steps, shouldOpenLab, newer, engineLine, versionOrigin } from "../view.js";
+import { screenOf, steps, shouldOpenLab, newer, engineLine, versionOrigin, versionWhy, newerLine } from "../view.js";
 
 const snap = (state, extra = {}) => ({ seq: 1, session: { state, ...extra } });
 
@@ -41,4 +41,16 @@ test("engine and version lines", () => {
   assert.equal(engineLine(undefined).tone, "busy");
   assert.match(versionOrigin({ origin: "embedded" }), /built into/);
   assert.match(versionOrigin({ origin: "cache", at: "2026-11-01T10:00:00Z" }), /2026-11-01/);
+});
+
+test("version lines", () => {
+  assert.equal(versionWhy({ why: "on_disk" }), "the newest on this computer");
+  assert.equal(versionWhy({ why: "pinned" }), "pinned in Settings");
+  assert.equal(newerLine({ next: { tag: "2026-07-11" }, download: { state: "idle" } }), null);
+  assert.equal(newerLine({ next: { newer: "2026-12-01" }, download: { state: "idle" } }).action, "download");
+  assert.equal(newerLine({ next: { newer: "2026-12-01" }, download: { state: "pulling", tag: "2026-12-01" } }).action, "cancel");
+  const done = newerLine({ next: { tag: "2026-12-01" }, download: { state: "done", tag: "2026-12-01" } }, true);
+  assert.equal(done.action, "restart");
+  assert.match(done.text, /2026-12-01 is ready/);
+  assert.equal(newerLine({ next: {}, download: { state: "done", tag: "x" } }, false).action, "");
 });
