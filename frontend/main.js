@@ -143,8 +143,10 @@ function renderVersions(stable, v) {
   $("unpin").hidden = !pinned;
   const newest = v.next?.newer || (v.on_disk ?? []).map((d) => d.tag).find((t) => t !== pinned);
   text("pin-status", pinned ? `Pinned to ${pinned}${newest && newest !== pinned ? ` (newest is ${newest})` : ""}.` : "");
+  $("pin-status").hidden = !pinned;
   $("prune").hidden = !stable || (v.on_disk ?? []).length < 2;
   text("pruned", v.pruned);
+  $("pruned").hidden = !v.pruned;
 }
 
 function renderProgress() {

@@ -12,7 +12,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/docker/docker/api/types/image"
 
 	"github.com/neurodesk/neurodeskapp/internal/testimage"
@@ -201,4 +203,66 @@ func TestNewVersionDoesNotBlockStart(t *testing.T) {
 func imagePresent(w *world, ref string) (bool, error) {
 	_, err := w.docker.ImageInspect(context.Background(), ref)
 	return err == nil, err
+}
+
+// TestUINewVersionInTheBackground: on the launcher, with an older version
+// on disk, the newer one the manifest names is offered; it downloads in
+// the background with progress, and the next start runs it.
+func TestUINewVersionInTheBackground(t *testing.T) {
+	v := newVersionsWorld(t, "2026-03-01", "2026-12-01")
+	v.publish("2026-03-01")
+	v.startStop()
+	v.publish("2026-12-01")
+
+	app := v.startGUI()
+	ctx := browser(t)
+	err := chromedp.Do(ctx, chromedp.Navigate(app.url), chromedp.WaitVisible(chromedp.CSS(`#version-newer:not([hidden])`)))
+	if err != nil {
+		t.Fatalf("no newer version offered: version %q", textOf(ctx, "#version"))
+	}
+	if got, line := textOf(ctx, "#version"), textOf(ctx, "#version-newer-text"); got != "2026-03-01" || !strings.Contains(line, "2026-12-01 is available") {
+		t.Errorf("launcher shows %q, %q", got, line)
+	}
+	shoot(t, ctx, "new-version")
+	// A slow registry: the download shows its progress and can be cancelled.
+	v.s.registry.Throttle(256 << 10)
+	defer v.s.registry.Throttle(0)
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#download-version")),
+		chromedp.WaitVisible(chromedp.CSS(`#download-bar`)), chromedp.WaitVisible(chromedp.CSS(`#cancel-download`))); err != nil {
+		t.Fatal(err)
+	}
+	shoot(t, ctx, "new-version-downloading")
+	if s := textOf(ctx, "#download-status"); !strings.Contains(s, "of") {
+		t.Errorf("download status %q", s)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#cancel-download")), chromedp.WaitVisible(chromedp.CSS(`#download-version`))); err != nil {
+		t.Fatalf("cancel: %v", err)
+	}
+	v.s.registry.Throttle(0)
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#download-version")),
+		chromedp.WaitReady(chromedp.CSS(`#download-version[hidden]`))); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) && !strings.Contains(textOf(ctx, "#version-newer-text"), "is ready") {
+		time.Sleep(200 * time.Millisecond)
+	}
+	if line := textOf(ctx, "#version-newer-text"); !strings.Contains(line, "2026-12-01 is ready") {
+		t.Fatalf("the download did not finish: %q", line)
+	}
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`#start:not([disabled])`)), chromedp.Click(chromedp.CSS("#start"))); err != nil {
+		t.Fatal(err)
+	}
+	for time.Now().Before(deadline) && !v.containerExists() {
+		time.Sleep(200 * time.Millisecond)
+	}
+	for time.Now().Before(deadline) {
+		if c, err := v.docker.ContainerInspect(context.Background(), v.container()); err == nil && c.State.Running {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if got := v.runningVersion(); got != "2026-12-01" {
+		t.Errorf("after the download, Start ran %q", got)
+	}
 }
