@@ -66,11 +66,15 @@ func cmdStart(ctx context.Context, args []string, io IO) int {
 	if err := settings.Validate(e.settings, session.LimitsOf(info)); err != nil {
 		return fail(out, invalid(err))
 	}
-	tag, after, err := e.pick(ctx, eng, *version, out)
-	if err != nil {
-		return fail(out, err)
+	m := e.manager(eng)
+	tag, after := "", func() {}
+	// A running session is adopted whatever its version: no need to choose.
+	if _, running, _ := m.Find(ctx); !running {
+		if tag, after, err = e.pick(ctx, eng, *version, out); err != nil {
+			return fail(out, err)
+		}
 	}
-	s, err := e.manager(eng).Start(ctx, session.StartOptions{Settings: e.settings, Tag: tag, OnEvent: out.event})
+	s, err := m.Start(ctx, session.StartOptions{Settings: e.settings, Tag: tag, OnEvent: out.event})
 	if err != nil {
 		return exitCode(err) // the failed event has been printed
 	}

@@ -15,10 +15,13 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/docker/cli/cli/connhelper"
+	"github.com/docker/docker/api/types"
+	"github.com/docker/docker/api/types/system"
 	"github.com/docker/docker/api/types/versions"
 	"github.com/docker/docker/client"
 )
@@ -29,6 +32,10 @@ const MinAPIVersion = "1.40"
 // pingTimeout bounds how long one endpoint may take to answer, so that a
 // dead or black-holed endpoint is reported in under two seconds.
 const pingTimeout = 1500 * time.Millisecond
+
+// describeTimeout bounds /info and /version once the engine answered a
+// ping: Podman takes 1-3 s for each on a busy machine.
+const describeTimeout = 20 * time.Second
 
 // Engine is a connected container engine.
 type Engine struct {
@@ -129,17 +136,36 @@ func (e *Engine) handshake(ctx context.Context) error {
 			Remedy:  "Update Docker (19.03 or newer) or Podman (3.0 or newer), then press Retry."}
 	}
 	e.api.NegotiateAPIVersionPing(ping)
-	ictx, cancel2 := context.WithTimeout(ctx, 5*time.Second)
+	// Info and version each get their own, longer deadline (Podman takes
+	// seconds to answer them on a busy machine), at the same time. The
+	// engine's kind is read from both, never guessed from a failed call.
+	var (
+		si   system.Info
+		sv   types.Version
+		vErr error
+		wg   sync.WaitGroup
+	)
+	vctx, cancelV := context.WithTimeout(ctx, describeTimeout)
+	defer cancelV()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		sv, vErr = e.api.ServerVersion(vctx)
+	}()
+	ictx, cancel2 := context.WithTimeout(ctx, describeTimeout)
 	defer cancel2()
-	si, err := e.api.Info(ictx)
-	if err != nil {
-		return fmt.Errorf("read engine info: %w", err)
+	si, err = e.api.Info(ictx)
+	wg.Wait()
+	for what, err := range map[string]error{"/info": err, "/version": vErr} {
+		if err != nil {
+			return &problem.Error{Code: problem.EngineFailed,
+				Message: fmt.Sprintf("The container engine at %s answered, but not its %s request within %s", e.endpoint.Host, what, describeTimeout),
+				Remedy:  "The engine may be very busy. Wait a moment and press Retry; if it persists, restart the engine.", Err: err}
+		}
 	}
 	var components []string
-	if v, err := e.api.ServerVersion(ictx); err == nil {
-		for _, c := range v.Components {
-			components = append(components, c.Name)
-		}
+	for _, c := range sv.Components {
+		components = append(components, c.Name)
 	}
 	e.info = Info{
 		ID:            si.ID,

@@ -9,12 +9,22 @@ import (
 	"github.com/neurodesk/neurodeskapp/app/problem"
 )
 
-// pollInterval and requestTimeout keep readiness quick to notice without
-// hammering a server that is still starting.
-const (
-	pollInterval   = 150 * time.Millisecond
-	requestTimeout = time.Second
-)
+// requestTimeout bounds one status request.
+const requestTimeout = time.Second
+
+// pollInterval is quick at first, when a probe is a refused connection
+// that costs nothing and a fast start should be seen at once, and slower
+// once Jupyter is evidently taking its time (Neurodesktop's first start
+// mounts tools for a while).
+func pollInterval(waited time.Duration) time.Duration {
+	switch {
+	case waited < 3*time.Second:
+		return 20 * time.Millisecond
+	case waited < 15*time.Second:
+		return 100 * time.Millisecond
+	}
+	return 250 * time.Millisecond
+}
 
 // probe asks Jupyter's /api/status with the token. It returns nil when
 // Jupyter answers 200, a *problem.Error when it refuses the token (waiting
@@ -45,8 +55,7 @@ func probe(ctx context.Context, client *http.Client, baseURL, token string) erro
 // waitReady polls until Jupyter answers, the token is refused, exited is
 // closed (the container stopped), or ctx ends.
 func waitReady(ctx context.Context, client *http.Client, baseURL, token string, exited <-chan struct{}) error {
-	t := time.NewTicker(pollInterval)
-	defer t.Stop()
+	start := time.Now()
 	for {
 		err := probe(ctx, client, baseURL, token)
 		if err == nil {
@@ -60,7 +69,7 @@ func waitReady(ctx context.Context, client *http.Client, baseURL, token string, 
 			return ctx.Err()
 		case <-exited:
 			return errExited
-		case <-t.C:
+		case <-time.After(pollInterval(time.Since(start))):
 		}
 	}
 }

@@ -123,7 +123,7 @@ func TestNewVersionDoesNotBlockStart(t *testing.T) {
 	}
 
 	var rep struct {
-		Current struct{ Tag, Origin string }
+		Current  struct{ Tag, Origin string }
 		Registry []string
 		OnDisk   []struct {
 			Tag  string
