@@ -36,6 +36,7 @@ function render(next) {
   if (screen === "progress") renderProgress();
   if (screen === "error") renderError();
   if (screen === "settings" && !ui.settingsDirty) fillSettings(snap.settings);
+  if (screen === "settings") renderVersionsList();
   if (snap.show_log && !prev?.show_log) {
     $("live-log-box").open = true;
     if (screen === "launcher" && snap.session.state === "ready") { $("running-log-box").open = true; showRunningLog(); }
@@ -149,6 +150,16 @@ function renderVersions(stable, v) {
   $("pruned").hidden = !v.pruned;
 }
 
+function renderVersionsList() {
+  const v = snap.versions ?? {};
+  $("versions-list").replaceChildren(...(v.on_disk ?? []).map((d) => {
+    const tr = document.createElement("tr");
+    const marks = [d.in_use && "in use", d.tag === snap.settings.pinned_version && "pinned", d.tag === snap.image.tag && "current"].filter(Boolean).join(", ");
+    for (const x of [d.tag, bytes(d.size), marks]) { const td = document.createElement("td"); td.textContent = x; tr.append(td); }
+    return tr;
+  }));
+}
+
 function renderProgress() {
   const s = snap.session;
   text("progress-title", s.state === "stopping" ? "Stopping Neurodesktop" : "Starting Neurodesktop");
@@ -240,7 +251,7 @@ form.addEventListener("submit", async (e) => {
   else text("settings-status", "Please fix the fields marked in red.");
 });
 $("settings-defaults").addEventListener("click", async () => { const d = await call("DefaultSettings"); if (d) { fillSettings(d); ui.settingsDirty = true; } });
-$("open-settings").addEventListener("click", () => { ui.settingsOpen = true; ui.settingsDirty = false; fillSettings(snap.settings); show("settings"); $("s-data_folder").focus(); });
+$("open-settings").addEventListener("click", () => { ui.settingsOpen = true; ui.settingsDirty = false; fillSettings(snap.settings); renderVersionsList(); show("settings"); $("s-data_folder").focus(); });
 $("settings-cancel").addEventListener("click", () => { ui.settingsOpen = false; ui.settingsDirty = false; render({ ...snap, seq: snap.seq }); show(screenOf(snap, ui)); });
 
 // --- actions -------------------------------------------------------------
