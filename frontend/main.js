@@ -79,6 +79,8 @@ function renderUpdate() {
 }
 
 function renderLauncher() {
+  text("settings-note", snap.settings_note);
+  $("settings-note").hidden = !snap.settings_note;
   const line = engineLine(snap.engine);
   text("engine-status", line.text);
   $("engine-dot").className = `dot ${line.tone}`;

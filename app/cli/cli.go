@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/neurodesk/neurodeskapp/app/engine"
+	"github.com/neurodesk/neurodeskapp/app/migrate"
 	"github.com/neurodesk/neurodeskapp/app/platform"
 	"github.com/neurodesk/neurodeskapp/app/problem"
 	"github.com/neurodesk/neurodeskapp/app/release"
@@ -101,6 +102,10 @@ func loadEnv(io IO) env {
 	s, res := settings.Load(io.Paths.Settings, defaults, time.Now())
 	if res.Problem != nil {
 		fmt.Fprintf(io.Stderr, "warning: %v\nwarning: using default settings; your file was kept at %s\n", res.Problem, res.Backup)
+	}
+	s, _, note := migrate.FirstRun(res.Created, migrate.Dirs(runtime.GOOS, io.Home, io.Getenv), s, io.Paths.Settings, io.Home)
+	if note != "" {
+		fmt.Fprintln(io.Stderr, note)
 	}
 	return env{io: io, settings: s, loaded: res}
 }

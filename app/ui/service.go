@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/neurodesk/neurodeskapp/app/engine"
+	"github.com/neurodesk/neurodeskapp/app/migrate"
 	"github.com/neurodesk/neurodeskapp/app/platform"
 	"github.com/neurodesk/neurodeskapp/app/problem"
 	"github.com/neurodesk/neurodeskapp/app/release"
@@ -81,16 +82,23 @@ func (s *Service) startup(ctx context.Context, rt Runtime) {
 	s.zoomLevel = s.loadZoom()
 	defaults := settings.Defaults(platform.DefaultDataFolder(goos, s.cfg.Home))
 	st, res := settings.Load(s.cfg.Paths.Settings, defaults, time.Now())
-	s.snap.Settings = st
 	if res.Problem != nil {
 		s.snap.SettingsNote = fmt.Sprintf("Your settings file could not be read (%v). The app uses the defaults; your file was kept as %s.", res.Problem, res.Backup)
 	}
+	st, old, note := migrate.FirstRun(res.Created, migrate.Dirs(goos, s.cfg.Home, s.cfg.Getenv), st, s.cfg.Paths.Settings, s.cfg.Home)
+	if note != "" {
+		s.snap.SettingsNote = note
+	}
+	s.snap.Settings = st
 	s.src = release.NewSource(s.cfg.Getenv("NEURODESK_MANIFEST_URL"), st.ManifestURL, s.cfg.Paths.CacheDir)
 	v := s.src.Current()
 	s.snap.Image = imageView(v)
 	s.snap.Session.State = session.StateIdle
 	s.snap.AppVersion = s.cfg.Version
 	s.snap.Recent = s.loadRecent()
+	for i := len(old.RemoteURLs) - 1; i >= 0; i-- {
+		s.snap.addRecent(session.Info{Remote: true, BaseURL: old.RemoteURLs[i]})
+	}
 	s.refreshDataFolder(&s.snap)
 	zoom := s.zoomLevel
 	s.mu.Unlock()
