@@ -20,8 +20,12 @@ NUMERIC=$(echo "$VERSION" | sed -E 's/^([0-9]+\.[0-9]+\.[0-9]+).*/\1/')
 
 echo "== Linux packages"
 make --no-print-directory build
+# The newest glibc symbol the binary uses: the oldest glibc it runs on.
+GLIBC=$(objdump -T build/bin/neurodeskapp | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -V | tail -1)
+[ -n "$GLIBC" ] || { echo "could not read the glibc the binary needs" >&2; exit 1; }
+echo "needs glibc $GLIBC"
 for fmt in deb rpm; do
-  VERSION="$VERSION" ARCH=amd64 go tool nfpm package --config build/linux/nfpm.yaml --packager "$fmt" --target "$DIST/"
+  GLIBC="$GLIBC" VERSION="$VERSION" ARCH=amd64 go tool nfpm package --config build/linux/nfpm.yaml --packager "$fmt" --target "$DIST/"
 done
 tar -C build/bin -czf "$DIST/neurodeskapp_${VERSION}_linux_amd64.tar.gz" neurodeskapp
 

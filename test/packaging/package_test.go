@@ -66,21 +66,23 @@ func TestDeb(t *testing.T) {
 	v, d := packages(t)
 	deb := filepath.Join(d, fmt.Sprintf("neurodeskapp_%s_amd64.deb", v))
 	fields := run(t, "dpkg-deb", "-f", deb)
-	for _, want := range []string{"Package: neurodeskapp", "Version: " + v, "Architecture: amd64", "libwebkit2gtk-4.1-0", "libgtk-3-0", "Maintainer: "} {
+	for _, want := range []string{"Package: neurodeskapp", "Version: " + v, "Architecture: amd64", "libwebkit2gtk-4.1-0", "libgtk-3-0", "Maintainer: ",
+		"libc6 (>= 2.", "Replaces: neurodeskapp (<< 3.0.0~)"} {
 		if !strings.Contains(fields, want) {
 			t.Errorf("control lacks %q:\n%s", want, fields)
 		}
 	}
 	files := run(t, "dpkg-deb", "-c", deb)
-	for _, want := range []string{"./usr/bin/neurodeskapp", "./usr/share/applications/neurodeskapp.desktop",
-		"./usr/share/icons/hicolor/256x256/apps/neurodeskapp.png", "./usr/share/metainfo/org.neurodesk.NeurodeskApp.metainfo.xml"} {
+	for _, want := range []string{"./usr/bin/neurodeskapp -> /usr/lib/neurodeskapp/neurodeskapp", "./usr/lib/neurodeskapp/neurodeskapp",
+		"./usr/share/applications/neurodeskapp.desktop", "./usr/share/doc/neurodeskapp/copyright",
+		"./usr/share/icons/hicolor/256x256/apps/neurodeskapp.png", "./usr/share/metainfo/org.neurodesk.neurodeskapp.metainfo.xml"} {
 		if !strings.Contains(files, want) {
 			t.Errorf("the .deb lacks %s", want)
 		}
 	}
 	root := t.TempDir()
 	run(t, "dpkg-deb", "-x", deb, root)
-	if out := run(t, filepath.Join(root, "usr/bin/neurodeskapp"), "version"); !strings.HasPrefix(out, "neurodeskapp "+v+" ") {
+	if out := run(t, filepath.Join(root, "usr/lib/neurodeskapp/neurodeskapp"), "version"); !strings.HasPrefix(out, "neurodeskapp "+v+" ") {
 		t.Errorf("the packaged binary says %q", out)
 	}
 	if _, err := exec.LookPath("desktop-file-validate"); err == nil {
@@ -100,13 +102,19 @@ func TestRpm(t *testing.T) {
 		}
 	}
 	reqs := run(t, "rpm", "-qpR", rpm)
-	for _, want := range []string{"webkit2gtk4.1", "gtk3"} {
+	for _, want := range []string{"webkit2gtk4.1", "gtk3", "glibc >= 2."} {
 		if !strings.Contains(reqs, want) {
 			t.Errorf("rpm requires lack %s:\n%s", want, reqs)
 		}
 	}
 	if files := run(t, "rpm", "-qpl", rpm); !strings.Contains(files, "/usr/bin/neurodeskapp") || !strings.Contains(files, "/usr/share/applications/neurodeskapp.desktop") {
 		t.Errorf("rpm files:\n%s", files)
+	}
+	if obs := run(t, "rpm", "-qp", "--obsoletes", rpm); !strings.Contains(obs, "neurodeskapp < 3.0.0") {
+		t.Errorf("rpm obsoletes %q", obs)
+	}
+	if scripts := run(t, "rpm", "-qp", "--scripts", rpm); !strings.Contains(scripts, "posttrans") || !strings.Contains(scripts, "ln -sfn") {
+		t.Errorf("rpm scripts do not remake the link at the end of the transaction:\n%s", scripts)
 	}
 }
 
