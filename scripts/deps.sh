@@ -6,13 +6,19 @@ set -euo pipefail
 
 case "${1:-}" in
   run)     pkgs=(build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev) ;;
-  test)    pkgs=(build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev xvfb xauth xdotool debootstrap chromium imagemagick nsis osslsigncode rpm dpkg-dev zip openssl desktop-file-utils) ;;
-  package) pkgs=(build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev nsis osslsigncode rpm dpkg-dev zip openssl desktop-file-utils) ;;
+  test)    pkgs=(make nodejs build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev xvfb xauth xdotool debootstrap chromium imagemagick nsis osslsigncode rpm dpkg-dev zip openssl desktop-file-utils) ;;
+  package) pkgs=(make build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev nsis osslsigncode rpm dpkg-dev zip openssl desktop-file-utils) ;;
   *) echo "usage: $0 run|test|package" >&2; exit 2 ;;
 esac
 
 if ! command -v go >/dev/null 2>&1; then
   echo "Go is missing: install Go 1.26 or newer from https://go.dev/dl/ and put it on PATH." >&2
+  exit 1
+fi
+# go.mod asks for 1.26; an older go would try to download a toolchain.
+gov=$(go env GOVERSION | sed 's/^go//')
+if [ "$(printf '%s\n1.26\n' "$gov" | sort -V | head -1)" != "1.26" ]; then
+  echo "Go $gov is too old: install Go 1.26 or newer from https://go.dev/dl/." >&2
   exit 1
 fi
 
