@@ -197,6 +197,8 @@ function renderError() {
   text("error-message", e.message);
   text("error-remedy", e.remedy);
   $("error-remedy").hidden = !e.remedy;
+  text("error-detail", e.detail);
+  $("error-details").hidden = !e.detail || e.detail === e.message;
   $("error-offline").hidden = e.code !== "privileged_refused";
   const lines = snap.session.log_tail ?? [];
   text("error-log", lines.join("\n"));
@@ -257,17 +259,26 @@ $("open-settings").addEventListener("click", () => { ui.settingsOpen = true; ui.
 $("settings-cancel").addEventListener("click", () => { ui.settingsOpen = false; ui.settingsDirty = false; render({ ...snap, seq: snap.seq }); show(screenOf(snap, ui)); });
 
 // --- actions -------------------------------------------------------------
+// Every call that Go rejects shows above the screen it was made on, with
+// its remedy and, in Details, its cause.
 async function call(method, ...args) {
   try {
     return await api()[method](...args);
   } catch (err) {
-    const msg = typeof err === "string" ? err : err?.message ?? String(err);
-    text("start-error", msg);
-    $("start-error").hidden = false;
+    showCallError(typeof err === "string" ? { message: err } : err ?? {});
     return undefined;
   }
 }
-$("start").addEventListener("click", async () => { $("start-error").hidden = true; await call("Start"); });
+function showCallError(e) {
+  text("call-error-message", e.message ?? String(e));
+  text("call-error-remedy", e.remedy);
+  $("call-error-remedy").hidden = !e.remedy;
+  text("call-error-detail", e.detail);
+  $("call-error-details").hidden = !e.detail || e.detail === e.message;
+  $("call-error").hidden = false;
+}
+$("call-error-close").addEventListener("click", () => { $("call-error").hidden = true; });
+$("start").addEventListener("click", async () => { $("call-error").hidden = true; await call("Start"); });
 $("retry").addEventListener("click", async () => { const s = await call("Retry"); if (s) render(s); });
 $("start-desktop").addEventListener("click", () => call("StartDockerDesktop"));
 $("choose-folder").addEventListener("click", async () => { const s = await call("ChooseDataFolder"); if (s) render(s); });
@@ -302,7 +313,7 @@ $("remote-form").addEventListener("submit", async (e) => {
   try {
     await api().ConnectRemote($("remote-url").value, $("remote-token").value);
     window.location.href = await api().OpenSession();
-  } catch (err) { text("remote-error", String(err)); $("remote-error").hidden = false; }
+  } catch (err) { text("remote-error", [err?.message ?? String(err), err?.remedy].filter(Boolean).join(" ")); $("remote-error").hidden = false; }
 });
 $("update-now").addEventListener("click", () => call("UpdateNow"));
 $("update-later").addEventListener("click", () => call("LaterUpdate"));

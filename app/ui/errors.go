@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"log/slog"
 
 	"github.com/neurodesk/neurodeskapp/app/problem"
 	"github.com/neurodesk/neurodeskapp/app/settings"
@@ -32,4 +33,13 @@ func FormatError(err error) *ErrorView {
 		v.Code, v.Fields = problem.InvalidSettings, fields
 	}
 	return v
+}
+
+// logFailure records a failed operation in the app log with its code and
+// its whole cause, tokens hidden: what a bug report needs.
+func logFailure(op string, err error) {
+	if err == nil {
+		return
+	}
+	slog.Error(op+" failed", "code", problem.CodeOf(err), "cause", Redact(err.Error()))
 }

@@ -308,6 +308,9 @@ func (s *Service) onEvent(e session.Event) {
 			v.Pull = e.Pull
 		}
 		if e.State == session.StateFailed {
+			if !errors.Is(e.Err, context.Canceled) {
+				logFailure("start", e.Err)
+			}
 			if errors.Is(e.Err, context.Canceled) {
 				v = SessionView{State: session.StateIdle}
 			} else {
@@ -400,6 +403,7 @@ func (s *Service) stop() error {
 		s.update(func(sn *Snapshot) { sn.Session = SessionView{State: e.State} })
 	})
 	if err != nil {
+		logFailure("stop", err)
 		s.update(func(sn *Snapshot) { sn.Session = SessionView{State: session.StateFailed, Error: FormatError(err)} })
 		return err
 	}

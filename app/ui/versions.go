@@ -114,7 +114,7 @@ func (s *Service) DownloadVersion() error {
 		case errors.Is(err, context.Canceled):
 			s.update(func(sn *Snapshot) { sn.Versions.Download = DownloadView{State: "idle"} })
 		case err != nil:
-			slog.Error("download a new version", "tag", tag, "error", err)
+			logFailure("download version "+tag, err)
 			s.update(func(sn *Snapshot) {
 				sn.Versions.Download = DownloadView{State: "failed", Tag: tag, Error: FormatError(err)}
 			})

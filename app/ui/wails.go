@@ -188,6 +188,11 @@ func Run(svc *Service, assets fs.FS, geometryFile string, onReady func(quit, rai
 		AssetServer:      &assetserver.Options{Assets: assets},
 		Menu:             buildMenu(svc),
 		Bind:             []any{svc},
+		// Rejected calls reach the page as {code, message, remedy, detail, fields}.
+		ErrorFormatter: func(err error) any {
+			logFailure("call from the window", err)
+			return FormatError(err)
+		},
 		// BindingsAllowedOrigins stays empty: nothing JupyterLab serves may call us.
 		// The default context menu is allowed; the native hooks keep it off
 		// the launcher and give it to session pages (copy, paste, links).

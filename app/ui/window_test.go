@@ -1,7 +1,10 @@
 package ui
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -216,5 +219,24 @@ func TestStartOfflineSavesTheChoice(t *testing.T) {
 	saved, _ := settings.Load(s.cfg.Paths.Settings, settings.Defaults("/x"), timeNow())
 	if saved.CVMFSMode != settings.CVMFSOffline || saved.Privileges != settings.PrivilegesNone {
 		t.Errorf("saved %q %q", saved.CVMFSMode, saved.Privileges)
+	}
+}
+
+// TestFailuresKeepTheirCause: a failed start reaches the window with the
+// engine's own words in its details, and the app log records code and cause.
+func TestFailuresKeepTheirCause(t *testing.T) {
+	var buf bytes.Buffer
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&buf, nil)))
+	defer slog.SetDefault(prev)
+	s, _ := newService(t)
+	cause := errors.New("failed to register layer: duplicates of file paths not supported")
+	s.onEvent(session.Event{State: session.StateFailed, Err: &problem.Error{Code: problem.ImageNotFound, Message: "Pulling docker.io/vnmd/neurodesktop:2026-07-11 failed", Err: cause}})
+	st, _ := s.State()
+	if e := st.Session.Error; e == nil || !strings.Contains(e.Detail, "duplicates of file paths") || e.Code != problem.ImageNotFound {
+		t.Errorf("the window's error %+v", st.Session.Error)
+	}
+	if log := buf.String(); !strings.Contains(log, "start failed") || !strings.Contains(log, "image_not_found") || !strings.Contains(log, "duplicates of file paths") {
+		t.Errorf("app log: %s", log)
 	}
 }

@@ -83,7 +83,7 @@ func TestWindowKeysBelongToThePage(t *testing.T) {
 	n := len(iw.page.lines())
 	a.keys("ctrl+l", "ctrl+d", "ctrl+j")
 	for _, k := range []string{"ctrl+l", "ctrl+d", "ctrl+j"} {
-		iw.page.wait(a, n, `^/lab key `+regexp.QuoteMeta(k)+`$`, 5*time.Second)
+		iw.page.wait(a, n, `^/lab key `+regexp.QuoteMeta(k)+`$`, 15*time.Second)
 	}
 	if got := a.title(); got != "JupyterLab — Neurodesk" {
 		t.Errorf("after Ctrl+L/D/J the window shows %q", got)
@@ -91,7 +91,7 @@ func TestWindowKeysBelongToThePage(t *testing.T) {
 	n = len(iw.page.lines())
 	a.typeText("neuro")
 	a.keys("ctrl+a", "ctrl+c", "End", "ctrl+v", "Return")
-	iw.page.wait(a, n, `^/lab text="neuroneuro"$`, 5*time.Second)
+	iw.page.wait(a, n, `^/lab text="neuroneuro"$`, 15*time.Second)
 
 	// And with the right-click menu: select all, Copy, then Paste at the end.
 	n = len(iw.page.lines())
@@ -102,7 +102,7 @@ func TestWindowKeysBelongToThePage(t *testing.T) {
 	a.rightClick(300, 420)           // below the text: the caret goes to its end
 	a.keys("Down", "Return")         // Paste, the first item that can be used
 	a.keys("Return")
-	iw.page.wait(a, n, `^/lab text="neuroneuro\\nneuroneuro\\n"$`, 5*time.Second) // all of it, newline included, twice
+	iw.page.wait(a, n, `^/lab text="neuroneuro\\nneuroneuro\\n"$`, 15*time.Second) // all of it, newline included, twice
 }
 
 // TestWindowNewWindowsAndDownloads: outside links a page opens in a new
@@ -145,7 +145,7 @@ func TestWindowNewWindowsAndDownloads(t *testing.T) {
 	a.clickWindow(desk, 300, 350) // its editor; this window has no menu bar
 	n = len(iw.page.lines())
 	a.keys("ctrl+l")
-	iw.page.wait(a, n, `^/neurodesktop key ctrl\+l$`, 5*time.Second)
+	iw.page.wait(a, n, `^/neurodesktop key ctrl\+l$`, 15*time.Second)
 
 	// Downloads.
 	a.focus(a.id)
@@ -230,7 +230,7 @@ func TestWindowUploadZoomAndUnsavedWork(t *testing.T) {
 	n = len(iw.page.lines())
 	a.clickWindow(a.id, 900, 600)
 	var px, py int
-	fmt.Sscanf(strings.TrimPrefix(iw.page.wait(a, n, `^/lab click \d+ \d+$`, 5*time.Second), "/lab click "), "%d %d", &px, &py)
+	fmt.Sscanf(strings.TrimPrefix(iw.page.wait(a, n, `^/lab click \d+ \d+$`, 15*time.Second), "/lab click "), "%d %d", &px, &py)
 	if want := int(float64(900-a.offX) / 1.25); px < want-3 || px > want+3 {
 		t.Errorf("at 125%% a click at page x %d landed at %d, want about %d", 900-a.offX, px, want)
 	}
