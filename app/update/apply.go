@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -126,6 +127,10 @@ func (u *Updater) Apply(r Release, data []byte, inst Install) error {
 	}
 	if err := selfapply.Apply(exe, selfapply.Options{TargetPath: inst.Path}); err != nil {
 		return fmt.Errorf("replace %s: %w", inst.Path, err)
+	}
+	// The update itself worked; a stale "Installed apps" entry is only noted.
+	if err := recordInstalled(inst, r.Version); err != nil {
+		slog.Warn("record the new version in Installed apps", "error", err)
 	}
 	return nil
 }

@@ -1,13 +1,22 @@
 ; Neurodesk per-user installer: no administrator rights, installs under
-; %LOCALAPPDATA%\Programs\Neurodesk. make package passes VERSION, ARCH, EXE and OUT.
+; %LOCALAPPDATA%\Programs\Neurodesk. make package passes VERSION, EXE and OUT.
+;
+; It succeeds the Neurodesk App 2.x (electron-builder, appId
+; org.neurodesk.neurodeskapp): it takes over 2.x's entry in "Installed apps"
+; (the key electron-builder derives from the appId) and removes 2.x's files
+; with 2.x's own silent uninstaller, which keeps the person's data.
 Unicode true
 !include "MUI2.nsh"
+!include "LogicLib.nsh"
+!include "FileFunc.nsh"
 
 !ifndef VERSION
   !error "VERSION is not defined"
 !endif
 !define PRODUCT "Neurodesk"
-!define UNINSTKEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\NeurodeskApp"
+; uuid v5 of the appId in electron-builder's namespace 50e065bc-3134-11e6-9bab-38c9862bdaf3
+!define UNINSTKEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\cb534ed1-381a-53a0-8209-d2d9f455bef5"
+!define OLDKEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\NeurodeskApp"
 
 Name "${PRODUCT}"
 OutFile "${OUT}"
@@ -33,7 +42,45 @@ VIAddVersionKey "LegalCopyright" "Copyright © 2026 The Neurodesk project"
 !insertmacro MUI_UNPAGE_INSTFILES
 !insertmacro MUI_LANGUAGE "English"
 
+; WaitUntilClosed asks the person to quit a running Neurodesk: a running
+; exe cannot be opened for writing.
+!macro WaitUntilClosed EXEPATH
+  ${Do}
+    ClearErrors
+    ${IfNot} ${FileExists} "${EXEPATH}"
+      ${Break}
+    ${EndIf}
+    FileOpen $R0 "${EXEPATH}" a
+    ${IfNot} ${Errors}
+      FileClose $R0
+      ${Break}
+    ${EndIf}
+    MessageBox MB_RETRYCANCEL|MB_ICONEXCLAMATION "Neurodesk is running. Quit it (a running Neurodesktop session keeps running), then press Retry." /SD IDCANCEL IDRETRY +2
+    Abort
+  ${Loop}
+!macroend
+
+Function .onInit
+  !insertmacro WaitUntilClosed "$INSTDIR\neurodeskapp.exe"
+FunctionEnd
+
+; Remove2x runs the 2.x uninstaller silently, if 2.x is installed.
+Function Remove2x
+  ReadRegStr $0 HKCU "${UNINSTKEY}" "QuietUninstallString"
+  ReadRegStr $1 HKCU "${UNINSTKEY}" "DisplayName"
+  ${If} $0 == ""
+    ReadRegStr $0 HKCU "${OLDKEY}" "QuietUninstallString"
+  ${EndIf}
+  ${If} $0 != ""
+  ${AndIf} $1 != "${PRODUCT}"
+    DetailPrint "Removing the Neurodesk App 2.x (your data stays)"
+    ExecWait '$0' $2
+    DetailPrint "2.x uninstaller exited with $2"
+  ${EndIf}
+FunctionEnd
+
 Section "Neurodesk" SecMain
+  Call Remove2x
   SetOutPath "$INSTDIR"
   File "/oname=neurodeskapp.exe" "${EXE}"
   WriteUninstaller "$INSTDIR\uninstall.exe"
@@ -43,15 +90,29 @@ Section "Neurodesk" SecMain
   WriteRegStr HKCU "${UNINSTKEY}" "DisplayVersion" "${VERSION}"
   WriteRegStr HKCU "${UNINSTKEY}" "Publisher" "The Neurodesk project"
   WriteRegStr HKCU "${UNINSTKEY}" "DisplayIcon" "$INSTDIR\neurodeskapp.exe"
+  WriteRegStr HKCU "${UNINSTKEY}" "InstallLocation" "$INSTDIR"
   WriteRegStr HKCU "${UNINSTKEY}" "UninstallString" '"$INSTDIR\uninstall.exe"'
+  WriteRegStr HKCU "${UNINSTKEY}" "QuietUninstallString" '"$INSTDIR\uninstall.exe" /S'
   WriteRegDWORD HKCU "${UNINSTKEY}" "NoModify" 1
   WriteRegDWORD HKCU "${UNINSTKEY}" "NoRepair" 1
+  ; The app keeps DisplayVersion and EstimatedSize true after its own updates.
+  ${GetSize} "$INSTDIR" "/S=0K" $0 $1 $2
+  IntFmt $0 "0x%08X" $0
+  WriteRegDWORD HKCU "${UNINSTKEY}" "EstimatedSize" "$0"
 SectionEnd
 
+Function un.onInit
+  !insertmacro WaitUntilClosed "$INSTDIR\neurodeskapp.exe"
+FunctionEnd
+
 Section "Uninstall"
-  ; The app and its WebView2 data go; the data folder (C:\neurodesktop-storage
-  ; by default) and the container engine's images and volumes stay.
+  ; Everything the installer and the in-app updater put here goes: the app,
+  ; the copy the updater kept of the previous version, the uninstaller, and
+  ; WebView2's data. The data folder (C:\neurodesktop-storage by default),
+  ; the settings and the container engine's images and volumes stay.
   Delete "$INSTDIR\neurodeskapp.exe"
+  Delete "$INSTDIR\.neurodeskapp.exe.old"
+  Delete "$INSTDIR\neurodeskapp.exe.old"
   Delete "$INSTDIR\uninstall.exe"
   RMDir "$INSTDIR"
   Delete "$SMPROGRAMS\Neurodesk.lnk"
@@ -59,5 +120,5 @@ Section "Uninstall"
   RMDir "$LOCALAPPDATA\Neurodesk"
   DeleteRegKey HKCU "${UNINSTKEY}"
   DeleteRegKey HKCU "Software\Neurodesk"
-  MessageBox MB_OK|MB_ICONINFORMATION "Neurodesk was removed. Your data folder was not touched.$\r$\n$\r$\nTo free the disk space Neurodesktop used, in a terminal list its images with$\r$\n  docker images vnmd/neurodesktop$\r$\nremove each with  docker rmi IMAGE-ID  and, only if you no longer need your Neurodesktop home folder,$\r$\n  docker volume rm neurodesk-home" /SD IDOK
+  MessageBox MB_OK|MB_ICONINFORMATION "Neurodesk was removed. Your data folder and settings were not touched.$\r$\n$\r$\nTo free the disk space Neurodesktop used, in a terminal list its images with$\r$\n  docker images vnmd/neurodesktop$\r$\nremove each with  docker rmi IMAGE-ID  and, only if you no longer need your Neurodesktop home folder,$\r$\n  docker volume rm neurodesk-home" /SD IDOK
 SectionEnd
