@@ -4,13 +4,18 @@
 # checksums.txt (signed when UPDATE_SIGNING_KEY is set). Fails if any
 # expected file is missing.
 #
-# Windows signing uses WINDOWS_CERT_PFX_BASE64 and WINDOWS_CERT_PASSWORD when
-# set (a release); otherwise a throwaway self-signed certificate made here,
-# whose certificate is left in dist/signing/ so the signatures can be checked.
+# Windows signing: see WINDOWS_SIGN below (keys on HSMs, as code-signing
+# certificates are issued since 2023; a throwaway certificate for tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VERSION=${VERSION:?VERSION is required}
+# Checked first, before anything is built: see "== Signing".
+WINDOWS_SIGN=${WINDOWS_SIGN:-throwaway}
+if [ -n "${RELEASE:-}" ] && [ "$WINDOWS_SIGN" = throwaway ]; then
+  echo "error: RELEASE is set but WINDOWS_SIGN is 'throwaway': a release must not ship unsigned or self-signed" >&2
+  exit 1
+fi
 LDFLAGS=${LDFLAGS:-}
 DIST=dist
 rm -rf "$DIST"
@@ -38,24 +43,45 @@ GOOS=windows GOARCH=amd64 CGO_ENABLED=0 go build -trimpath -tags desktop,product
 rm -f rsrc_windows_amd64.syso
 
 echo "== Signing"
-if [ -n "${WINDOWS_CERT_PFX_BASE64:-}" ]; then
-  echo "$WINDOWS_CERT_PFX_BASE64" | base64 -d > "$DIST/signing/cert.pfx"
-  PFX_PASS=${WINDOWS_CERT_PASSWORD:?WINDOWS_CERT_PASSWORD is required with WINDOWS_CERT_PFX_BASE64}
-  TIMESTAMP=(-ts http://timestamp.digicert.com)
-else
-  echo "warning: no WINDOWS_CERT_PFX_BASE64; signing with a throwaway self-signed certificate" >&2
-  openssl req -x509 -newkey rsa:3072 -sha256 -days 7 -nodes -subj "/CN=Neurodesk throwaway test signing" \
-    -addext "extendedKeyUsage=codeSigning" -keyout "$DIST/signing/key.pem" -out "$DIST/signing/cert.pem" 2>/dev/null
-  PFX_PASS=throwaway
-  openssl pkcs12 -export -inkey "$DIST/signing/key.pem" -in "$DIST/signing/cert.pem" -out "$DIST/signing/cert.pfx" -passout "pass:$PFX_PASS"
-  rm -f "$DIST/signing/key.pem"
-  TIMESTAMP=()
-fi
-sign() {
-  osslsigncode sign -pkcs12 "$DIST/signing/cert.pfx" -pass "$PFX_PASS" -h sha256 \
-    -n "Neurodesk" -i "https://neurodesk.org" "${TIMESTAMP[@]}" -in "$1" -out "$1.signed" >/dev/null
-  mv "$1.signed" "$1"
-}
+# WINDOWS_SIGN chooses how the exe and installer are signed:
+#   jsign      Azure Trusted Signing (the key stays in Azure's HSM) through jsign:
+#              JSIGN (the command, e.g. "java -jar jsign.jar"), AZURE_SIGNING_ENDPOINT,
+#              AZURE_SIGNING_ACCOUNT, AZURE_SIGNING_PROFILE, AZURE_ACCESS_TOKEN
+#   pkcs11     a key on a PKCS#11 token or cloud HSM, through osslsigncode:
+#              PKCS11_MODULE, PKCS11_KEY (a pkcs11: URI), WINDOWS_CERT_CHAIN (PEM)
+#   throwaway  (default) a self-signed certificate made here, for tests; its
+#              certificate is left in dist/signing/ so signatures can be checked
+# A release (RELEASE=1) refuses to sign with a throwaway certificate.
+TIMESTAMP_URL=${TIMESTAMP_URL:-http://timestamp.acs.microsoft.com}
+case "$WINDOWS_SIGN" in
+  jsign)
+    : "${JSIGN:?}" "${AZURE_SIGNING_ENDPOINT:?}" "${AZURE_SIGNING_ACCOUNT:?}" "${AZURE_SIGNING_PROFILE:?}" "${AZURE_ACCESS_TOKEN:?}"
+    sign() {
+      # shellcheck disable=SC2086 # JSIGN is a command with its arguments
+      $JSIGN --storetype TRUSTEDSIGNING --keystore "$AZURE_SIGNING_ENDPOINT" --storepass "$AZURE_ACCESS_TOKEN" \
+        --alias "$AZURE_SIGNING_ACCOUNT/$AZURE_SIGNING_PROFILE" --tsaurl "$TIMESTAMP_URL" --tsmode RFC3161 \
+        --name "Neurodesk" --url "https://neurodesk.org" "$1" >/dev/null
+    } ;;
+  pkcs11)
+    : "${PKCS11_MODULE:?}" "${PKCS11_KEY:?}" "${WINDOWS_CERT_CHAIN:?}"
+    sign() {
+      osslsigncode sign -pkcs11module "$PKCS11_MODULE" -key "$PKCS11_KEY" -certs "$WINDOWS_CERT_CHAIN" -h sha256 \
+        -n "Neurodesk" -i "https://neurodesk.org" -ts "$TIMESTAMP_URL" -in "$1" -out "$1.signed" >/dev/null
+      mv "$1.signed" "$1"
+    } ;;
+  throwaway)
+    echo "warning: signing with a throwaway self-signed certificate (set WINDOWS_SIGN for a release)" >&2
+    openssl req -x509 -newkey rsa:3072 -sha256 -days 7 -nodes -subj "/CN=Neurodesk throwaway test signing" \
+      -addext "extendedKeyUsage=codeSigning" -keyout "$DIST/signing/key.pem" -out "$DIST/signing/cert.pem" 2>/dev/null
+    openssl pkcs12 -export -inkey "$DIST/signing/key.pem" -in "$DIST/signing/cert.pem" -out "$DIST/signing/cert.pfx" -passout pass:throwaway
+    rm -f "$DIST/signing/key.pem"
+    sign() {
+      osslsigncode sign -pkcs12 "$DIST/signing/cert.pfx" -pass throwaway -h sha256 \
+        -n "Neurodesk" -i "https://neurodesk.org" -in "$1" -out "$1.signed" >/dev/null
+      mv "$1.signed" "$1"
+    } ;;
+  *) echo "error: WINDOWS_SIGN must be jsign, pkcs11 or throwaway, not '$WINDOWS_SIGN'" >&2; exit 1 ;;
+esac
 # The inner exe first, so the installer carries a signed program.
 sign build/bin/neurodeskapp.exe
 

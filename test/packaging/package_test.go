@@ -170,3 +170,15 @@ func TestChecksums(t *testing.T) {
 		}
 	}
 }
+
+// TestReleaseRefusesThrowawaySigning: a release run without real signing
+// stops before it builds anything, rather than ship self-signed files.
+func TestReleaseRefusesThrowawaySigning(t *testing.T) {
+	cmd := exec.Command("scripts/package.sh")
+	cmd.Dir = testenv.ModuleRoot()
+	cmd.Env = append(os.Environ(), "RELEASE=1", "VERSION=9.9.9", "WINDOWS_SIGN=")
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "must not ship unsigned") {
+		t.Errorf("a release with throwaway signing went on: %v\n%s", err, out)
+	}
+}
