@@ -215,7 +215,7 @@ func TestWindowUploadZoomAndUnsavedWork(t *testing.T) {
 	if a.findWindow(strings.TrimSpace(mustName(a, chooser))) != "" {
 		a.keys("alt+o") // Open
 	}
-	iw.page.wait(a, n, `^/lab uploaded scan notes ü\.txt$`, 15*time.Second)
+	iw.page.wait(a, n, `^/lab uploaded scan notes ü\.txt$`, 30*time.Second)
 	if b, err := os.ReadFile(filepath.Join(iw.data, "uploaded-scan notes ü.txt")); err != nil || string(b) != "T1w looks fine\n" {
 		t.Errorf("the uploaded file in the data folder holds %q (%v)", b, err)
 	}
