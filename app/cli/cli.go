@@ -194,6 +194,18 @@ func connect(ctx context.Context) (*engine.Engine, error) {
 	return eng, err
 }
 
+// withEngine is every engine command's preamble: the settings, the engine
+// (its failure reported with its exit code), and closing it afterwards.
+func withEngine(ctx context.Context, io IO, out *output, run func(e env, eng *engine.Engine) int) int {
+	e := loadEnv(io)
+	eng, err := connect(ctx)
+	if err != nil {
+		return fail(out, err)
+	}
+	defer eng.Close()
+	return run(e, eng)
+}
+
 func (e env) manager(eng *engine.Engine) *session.Manager {
 	return session.NewManager(eng, e.io.Paths.StateDir, e.io.Getenv("NEURODESKAPP_INSTANCE"))
 }

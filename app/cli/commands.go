@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/neurodesk/neurodeskapp/app/buildinfo"
+	"github.com/neurodesk/neurodeskapp/app/engine"
 	"github.com/neurodesk/neurodeskapp/app/platform"
 	"github.com/neurodesk/neurodeskapp/app/problem"
 	"github.com/neurodesk/neurodeskapp/app/release"
@@ -94,16 +95,12 @@ func cmdStop(ctx context.Context, args []string, io IO) int {
 		return ExitUsage
 	}
 	out := newOutput(io, *asJSON)
-	e := loadEnv(io)
-	eng, err := connect(ctx)
-	if err != nil {
-		return fail(out, err)
-	}
-	defer eng.Close()
-	if err := e.manager(eng).Stop(ctx, out.event); err != nil {
-		return fail(out, err)
-	}
-	return ExitOK
+	return withEngine(ctx, io, out, func(e env, eng *engine.Engine) int {
+		if err := e.manager(eng).Stop(ctx, out.event); err != nil {
+			return fail(out, err)
+		}
+		return ExitOK
+	})
 }
 
 type statusReport struct {
@@ -228,21 +225,17 @@ func cmdLogs(ctx context.Context, args []string, io IO) int {
 		return ExitUsage
 	}
 	out := newOutput(io, false)
-	e := loadEnv(io)
-	eng, err := connect(ctx)
-	if err != nil {
-		return fail(out, err)
-	}
-	defer eng.Close()
-	err = e.manager(eng).Logs(ctx, "all", *follow, io.Stdout)
-	if errors.Is(err, session.ErrNoSession) {
-		fmt.Fprintln(io.Stderr, "No Neurodesk session container exists.")
-		return ExitNotRunning
-	}
-	if err != nil && !errors.Is(err, context.Canceled) {
-		return fail(out, err)
-	}
-	return ExitOK
+	return withEngine(ctx, io, out, func(e env, eng *engine.Engine) int {
+		err := e.manager(eng).Logs(ctx, "all", *follow, io.Stdout)
+		if errors.Is(err, session.ErrNoSession) {
+			fmt.Fprintln(io.Stderr, "No Neurodesk session container exists.")
+			return ExitNotRunning
+		}
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return fail(out, err)
+		}
+		return ExitOK
+	})
 }
 
 func cmdVersion(_ context.Context, args []string, io IO) int {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/neurodesk/neurodeskapp/app/engine"
 	"github.com/neurodesk/neurodeskapp/app/registry"
 	"github.com/neurodesk/neurodeskapp/app/versions"
 )
@@ -19,12 +20,10 @@ func cmdVersions(ctx context.Context, args []string, io IO) int {
 		return ExitUsage
 	}
 	out := newOutput(io, *asJSON)
-	e := loadEnv(io)
-	eng, err := connect(ctx)
-	if err != nil {
-		return fail(out, err)
-	}
-	defer eng.Close()
+	return withEngine(ctx, io, out, func(e env, eng *engine.Engine) int { return printVersions(ctx, io, out, e, eng, *asJSON) })
+}
+
+func printVersions(ctx context.Context, io IO, out *output, e env, eng *engine.Engine, asJSON bool) int {
 	running := ""
 	if s, found, err := e.manager(eng).Find(ctx); err == nil && found {
 		running = s.Version
@@ -34,7 +33,7 @@ func cmdVersions(ctx context.Context, args []string, io IO) int {
 	if err != nil {
 		return fail(out, err)
 	}
-	if *asJSON {
+	if asJSON {
 		b, _ := json.Marshal(r)
 		fmt.Fprintln(io.Stdout, string(b))
 		return ExitOK
@@ -88,19 +87,17 @@ func cmdPrune(ctx context.Context, args []string, io IO) int {
 		return ExitUsage
 	}
 	out := newOutput(io, *asJSON)
-	e := loadEnv(io)
-	eng, err := connect(ctx)
-	if err != nil {
-		return fail(out, err)
-	}
-	defer eng.Close()
-	p, err := versions.Prune(ctx, eng, e.settings, *dry)
-	if *asJSON {
+	return withEngine(ctx, io, out, func(e env, eng *engine.Engine) int { return prune(ctx, io, out, e, eng, *dry, *asJSON) })
+}
+
+func prune(ctx context.Context, io IO, out *output, e env, eng *engine.Engine, dry, asJSON bool) int {
+	p, err := versions.Prune(ctx, eng, e.settings, dry)
+	if asJSON {
 		b, _ := json.Marshal(p)
 		fmt.Fprintln(io.Stdout, string(b))
 	} else {
 		verb := "Removed"
-		if *dry {
+		if dry {
 			verb = "Would remove"
 		}
 		for _, d := range p.Removed {
@@ -109,7 +106,7 @@ func cmdPrune(ctx context.Context, args []string, io IO) int {
 		for _, d := range p.Kept {
 			fmt.Fprintf(io.Stdout, "Kept %s\n", d.Tag)
 		}
-		if *dry {
+		if dry {
 			fmt.Fprintf(io.Stdout, "At most %.1f GB would be freed.\n", float64(p.Freed)/1e9)
 		} else {
 			fmt.Fprintf(io.Stdout, "Freed %.1f GB (as the engine reports it).\n", float64(p.Freed)/1e9)
