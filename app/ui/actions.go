@@ -31,7 +31,7 @@ type SaveResult struct {
 func (s *Service) SaveSettings(st settings.Settings) (SaveResult, error) {
 	if err := settings.Validate(st, s.limits()); err != nil {
 		fe, _ := err.(settings.Errors)
-		snap, _ := s.State()
+		snap := s.snapshot()
 		return SaveResult{Fields: fe, Snapshot: snap}, nil
 	}
 	if err := settings.Save(s.cfg.Paths.Settings, st); err != nil {
@@ -41,7 +41,7 @@ func (s *Service) SaveSettings(st settings.Settings) (SaveResult, error) {
 		sn.Settings, sn.SettingsNote = st, ""
 		s.refreshDataFolder(sn)
 	})
-	snap, _ := s.State()
+	snap := s.snapshot()
 	return SaveResult{Saved: true, Fields: []settings.FieldError{}, Snapshot: snap}, nil
 }
 
@@ -67,7 +67,7 @@ func (s *Service) ChooseDataFolder() (Snapshot, error) {
 	s.mu.Unlock()
 	dir, err := rt.ChooseFolder("Choose your data folder", st.DataFolder)
 	if err != nil || dir == "" {
-		return s.State()
+		return s.snapshot(), nil
 	}
 	st.DataFolder = dir
 	res, err := s.SaveSettings(st)
@@ -77,7 +77,7 @@ func (s *Service) ChooseDataFolder() (Snapshot, error) {
 	if !res.Saved {
 		s.update(func(sn *Snapshot) { sn.DataError = res.Fields[0].Message })
 	}
-	return s.State()
+	return s.snapshot(), nil
 }
 
 func (s *Service) refreshDataFolder(sn *Snapshot) {
@@ -238,7 +238,7 @@ func (s *Service) StartDockerDesktop() error {
 		for i := 0; i < 60; i++ { // Docker Desktop takes a while to come up
 			time.Sleep(2 * time.Second)
 			s.connect(s.bg)
-			if st, _ := s.State(); st.Engine.State == "ok" {
+			if st := s.snapshot(); st.Engine.State == "ok" {
 				return
 			}
 		}
@@ -260,7 +260,7 @@ func desktopStartable() bool {
 
 // Diagnostics is a text to paste into a bug report. Tokens are redacted.
 func (s *Service) Diagnostics() (string, error) {
-	sn, _ := s.State()
+	sn := s.snapshot()
 	b := buildinfo.Get()
 	var w strings.Builder
 	fmt.Fprintf(&w, "Neurodesk App %s (commit %s, built %s, %s, %s)\n", b.Version, b.Commit, b.Date, b.GoVersion, b.Platform)

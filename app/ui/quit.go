@@ -59,7 +59,7 @@ func (s *Service) quitFlow() {
 		}
 		choice = []string{settings.QuitStop, settings.QuitKeep}[a.Button]
 		if a.Remember {
-			st, _ := s.State()
+			st := s.snapshot()
 			st.Settings.OnQuit = choice
 			if _, err := s.SaveSettings(st.Settings); err != nil {
 				slog.Warn("remember the quit choice", "error", err)

@@ -30,7 +30,7 @@ func (s *Service) saveRecent(r []Recent) {
 // becomes the data folder; a remote one's address is returned for the
 // connect form (its token was never stored).
 func (s *Service) UseRecent(i int) (Recent, error) {
-	st, _ := s.State()
+	st := s.snapshot()
 	if i < 0 || i >= len(st.Recent) {
 		return Recent{}, &problem.Error{Code: problem.Internal, Message: "No such recent session"}
 	}

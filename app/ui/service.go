@@ -169,7 +169,7 @@ func (s *Service) setSession(info session.Info) {
 	s.mu.Unlock()
 	var recent []Recent
 	s.update(func(sn *Snapshot) {
-		sn.Session = SessionView{State: session.StateReady, LabURL: info.LabURL(), DesktopURL: info.DesktopURL(),
+		sn.Session = SessionView{State: session.StateReady, LabURL: info.LabURL(),
 			Adopted: info.Adopted, Remote: info.Remote, Image: info.Image, BaseURL: info.BaseURL, Privileges: info.Privileges}
 		sn.addRecent(info)
 		recent = slices.Clone(sn.Recent)
@@ -218,18 +218,25 @@ func (s *Service) emitLocked() {
 }
 
 // State returns the whole current state. Only the launcher can call it,
-// so a call also says the launcher is shown.
+// so a call also says the launcher is shown; Go code reads snapshot().
 func (s *Service) State() (Snapshot, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.onLauncher = true
-	return s.snap.clone(), nil
+	s.mu.Unlock()
+	return s.snapshot(), nil
+}
+
+// snapshot is a copy of the current state.
+func (s *Service) snapshot() Snapshot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.snap.clone()
 }
 
 // Retry looks for the engine again.
 func (s *Service) Retry() (Snapshot, error) {
 	s.connect(s.bg)
-	return s.State()
+	return s.snapshot(), nil
 }
 
 // Start starts (or adopts) the session in the background; progress arrives
@@ -285,7 +292,7 @@ func (s *Service) Start() error {
 // privileges: no privileges, tools from what is downloaded; saved, then
 // started.
 func (s *Service) StartOffline() error {
-	st, _ := s.State()
+	st := s.snapshot()
 	st.Settings.CVMFSMode, st.Settings.Privileges = settings.CVMFSOffline, settings.PrivilegesNone
 	res, err := s.SaveSettings(st.Settings)
 	if err != nil {
@@ -308,12 +315,10 @@ func (s *Service) onEvent(e session.Event) {
 			v.Pull = e.Pull
 		}
 		if e.State == session.StateFailed {
-			if !errors.Is(e.Err, context.Canceled) {
-				logFailure("start", e.Err)
-			}
 			if errors.Is(e.Err, context.Canceled) {
 				v = SessionView{State: session.StateIdle}
 			} else {
+				logFailure("start", e.Err)
 				v.Error, v.LogTail, v.LogFile = FormatError(e.Err), e.LogTail, e.LogFile
 			}
 		}

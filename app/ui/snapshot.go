@@ -60,7 +60,6 @@ type SessionView struct {
 	LogTail    []string             `json:"log_tail,omitempty"`
 	LogFile    string               `json:"log_file,omitempty"`
 	LabURL     string               `json:"lab_url,omitempty"`
-	DesktopURL string               `json:"desktop_url,omitempty"`
 	BaseURL    string               `json:"base_url,omitempty"`
 	Image      string               `json:"image,omitempty"`
 	Adopted    bool                 `json:"adopted,omitempty"`

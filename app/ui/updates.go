@@ -92,7 +92,7 @@ func (s *Service) UpdateNow() error {
 
 // SkipUpdate remembers not to offer this version again automatically.
 func (s *Service) SkipUpdate() error {
-	st, _ := s.State()
+	st := s.snapshot()
 	if st.Update.Release == nil {
 		return nil
 	}

@@ -146,7 +146,7 @@ func (s *Service) PinVersion(tag string) error { return s.setPinned(tag) }
 func (s *Service) UnpinVersion() error { return s.setPinned("") }
 
 func (s *Service) setPinned(tag string) error {
-	st, _ := s.State()
+	st := s.snapshot()
 	st.Settings.PinnedVersion = tag
 	res, err := s.SaveSettings(st.Settings)
 	if err != nil {

@@ -240,3 +240,23 @@ func TestFailuresKeepTheirCause(t *testing.T) {
 		t.Errorf("app log: %s", log)
 	}
 }
+
+// TestRememberingTheQuitChoiceOnAPageEmitsNothing: saving a setting from Go
+// while a session page is shown must not count as the launcher being back.
+func TestRememberingTheQuitChoiceOnAPageEmitsNothing(t *testing.T) {
+	s, rt := newService(t)
+	withSession(s)
+	s.showPage("http://127.0.0.1:49200/lab?token=tok")
+	rt.pageStays = true // the page keeps its work: the app stays
+	rt.answers = []webview.Answer{{Button: 1, Remember: true}}
+	n := len(rt.events)
+	s.beforeClose()
+	eventually(t, "the question to close", func() bool { s.mu.Lock(); defer s.mu.Unlock(); return !s.askingQuit && len(rt.asked) == 1 })
+	time.Sleep(2 * emitInterval)
+	if len(rt.events) != n {
+		t.Errorf("%d events went into the session page", len(rt.events)-n)
+	}
+	if s.snapshot().Settings.OnQuit != settings.QuitKeep {
+		t.Error("the choice was not remembered")
+	}
+}
