@@ -147,22 +147,10 @@ func (e env) pick(ctx context.Context, eng *engine.Engine, override string, out 
 		if !ok || nv.Tag == v.Tag {
 			return
 		}
-		local, err := versions.Local(ctx, eng, versions.Repos(e.settings))
-		if err != nil {
-			return
-		}
-		if later := versions.Choose(nv.Tag, e.settings.PinnedVersion, override, versionTags(local)); later.Newer != "" {
+		if later, _, err := versions.Next(ctx, eng, e.settings, nv.Tag, override); err == nil && later.Newer != "" {
 			out.note("Version " + later.Newer + " is available: `neurodeskapp pull` downloads it while you work.")
 		}
 	}, nil
-}
-
-func versionTags(ds []versions.OnDisk) []string {
-	var tags []string
-	for _, d := range ds {
-		tags = append(tags, d.Tag)
-	}
-	return tags
 }
 
 // choiceNote says which version runs and why, in a line.

@@ -64,16 +64,11 @@ func (s *Service) refreshVersions(ctx context.Context) {
 	if eng == nil || src == nil || st.Channel != settings.ChannelStable {
 		return
 	}
-	local, err := versions.Local(ctx, eng, versions.Repos(st))
+	c, local, err := versions.Next(ctx, eng, st, src.Current().Tag, "")
 	if err != nil {
 		slog.Warn("list the versions on disk", "error", err)
 		return
 	}
-	var tags []string
-	for _, d := range local {
-		tags = append(tags, d.Tag)
-	}
-	c := versions.Choose(src.Current().Tag, st.PinnedVersion, "", tags)
 	s.update(func(sn *Snapshot) {
 		sn.Versions.Next, sn.Versions.OnDisk = c, local
 	})

@@ -98,7 +98,8 @@ func Local(ctx context.Context, eng Engine, repos []string) ([]OnDisk, error) {
 	return out, nil
 }
 
-func tagsOf(ds []OnDisk) []string {
+// Tags are the versions' tags, in their order.
+func Tags(ds []OnDisk) []string {
 	var tags []string
 	for _, d := range ds {
 		tags = append(tags, d.Tag)
@@ -106,17 +107,26 @@ func tagsOf(ds []OnDisk) []string {
 	return tags
 }
 
+// Next is what a start would run now, given the current version, and the
+// versions on disk it was chosen from.
+func Next(ctx context.Context, eng Engine, st settings.Settings, current, override string) (Choice, []OnDisk, error) {
+	local, err := Local(ctx, eng, Repos(st))
+	if err != nil {
+		return Choice{}, nil, err
+	}
+	return Choose(current, st.PinnedVersion, override, Tags(local)), local, nil
+}
+
 // Pick chooses the version a start on the stable channel runs (see
 // Choose). When it must pull anyway, it first waits up to wait for the
 // manifest, so a pull is always of the version the manifest names now; the
 // returned Version says where the current version came from.
 func Pick(ctx context.Context, eng Engine, src Source, st settings.Settings, override string, wait time.Duration) (Choice, release.Version, error) {
-	local, err := Local(ctx, eng, Repos(st))
+	cur := src.Current()
+	c, local, err := Next(ctx, eng, st, cur.Tag, override)
 	if err != nil {
 		return Choice{}, release.Version{}, err
 	}
-	cur := src.Current()
-	c := Choose(cur.Tag, st.PinnedVersion, override, tagsOf(local))
 	if c.Why != WhyPull || cur.Origin == release.OriginRemote {
 		return c, cur, nil
 	}
@@ -124,7 +134,7 @@ func Pick(ctx context.Context, eng Engine, src Source, st settings.Settings, ove
 	defer cancel()
 	if fresh, err := src.Refresh(rctx); err == nil {
 		cur = fresh
-		c = Choose(cur.Tag, st.PinnedVersion, override, tagsOf(local))
+		c = Choose(cur.Tag, st.PinnedVersion, override, Tags(local))
 	}
 	return c, cur, nil
 }

@@ -80,7 +80,7 @@ func TestLocalKeepsToTheRepositories(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := tagsOf(local); !slices.Equal(got, []string{"2026-08-01", "2026-07-11", "2026-03-02", "2025-11-20", "latest"}) {
+	if got := Tags(local); !slices.Equal(got, []string{"2026-08-01", "2026-07-11", "2026-03-02", "2025-11-20", "latest"}) {
 		t.Errorf("tags %v", got)
 	}
 	if !local[1].InUse || local[0].InUse {
@@ -96,10 +96,10 @@ func TestPruneKeepsUsedPinnedAndNewest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := tagsOf(p.Removed); !slices.Equal(got, []string{"2026-03-02", "latest"}) {
+	if got := Tags(p.Removed); !slices.Equal(got, []string{"2026-03-02", "latest"}) {
 		t.Errorf("removed %v", got)
 	}
-	if got := tagsOf(p.Kept); !slices.Equal(got, []string{"2026-08-01", "2026-07-11", "2025-11-20"}) {
+	if got := Tags(p.Kept); !slices.Equal(got, []string{"2026-08-01", "2026-07-11", "2025-11-20"}) {
 		t.Errorf("kept %v", got)
 	}
 	if p.Freed != 15 {
