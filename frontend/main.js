@@ -103,9 +103,8 @@ function renderLauncher() {
   $("start-wrap").hidden = running;
   text("running-detail", snap.session.remote ? snap.session.base_url : snap.session.adopted ? "It was already running when the app opened." : "");
   $("open-desktop").hidden = false;
-  const fellBack = running && snap.session.privileges === "minimal" && snap.settings.privileges === "full";
-  $("running-note").hidden = !fellBack;
-  text("running-note", fellBack ? "The container engine refuses privileged containers, so Neurodesktop runs with the minimal privileges CVMFS needs; streaming tools still works." : "");
+  $("running-note").hidden = !(running && snap.session.note);
+  text("running-note", snap.session.note);
   $("stop").textContent = snap.session.remote ? "Disconnect" : "Stop";
   $("start").disabled = snap.engine?.state !== "ok" || !!snap.data_error;
   const rec = snap.recent ?? [];

@@ -158,9 +158,12 @@ func (e *Engine) handshake(ctx context.Context) error {
 	wg.Wait()
 	for what, err := range map[string]error{"/info": err, "/version": vErr} {
 		if err != nil {
-			return &problem.Error{Code: problem.EngineFailed,
-				Message: fmt.Sprintf("The container engine at %s answered, but not its %s request within %s", e.endpoint.Host, what, describeTimeout),
-				Remedy:  "The engine may be very busy. Wait a moment and press Retry; if it persists, restart the engine.", Err: err}
+			msg := fmt.Sprintf("The container engine at %s answered a ping, but its %s request failed", e.endpoint.Host, what)
+			if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
+				msg = fmt.Sprintf("The container engine at %s answered a ping, but not its %s request within %s", e.endpoint.Host, what, describeTimeout)
+			}
+			return &problem.Error{Code: problem.EngineFailed, Message: msg,
+				Remedy: "The engine may be very busy. Wait a moment and press Retry; if it persists, restart the engine.", Err: err}
 		}
 	}
 	var components []string

@@ -171,6 +171,9 @@ func (s *Service) setSession(info session.Info) {
 	s.update(func(sn *Snapshot) {
 		sn.Session = SessionView{State: session.StateReady, LabURL: info.LabURL(),
 			Adopted: info.Adopted, Remote: info.Remote, Image: info.Image, BaseURL: info.BaseURL, Privileges: info.Privileges}
+		if info.Privileges == settings.PrivilegesMinimal && sn.Settings.Privileges == settings.PrivilegesFull {
+			sn.Session.Note = session.FallbackNote
+		}
 		sn.addRecent(info)
 		recent = slices.Clone(sn.Recent)
 	})

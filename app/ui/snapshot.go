@@ -65,6 +65,8 @@ type SessionView struct {
 	Adopted    bool                 `json:"adopted,omitempty"`
 	Remote     bool                 `json:"remote,omitempty"`
 	Privileges string               `json:"privileges,omitempty"`
+	// Note is what the launcher should say about how the session runs.
+	Note string `json:"note,omitempty"`
 }
 
 // Recent is a session to reopen. Tokens of remote sessions are not kept.
