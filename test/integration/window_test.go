@@ -176,13 +176,20 @@ func (a *appWindow) clickWindow(id string, x, y int) {
 	time.Sleep(100 * time.Millisecond)
 }
 
-// rightClick opens the context menu at page coordinates x, y.
-func (a *appWindow) rightClick(x, y int) {
+// menuItem opens the context menu at page coordinates x, y and clicks its
+// item'th entry: GTK opens the menu with its corner at the pointer, one
+// entry every 25 pixels (Cut, Copy, Paste in a text field).
+func (a *appWindow) menuItem(x, y, item int) {
 	a.t.Helper()
 	if _, err := xdotool(a.env, "mousemove", "--window", a.id, fmt.Sprint(x+a.offX), fmt.Sprint(y+a.offY), "click", "3"); err != nil {
 		a.fatalf("%v", err)
 	}
 	time.Sleep(400 * time.Millisecond) // the menu opens
+	a.shot("window-context-menu")
+	if _, err := xdotool(a.env, "mousemove_relative", "40", fmt.Sprint(16+25*item), "click", "1"); err != nil {
+		a.fatalf("%v", err)
+	}
+	time.Sleep(300 * time.Millisecond) // the menu closes
 }
 
 // click clicks at page coordinates x, y of the main window's page.
