@@ -44,7 +44,9 @@ test:
 	scripts/deps.sh test
 	$(MAKE) lint
 	node --test frontend/test/*.test.mjs
-	go test -count=1 -timeout 25m ./...
+	# One package at a time: the window tests and make package (in the
+	# packaging tests) would otherwise share two cores.
+	go test -count=1 -p 1 -timeout 30m ./...
 	$(MAKE) fuzz
 
 bench: package

@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -112,8 +113,11 @@ func Xvfb(first int) (string, func(), error) {
 				<-done
 			}
 		}
+		// Ready when its socket takes a connection, not when it exists:
+		// a GUI started earlier fails GTK's init.
 		for i := 0; i < 50; i++ {
-			if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
+			if c, err := net.Dial("unix", fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
+				c.Close()
 				return fmt.Sprintf(":%d", n), stop, nil
 			}
 			time.Sleep(100 * time.Millisecond)

@@ -135,7 +135,7 @@ func TestWindowNewWindowsAndDownloads(t *testing.T) {
 	// The desktop, opened by the page, in a window of its own.
 	n := len(iw.page.lines())
 	a.click(200, 100)
-	desk := a.waitWindow("Neurodesktop — Neurodesk", 15*time.Second)
+	desk := a.waitWindow("Neurodesktop — Neurodesk", 30*time.Second)
 	iw.page.wait(a, n, `^/neurodesktop loaded$`, 15*time.Second)
 	a.shot("window-desktop")
 	a.focus(desk)
