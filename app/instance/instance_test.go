@@ -10,12 +10,10 @@ import (
 	"time"
 )
 
-func TestSecondLaunchHandsOver(t *testing.T) {
-	dir := t.TempDir()
-	first, err := Acquire(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+// handsOver: while first serves dir, a second launch cannot take the lock
+// and its args reach first.
+func handsOver(t *testing.T, first *Lock, dir string, args []string) {
+	t.Helper()
 	got := make(chan []string, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -23,17 +21,26 @@ func TestSecondLaunchHandsOver(t *testing.T) {
 	if _, err := Acquire(dir); !errors.Is(err, ErrRunning) {
 		t.Fatalf("second Acquire: %v, want ErrRunning", err)
 	}
-	if err := Notify(dir, []string{"--open", "x y"}); err != nil {
+	if err := Notify(dir, args); err != nil {
 		t.Fatal(err)
 	}
 	select {
 	case a := <-got:
-		if !slices.Equal(a, []string{"--open", "x y"}) {
-			t.Errorf("args %v", a)
+		if !slices.Equal(a, args) {
+			t.Errorf("args %v, want %v", a, args)
 		}
 	case <-time.After(3 * time.Second):
 		t.Fatal("the first instance heard nothing")
 	}
+}
+
+func TestSecondLaunchHandsOver(t *testing.T) {
+	dir := t.TempDir()
+	first, err := Acquire(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	handsOver(t, first, dir, []string{"--open", "x y"})
 	first.Release()
 	again, err := Acquire(dir)
 	if err != nil {
@@ -77,19 +84,7 @@ func TestLongStatePath(t *testing.T) {
 	if len(first.sock) > maxSocketPath || strings.HasPrefix(first.sock, dir) {
 		t.Errorf("socket %s", first.sock)
 	}
-	got := make(chan []string, 1)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go first.Serve(ctx, func(args []string) { got <- args })
-	if _, err := Acquire(dir); !errors.Is(err, ErrRunning) {
-		t.Fatalf("second Acquire: %v, want ErrRunning", err)
-	}
-	if err := Notify(dir, []string{"hi"}); err != nil {
-		t.Fatal(err)
-	}
-	if a := <-got; !slices.Equal(a, []string{"hi"}) {
-		t.Errorf("args %v", a)
-	}
+	handsOver(t, first, dir, []string{"hi"})
 	other, err := Acquire(filepath.Join(dir, "x"+strings.Repeat("b", 40)))
 	if err != nil {
 		t.Fatalf("another long state folder: %v", err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -48,22 +49,32 @@ type github struct {
 	http *http.Client
 }
 
-func (g github) releases(ctx context.Context) ([]ghRelease, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, g.base+"repos/"+g.repo+"/releases?per_page=30", nil)
+// get asks for url, accepting accept, and returns a 200 answer's body.
+func (g github) get(ctx context.Context, url, accept string) (io.ReadCloser, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return nil, fmt.Errorf("list releases of %s: %w", g.repo, err)
+		return nil, err
 	}
-	req.Header.Set("Accept", "application/vnd.github+json")
+	req.Header.Set("Accept", accept)
 	resp, err := g.http.Do(req)
 	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		return nil, errors.New(resp.Status)
+	}
+	return resp.Body, nil
+}
+
+func (g github) releases(ctx context.Context) ([]ghRelease, error) {
+	body, err := g.get(ctx, g.base+"repos/"+g.repo+"/releases?per_page=30", "application/vnd.github+json")
+	if err != nil {
 		return nil, fmt.Errorf("list releases of %s: %w", g.repo, err)
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("list releases of %s: %s", g.repo, resp.Status)
-	}
+	defer body.Close()
 	var rels []ghRelease
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 16<<20)).Decode(&rels); err != nil {
+	if err := json.NewDecoder(io.LimitReader(body, 16<<20)).Decode(&rels); err != nil {
 		return nil, fmt.Errorf("list releases of %s: %w", g.repo, err)
 	}
 	return rels, nil
@@ -74,20 +85,12 @@ func (g github) download(ctx context.Context, a ghAsset, progress func(done, tot
 	if a.Size > maxAsset {
 		return nil, fmt.Errorf("download %s: %d bytes is more than any release file may be", a.Name, a.Size)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.URL, nil)
+	body, err := g.get(ctx, a.URL, "application/octet-stream")
 	if err != nil {
 		return nil, fmt.Errorf("download %s: %w", a.Name, err)
 	}
-	req.Header.Set("Accept", "application/octet-stream")
-	resp, err := g.http.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("download %s: %w", a.Name, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("download %s: %s", a.Name, resp.Status)
-	}
-	var r io.Reader = io.LimitReader(resp.Body, maxAsset+1)
+	defer body.Close()
+	var r io.Reader = io.LimitReader(body, maxAsset+1)
 	if progress != nil {
 		r = &counter{r: r, total: a.Size, progress: progress}
 	}
