@@ -55,6 +55,21 @@ func (s *Service) limits() settings.Limits {
 	return session.LimitsOf(s.eng.Info())
 }
 
+// changeSettings saves the current settings with change made, or returns
+// the fields that do not validate.
+func (s *Service) changeSettings(change func(*settings.Settings)) error {
+	st := s.snapshot().Settings
+	change(&st)
+	res, err := s.SaveSettings(st)
+	if err != nil {
+		return err
+	}
+	if !res.Saved {
+		return settings.Errors(res.Fields)
+	}
+	return nil
+}
+
 // DefaultSettings returns the settings a new user starts with.
 func (s *Service) DefaultSettings() (settings.Settings, error) {
 	return settings.Defaults(platform.DefaultDataFolder(goos, s.cfg.Home)), nil
@@ -182,17 +197,15 @@ func (s *Service) backToLauncher() {
 // OpenInBrowser opens JupyterLab in the system browser, through a page
 // only we can read, so the token is on no command line.
 func (s *Service) OpenInBrowser() error {
-	s.mu.Lock()
-	info, rt := s.session, s.rt
-	s.mu.Unlock()
-	if info == nil {
-		return &problem.Error{Code: problem.NotRunning, Message: "No session is running"}
+	info, err := s.current()
+	if err != nil {
+		return err
 	}
 	page, err := platform.RedirectPage(s.cfg.Paths.StateDir, info.LabURL())
 	if err != nil {
 		return err
 	}
-	rt.OpenBrowser(page)
+	s.runtime().OpenBrowser(page)
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/neurodesk/neurodeskapp/app/session"
 	"github.com/neurodesk/neurodeskapp/app/settings"
 	"github.com/neurodesk/neurodeskapp/app/webview"
 )
@@ -59,9 +60,7 @@ func (s *Service) quitFlow() {
 		}
 		choice = []string{settings.QuitStop, settings.QuitKeep}[a.Button]
 		if a.Remember {
-			st := s.snapshot()
-			st.Settings.OnQuit = choice
-			if _, err := s.SaveSettings(st.Settings); err != nil {
+			if err := s.changeSettings(func(st *settings.Settings) { st.OnQuit = choice }); err != nil {
 				slog.Warn("remember the quit choice", "error", err)
 			}
 		}
@@ -133,7 +132,7 @@ func (s *Service) quitNow() {
 // confirmStop asks before a session is stopped, naming what is kept.
 func (s *Service) confirmStop() bool {
 	s.mu.Lock()
-	data, home, rt := s.snap.Settings.DataFolder, s.homeVolume(), s.rt
+	data, home, rt := s.snap.Settings.DataFolder, session.NamesFor(s.cfg.Instance).HomeVolume, s.rt
 	if s.session != nil && s.session.DataFolder != "" {
 		data = s.session.DataFolder
 	}

@@ -70,7 +70,7 @@ type Service struct {
 
 // New builds the service; call Startup once the window exists.
 func New(cfg Config) *Service {
-	return &Service{cfg: cfg, bg: context.Background()}
+	return &Service{cfg: cfg, bg: context.Background(), zoomLevel: 1}
 }
 
 // startup receives the runtime (and the app's lifetime context), loads the
@@ -256,18 +256,18 @@ func (s *Service) Start() error {
 	s.cancel = cancel
 	eng, st := s.eng, s.snap.Settings
 	s.mu.Unlock()
-	release := func() {
+	finish := func() {
 		cancel()
 		s.mu.Lock()
 		s.cancel = nil
 		s.mu.Unlock()
 	}
 	if eng == nil {
-		release()
+		finish()
 		return &problem.Error{Code: problem.EngineNotRunning, Message: "No container engine is connected", Remedy: "Start Docker, then press Retry."}
 	}
 	if err := settings.Validate(st, s.limits()); err != nil {
-		release()
+		finish()
 		return err
 	}
 	s.update(func(sn *Snapshot) {
@@ -275,7 +275,7 @@ func (s *Service) Start() error {
 		sn.Log, sn.ShowLog = nil, false
 	})
 	go func() {
-		defer release()
+		defer finish()
 		tag, err := s.pickVersion(ctx, eng, st)
 		if err != nil {
 			s.onEvent(session.Event{State: session.StateFailed, Err: err})
@@ -295,14 +295,10 @@ func (s *Service) Start() error {
 // privileges: no privileges, tools from what is downloaded; saved, then
 // started.
 func (s *Service) StartOffline() error {
-	st := s.snapshot()
-	st.Settings.CVMFSMode, st.Settings.Privileges = settings.CVMFSOffline, settings.PrivilegesNone
-	res, err := s.SaveSettings(st.Settings)
-	if err != nil {
+	if err := s.changeSettings(func(st *settings.Settings) {
+		st.CVMFSMode, st.Privileges = settings.CVMFSOffline, settings.PrivilegesNone
+	}); err != nil {
 		return err
-	}
-	if !res.Saved {
-		return settings.Errors(res.Fields)
 	}
 	return s.Start()
 }
@@ -391,8 +387,6 @@ func (s *Service) Stop() error {
 	}
 	return s.stop()
 }
-
-func (s *Service) homeVolume() string { return session.NamesFor(s.cfg.Instance).HomeVolume }
 
 // stop stops the session without asking.
 func (s *Service) stop() error {

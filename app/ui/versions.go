@@ -141,14 +141,8 @@ func (s *Service) PinVersion(tag string) error { return s.setPinned(tag) }
 func (s *Service) UnpinVersion() error { return s.setPinned("") }
 
 func (s *Service) setPinned(tag string) error {
-	st := s.snapshot()
-	st.Settings.PinnedVersion = tag
-	res, err := s.SaveSettings(st.Settings)
-	if err != nil {
+	if err := s.changeSettings(func(st *settings.Settings) { st.PinnedVersion = tag }); err != nil {
 		return err
-	}
-	if !res.Saved {
-		return settings.Errors(res.Fields)
 	}
 	go s.refreshVersions(s.bg)
 	return nil

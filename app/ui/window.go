@@ -181,20 +181,13 @@ var zoomSteps = []float64{0.5, 0.67, 0.8, 0.9, 1, 1.1, 1.25, 1.5, 1.75, 2, 2.5, 
 // remembers it.
 func (s *Service) zoom(by int) {
 	s.mu.Lock()
-	z := s.zoomLevel
-	if z == 0 {
-		z = 1
-	}
-	i := 0
-	for i < len(zoomSteps)-1 && zoomSteps[i] < z-0.001 {
-		i++
-	}
-	switch {
-	case by == 0:
-		z = 1
-	default:
-		i = max(0, min(len(zoomSteps)-1, i+by))
-		z = zoomSteps[i]
+	z := 1.0
+	if by != 0 {
+		i := 0
+		for i < len(zoomSteps)-1 && zoomSteps[i] < s.zoomLevel-0.001 {
+			i++
+		}
+		z = zoomSteps[max(0, min(len(zoomSteps)-1, i+by))]
 	}
 	s.zoomLevel = z
 	rt := s.rt
