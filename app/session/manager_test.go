@@ -578,3 +578,26 @@ func TestHomeOwnerCheckedOnce(t *testing.T) {
 		t.Error("a new owner was not checked")
 	}
 }
+
+// TestUnreadableMemoryIsKeptAside: a damaged engines.json means asking the
+// engine again, and the damaged file is kept, not overwritten.
+func TestUnreadableMemoryIsKeptAside(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "engines.json")
+	os.WriteFile(path, []byte("{not json"), 0o600)
+	mem := NewMemoryFile(path)
+	if mem.Remembers("k") {
+		t.Error("a damaged file answered")
+	}
+	mem.Remember("k")
+	if !mem.Remembers("k") {
+		t.Error("not remembered after the damaged file")
+	}
+	kept, _ := filepath.Glob(path + ".corrupt-*")
+	if len(kept) != 1 {
+		t.Fatalf("set aside: %v", kept)
+	}
+	if b, _ := os.ReadFile(kept[0]); string(b) != "{not json" {
+		t.Errorf("kept %q", b)
+	}
+}

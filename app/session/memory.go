@@ -2,9 +2,11 @@ package session
 
 import (
 	"encoding/json"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/neurodesk/neurodeskapp/app/atomicfile"
 	"github.com/neurodesk/neurodeskapp/app/engine"
@@ -19,7 +21,8 @@ type Memory interface {
 }
 
 // memoryFile keeps the keys in a small JSON file. A bad or missing file
-// only means asking the engine again.
+// only means asking the engine again; a bad one is set aside before the
+// next write, not overwritten.
 type memoryFile struct {
 	path string
 	mu   sync.Mutex
@@ -28,24 +31,36 @@ type memoryFile struct {
 // NewMemoryFile remembers in path.
 func NewMemoryFile(path string) Memory { return &memoryFile{path: path} }
 
-func (f *memoryFile) read() map[string]bool {
+// read returns the keys, and whether the file exists but is not ours to read.
+func (f *memoryFile) read() (keys map[string]bool, corrupt bool) {
 	m := map[string]bool{}
-	if b, err := os.ReadFile(f.path); err == nil {
-		_ = json.Unmarshal(b, &m)
+	b, err := os.ReadFile(f.path)
+	if err != nil {
+		return m, false
 	}
-	return m
+	if err := json.Unmarshal(b, &m); err != nil {
+		return map[string]bool{}, true
+	}
+	return m, false
 }
 
 func (f *memoryFile) Remembers(key string) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.read()[key]
+	m, _ := f.read()
+	return m[key]
 }
 
 func (f *memoryFile) Remember(key string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	m := f.read()
+	m, corrupt := f.read()
+	if corrupt {
+		if _, err := atomicfile.SetAside(f.path, time.Now().UTC().Format("20060102T150405Z")); err != nil {
+			slog.Warn("set aside an unreadable engine memory file", "path", f.path, "error", err)
+			return
+		}
+	}
 	m[key] = true
 	if b, err := json.Marshal(m); err == nil {
 		_ = os.MkdirAll(filepath.Dir(f.path), 0o700)
