@@ -128,17 +128,14 @@ func Spec(p Params) engine.ContainerSpec {
 	switch s.Privileges {
 	case settings.PrivilegesFull:
 		spec.Privileged = true
-		if p.AppArmor {
-			spec.SecurityOpt = []string{"apparmor=unconfined"}
-		}
 	case settings.PrivilegesMinimal:
 		// What CVMFS needs to mount, as Neurodesk documents for engines
 		// that refuse --privileged.
 		spec.CapAdd = []string{"SYS_ADMIN"}
 		spec.Devices = []string{"/dev/fuse"}
-		if p.AppArmor {
-			spec.SecurityOpt = []string{"apparmor=unconfined"}
-		}
+	}
+	if p.AppArmor && s.Privileges != settings.PrivilegesNone {
+		spec.SecurityOpt = []string{"apparmor=unconfined"} // AppArmor's docker-default denies the FUSE mount
 	}
 	spec.Labels[LabelPrivileges] = s.Privileges
 	if s.WorkFolder != "" {
