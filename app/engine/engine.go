@@ -156,15 +156,11 @@ func (e *Engine) handshake(ctx context.Context) error {
 	defer cancel2()
 	si, err = e.api.Info(ictx)
 	wg.Wait()
-	for what, err := range map[string]error{"/info": err, "/version": vErr} {
-		if err != nil {
-			msg := fmt.Sprintf("The container engine at %s answered a ping, but its %s request failed", e.endpoint.Host, what)
-			if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
-				msg = fmt.Sprintf("The container engine at %s answered a ping, but not its %s request within %s", e.endpoint.Host, what, describeTimeout)
-			}
-			return &problem.Error{Code: problem.EngineFailed, Message: msg,
-				Remedy: "The engine may be very busy. Wait a moment and press Retry; if it persists, restart the engine.", Err: err}
-		}
+	if err != nil {
+		return e.describeFailed("/info", err)
+	}
+	if vErr != nil {
+		return e.describeFailed("/version", vErr)
 	}
 	var components []string
 	for _, c := range sv.Components {
@@ -271,4 +267,15 @@ func desktopApps(env Env) []string {
 		return []string{`C:\Program Files\Docker\Docker\Docker Desktop.exe`}
 	}
 	return nil
+}
+
+// describeFailed is the error for an engine that answered a ping but not
+// what (/info or /version).
+func (e *Engine) describeFailed(what string, err error) error {
+	msg := fmt.Sprintf("The container engine at %s answered a ping, but its %s request failed", e.endpoint.Host, what)
+	if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
+		msg = fmt.Sprintf("The container engine at %s answered a ping, but not its %s request within %s", e.endpoint.Host, what, describeTimeout)
+	}
+	return &problem.Error{Code: problem.EngineFailed, Message: msg,
+		Remedy: "The engine may be very busy. Wait a moment and press Retry; if it persists, restart the engine.", Err: err}
 }

@@ -52,7 +52,7 @@ func (c *Client) LayerSizes(ctx context.Context, ref, arch string) (map[string]i
 	if d, ok := named.(reference.Digested); ok {
 		tag = d.Digest().String()
 	}
-	r := repo_(c, named)
+	r := newRepo(c, named)
 	m, err := r.manifest(ctx, tag)
 	if err != nil {
 		return nil, err
@@ -192,7 +192,7 @@ func (c *Client) Tags(ctx context.Context, repo string) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse repository %q: %w", repo, err)
 	}
-	r := repo_(c, named)
+	r := newRepo(c, named)
 	next := fmt.Sprintf("%s/v2/%s/tags/list?n=1000", r.base, r.path)
 	var tags []string
 	for page := 0; next != "" && page < 50; page++ {
@@ -215,7 +215,7 @@ func (c *Client) Tags(ctx context.Context, repo string) ([]string, error) {
 	return tags, nil
 }
 
-func repo_(c *Client, named reference.Named) *repo {
+func newRepo(c *Client, named reference.Named) *repo {
 	return &repo{c: c, base: baseURL(reference.Domain(named)), path: reference.Path(named)}
 }
 
