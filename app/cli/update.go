@@ -40,18 +40,16 @@ func cmdUpdate(ctx context.Context, args []string, io IO) int {
 	inst := update.DetectInstall(io.Executable, update.HostEnv(runtime.GOOS))
 	r := updateReport{Current: current, Install: inst}
 	finish := func(err error) int {
+		code := ExitOK
 		if err != nil {
-			r.Error = errRecord(err)
+			r.Error, code = errRecord(err), ExitFailure
 		}
 		if *asJSON {
 			out.writeJSON(r)
 		} else if err != nil {
 			out.failure(err)
 		}
-		if err != nil {
-			return ExitFailure
-		}
-		return ExitOK
+		return code
 	}
 	up, err := update.New(update.Config{APIBaseURL: io.Getenv("NEURODESK_UPDATE_API"), PublicKey: io.UpdateKey})
 	if err != nil {

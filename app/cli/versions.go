@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -34,8 +33,7 @@ func printVersions(ctx context.Context, io IO, out *output, e env, eng *engine.E
 		return fail(out, err)
 	}
 	if asJSON {
-		b, _ := json.Marshal(r)
-		fmt.Fprintln(io.Stdout, string(b))
+		out.writeJSON(r)
 		return ExitOK
 	}
 	w := io.Stdout
@@ -93,8 +91,7 @@ func cmdPrune(ctx context.Context, args []string, io IO) int {
 func prune(ctx context.Context, io IO, out *output, e env, eng *engine.Engine, dry, asJSON bool) int {
 	p, err := versions.Prune(ctx, eng, e.settings, dry)
 	if asJSON {
-		b, _ := json.Marshal(p)
-		fmt.Fprintln(io.Stdout, string(b))
+		out.writeJSON(p)
 	} else {
 		verb := "Removed"
 		if dry {
