@@ -242,19 +242,27 @@ func (p pageRecords) lines() []string {
 // before (count lines seen before the action).
 func (p pageRecords) wait(a *appWindow, after int, re string, timeout time.Duration) string {
 	p.t.Helper()
+	if l, ok := p.seen(after, re, timeout); ok {
+		return l
+	}
+	a.fatalf("the page did not record %q; it recorded:\n%s", re, strings.Join(p.lines(), "\n"))
+	return ""
+}
+
+// seen is wait without failing: the line, or false after timeout.
+func (p pageRecords) seen(after int, re string, timeout time.Duration) (string, bool) {
 	rx := regexp.MustCompile(re)
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
 		ls := p.lines()
 		for _, l := range ls[min(after, len(ls)):] {
 			if rx.MatchString(l) {
-				return l
+				return l, true
 			}
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	a.fatalf("the page did not record %q; it recorded:\n%s", re, strings.Join(p.lines(), "\n"))
-	return ""
+	return "", false
 }
 
 func (w *world) containerExists() bool {
