@@ -66,8 +66,7 @@ export function versionWhy(next, image) {
     case "pinned": return "pinned in Settings";
     case "on_disk": return "the newest on this computer";
     case "pull": return "downloaded when you start";
-    case "current": return versionOrigin(image);
-    default: return versionOrigin(image);
+    default: return versionOrigin(image); // "current", or not yet known
   }
 }
 
@@ -78,7 +77,7 @@ export function newerLine(v, running) {
   if (!tag) return null;
   switch (dl.state) {
     case "pulling": return { text: `Downloading ${tag} while you work…`, action: "cancel" };
-    case "done": return { text: `Version ${tag} is ready.`, action: running ? "restart" : "" , note: "The next start uses it." };
+    case "done": return { text: `Version ${tag} is ready.`, action: running ? "restart" : "", note: "The next start uses it." };
     case "failed": return { text: `The download of ${tag} failed: ${dl.error?.message ?? ""}`, action: "download" };
     default: return { text: `Version ${tag} is available.`, action: "download" };
   }

@@ -189,8 +189,7 @@ func (n *linux) Ask(q Question) (Answer, error) {
 	done := make(chan struct{})
 	onMain(func() {
 		defer close(done)
-		cstr := func(s string) *C.char { return C.CString(s) }
-		title, msg, detail, remember := cstr(q.Title), cstr(q.Message), cstr(q.Detail), cstr(q.Remember)
+		title, msg, detail, remember := C.CString(q.Title), C.CString(q.Message), C.CString(q.Detail), C.CString(q.Remember)
 		defer func() {
 			for _, p := range []*C.char{title, msg, detail, remember} {
 				C.free(unsafe.Pointer(p))
