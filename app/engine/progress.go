@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -124,6 +125,9 @@ type layerState struct {
 	LayerProgress
 	downloadTotal int64 // remembered once the download phase reported it
 	downloaded    int64
+	// unlisted: the registry's manifest does not name it. Podman reports the
+	// config blob as a layer; it is left out once a listed layer is seen.
+	unlisted bool
 }
 
 // NewTracker starts tracking a pull of ref. sizes maps layer digests to
@@ -159,7 +163,8 @@ func (t *Tracker) Apply(m Message, now time.Time) bool {
 	}
 	l := t.layers[m.ID]
 	if l == nil {
-		l = &layerState{LayerProgress: LayerProgress{ID: m.ID}, downloadTotal: t.sizes[shortID(m.ID)]}
+		size, listed := t.sizes[shortID(m.ID)]
+		l = &layerState{LayerProgress: LayerProgress{ID: m.ID}, downloadTotal: size, unlisted: len(t.sizes) > 0 && !listed}
 		t.layers[m.ID] = l
 		t.order = append(t.order, m.ID)
 	}
@@ -203,11 +208,29 @@ func (t *Tracker) bytesDone() int64 {
 	return n
 }
 
+// Finish records that the engine ended the pull stream without an error:
+// every layer is then in the store, whatever the stream said last (Podman
+// never says "Pull complete", the containerd store may skip phases).
+func (t *Tracker) Finish() {
+	for _, l := range t.layers {
+		if l.Phase == PhaseExists {
+			continue
+		}
+		l.Phase, l.Current, l.Total = PhaseDone, 0, 0
+		l.downloaded = max(l.downloaded, l.downloadTotal)
+		l.downloadTotal = l.downloaded
+	}
+}
+
 // Snapshot returns the current progress.
 func (t *Tracker) Snapshot() PullProgress {
 	p := PullProgress{Ref: t.ref, Retries: t.retries, TotalsKnown: true}
+	skipUnlisted := slices.ContainsFunc(t.order, func(id string) bool { return !t.layers[id].unlisted })
 	for _, id := range t.order {
 		l := t.layers[id]
+		if l.unlisted && skipUnlisted {
+			continue
+		}
 		p.Layers = append(p.Layers, l.LayerProgress)
 		p.LayersTotal++
 		switch l.Phase {

@@ -92,6 +92,53 @@ func TestTrackerRegistrySizes(t *testing.T) {
 	}
 }
 
+// Podman 4.3's compat stream, as recorded from `POST /images/create`: no
+// bytes, no "Pull complete", and the config blob (59a0…) reported as a
+// layer. Once the stream ends without an error the bar is full and done.
+func TestTrackerPodmanStream(t *testing.T) {
+	tr := NewTracker("127.0.0.1:5000/x/standin:t1", map[string]int64{
+		"sha256:b1b7d267ad4d0000000000000000000000000000000000000000000000000000": 1500000,
+		"sha256:1f4a87584b270000000000000000000000000000000000000000000000000000": 8400000,
+	})
+	feed(t, tr, time.Unix(0, 0),
+		`{"status":"Pulling fs layer","progressDetail":{},"id":"b1b7d267ad4d"}`,
+		`{"status":"Pulling fs layer","progressDetail":{},"id":"1f4a87584b27"}`,
+		`{"status":"Download complete","progressDetail":{},"id":"1f4a87584b27"}`,
+		`{"status":"Download complete","progressDetail":{},"id":"b1b7d267ad4d"}`,
+		`{"status":"Pulling fs layer","progressDetail":{},"id":"59a067a70ebd"}`,
+		`{"status":"Download complete","progressDetail":{},"id":"59a067a70ebd"}`,
+		`{"status":"Download complete","progressDetail":{},"id":"59a067a70ebd"}`,
+	)
+	if p := tr.Snapshot(); p.LayersTotal != 2 || p.BytesDone != 9900000 {
+		t.Errorf("before the end: %d layers, %d bytes; want 2 (the config blob is no layer) and all bytes", p.LayersTotal, p.BytesDone)
+	}
+	tr.Finish()
+	p := tr.Snapshot()
+	if p.LayersDone != 2 || p.LayersTotal != 2 || !p.TotalsKnown || p.BytesDone != p.BytesTotal || p.BytesTotal != 9900000 {
+		t.Errorf("after the stream ended: %+v; want 2 of 2 layers and 100%%", p)
+	}
+}
+
+// Without registry sizes nothing is left out, and Finish still ends at done.
+func TestTrackerFinishWithoutTotals(t *testing.T) {
+	tr := NewTracker("x", nil)
+	feed(t, tr, time.Unix(0, 0),
+		`{"status":"Pulling fs layer","progressDetail":{},"id":"aaaa"}`,
+		`{"status":"Already exists","progressDetail":{},"id":"bbbb"}`,
+		`{"status":"Downloading","progressDetail":{"current":10,"total":40},"id":"cccc"}`,
+	)
+	tr.Finish()
+	p := tr.Snapshot()
+	if p.LayersDone != 3 || p.LayersTotal != 3 {
+		t.Errorf("layers %d of %d, want 3 of 3", p.LayersDone, p.LayersTotal)
+	}
+	for _, l := range p.Layers {
+		if l.Phase != PhaseDone && l.Phase != PhaseExists {
+			t.Errorf("layer %s ends %s", l.ID, l.Phase)
+		}
+	}
+}
+
 func TestTrackerClampsNonsense(t *testing.T) {
 	tr := NewTracker("x", nil)
 	feed(t, tr, time.Unix(0, 0),
@@ -128,6 +175,10 @@ func FuzzPullMessages(f *testing.F) {
 		}
 		if !(p.ETASeconds >= 0) || !(p.BytesPerSec >= 0) { // also false for NaN
 			t.Fatalf("nonsense rate: %+v", p)
+		}
+		tr.Finish()
+		if p := tr.Snapshot(); p.LayersDone != p.LayersTotal || (p.TotalsKnown && p.BytesDone != p.BytesTotal) {
+			t.Fatalf("a finished pull is not complete: %+v", p)
 		}
 	})
 }

@@ -108,6 +108,7 @@ func (e *Engine) pullOnce(ctx context.Context, ref string, tr *Tracker, o PullOp
 			o.OnProgress(tr.Snapshot())
 		}
 	}
+	tr.Finish()
 	if o.OnProgress != nil {
 		o.OnProgress(tr.Snapshot())
 	}
