@@ -35,6 +35,7 @@ type ContainerSpec struct {
 	ExtraHosts  []string
 	MacAddress  string
 	SecurityOpt []string
+	UsernsMode  string // "keep-id" on rootless Podman; "" is the engine's default
 	Mounts      []Mount
 	// Publish maps a container TCP port to a host address.
 	Publish []PortBinding
@@ -78,8 +79,10 @@ type Container struct {
 
 // dockerConfig translates a spec into the API's types. The MAC address moved
 // from the container config to the endpoint settings in API 1.44, so where it
-// goes depends on the version negotiated with this engine.
-func dockerConfig(s ContainerSpec, apiVersion string) (*container.Config, *container.HostConfig, *network.NetworkingConfig) {
+// goes depends on the version negotiated with this engine. Podman's compat
+// API (4.x speaks 1.41) ignores the config's field and takes it only on its
+// default network, which is named "podman", not "bridge".
+func dockerConfig(s ContainerSpec, apiVersion string, kind Kind) (*container.Config, *container.HostConfig, *network.NetworkingConfig) {
 	cfg := &container.Config{
 		Image:        s.Image,
 		Labels:       s.Labels,
@@ -95,6 +98,7 @@ func dockerConfig(s ContainerSpec, apiVersion string) (*container.Config, *conta
 		ShmSize:      s.ShmSize,
 		ExtraHosts:   s.ExtraHosts,
 		SecurityOpt:  s.SecurityOpt,
+		UsernsMode:   container.UsernsMode(s.UsernsMode),
 		PortBindings: nat.PortMap{},
 		Resources:    container.Resources{NanoCPUs: s.NanoCPU, Memory: s.Memory},
 	}
@@ -118,11 +122,16 @@ func dockerConfig(s ContainerSpec, apiVersion string) (*container.Config, *conta
 	}
 	var nc *network.NetworkingConfig
 	if s.MacAddress != "" {
-		if versions.GreaterThanOrEqualTo(apiVersion, "1.44") {
+		switch {
+		case kind == KindPodman:
+			nc = &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{
+				"podman": {MacAddress: s.MacAddress},
+			}}
+		case versions.GreaterThanOrEqualTo(apiVersion, "1.44"):
 			nc = &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{
 				"bridge": {MacAddress: s.MacAddress},
 			}}
-		} else {
+		default:
 			//lint:ignore SA1019 the only place for it before API 1.44
 			cfg.MacAddress = s.MacAddress
 		}
@@ -132,7 +141,7 @@ func dockerConfig(s ContainerSpec, apiVersion string) (*container.Config, *conta
 
 // CreateContainer creates (but does not start) a container.
 func (e *Engine) CreateContainer(ctx context.Context, s ContainerSpec) (string, error) {
-	cfg, hc, nc := dockerConfig(s, e.api.ClientVersion())
+	cfg, hc, nc := dockerConfig(s, e.api.ClientVersion(), e.info.Kind)
 	resp, err := e.api.ContainerCreate(ctx, cfg, hc, nc, nil, s.Name)
 	if err != nil {
 		if cerrdefs.IsConflict(err) {

@@ -54,8 +54,11 @@ type Info struct {
 	Arch          string
 	RootDir       string
 	AppArmor      bool // the engine's host has AppArmor loaded
-	NCPU          int
-	MemTotal      int64
+	// Rootless: the engine runs as an ordinary user, in a user namespace
+	// where that user is root.
+	Rootless bool
+	NCPU     int
+	MemTotal int64
 	// Local is true when the engine's data root is a folder on this machine,
 	// so its free space can be measured here.
 	Local bool
@@ -140,17 +143,22 @@ func (e *Engine) handshake(ctx context.Context) error {
 	// seconds to answer them on a busy machine), at the same time. The
 	// engine's kind is read from both, never guessed from a failed call.
 	var (
-		si   system.Info
-		sv   types.Version
-		vErr error
-		wg   sync.WaitGroup
+		si             system.Info
+		sv             types.Version
+		vErr           error
+		podmanRootless bool
+		wg             sync.WaitGroup
 	)
 	vctx, cancelV := context.WithTimeout(ctx, describeTimeout)
 	defer cancelV()
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		sv, vErr = e.api.ServerVersion(vctx)
+	}()
+	go func() {
+		defer wg.Done()
+		podmanRootless = e.libpodRootless(vctx)
 	}()
 	ictx, cancel2 := context.WithTimeout(ctx, describeTimeout)
 	defer cancel2()
@@ -174,13 +182,18 @@ func (e *Engine) handshake(ctx context.Context) error {
 		OS:            si.OperatingSystem,
 		Arch:          si.Architecture,
 		RootDir:       si.DockerRootDir,
-		AppArmor:      slices.ContainsFunc(si.SecurityOptions, func(s string) bool { return strings.Contains(s, "name=apparmor") }),
+		AppArmor:      hasSecurityOption(si.SecurityOptions, "name=apparmor"),
+		Rootless:      hasSecurityOption(si.SecurityOptions, "name=rootless") || podmanRootless,
 		NCPU:          si.NCPU,
 		MemTotal:      si.MemTotal,
 	}
 	e.info.Local = isLocal(e.info, e.endpoint)
 	e.info.Socket = socketPath(e.endpoint.Host)
 	return nil
+}
+
+func hasSecurityOption(opts []string, name string) bool {
+	return slices.ContainsFunc(opts, func(s string) bool { return strings.Contains(s, name) })
 }
 
 func isLocal(info Info, ep Endpoint) bool {

@@ -18,6 +18,13 @@ import (
 // speaking apiVersion would.
 func fakeEngine(t *testing.T, apiVersion string) string {
 	t.Helper()
+	return fakePodman(t, apiVersion, "")
+}
+
+// fakePodman is fakeEngine whose libpod API answers /libpod/info with
+// libpodInfo ("" for an engine without one).
+func fakePodman(t *testing.T, apiVersion, libpodInfo string) string {
+	t.Helper()
 	sock := filepath.Join(t.TempDir(), "engine.sock")
 	l, err := net.Listen("unix", sock)
 	if err != nil {
@@ -29,6 +36,14 @@ func fakeEngine(t *testing.T, apiVersion string) string {
 		w.Write([]byte("OK"))
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/libpod/info") {
+			if libpodInfo == "" {
+				http.NotFound(w, r)
+				return
+			}
+			w.Write([]byte(libpodInfo))
+			return
+		}
 		switch filepath.Base(r.URL.Path) {
 		case "info":
 			w.Write([]byte(`{"ServerVersion":"4.9.3","OperatingSystem":"fedora","DockerRootDir":"/var/lib/containers","SecurityOptions":["name=seccomp","name=apparmor"],"NCPU":4,"MemTotal":8000000000}`))
@@ -57,6 +72,28 @@ func TestOpenNegotiatesAPIVersion(t *testing.T) {
 	}
 	if i.Kind != KindPodman || !i.AppArmor || i.NCPU != 4 {
 		t.Errorf("info %+v", i)
+	}
+}
+
+// Podman's compat /info does not say it is rootless; its own API does.
+func TestOpenFindsRootlessPodman(t *testing.T) {
+	for _, tt := range []struct {
+		libpod string
+		want   bool
+	}{
+		{`{"host":{"security":{"rootless":true}}}`, true},
+		{`{"host":{"security":{"rootless":false}}}`, false},
+		{"", false},
+		{"not json", false},
+	} {
+		e, err := Open(context.Background(), Endpoint{Host: fakePodman(t, "1.41", tt.libpod)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := e.Info().Rootless; got != tt.want {
+			t.Errorf("libpod info %q: rootless %v, want %v", tt.libpod, got, tt.want)
+		}
+		e.Close()
 	}
 }
 

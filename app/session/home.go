@@ -17,7 +17,8 @@ func (m *Manager) prepareHome(ctx context.Context, image string) error {
 	if err != nil {
 		return err
 	}
-	want := strconv.Itoa(m.Facts.UID) + ":" + strconv.Itoa(m.Facts.GID)
+	users := UsersFor(m.Engine.Info(), m.Facts)
+	want := strconv.Itoa(users.UID) + ":" + strconv.Itoa(users.GID)
 	// Checked before for this very volume and owner: no helper container.
 	key := homeKey(m.Engine.Info(), m.Names.HomeVolume, created, want)
 	if m.remembers(key) {
@@ -30,6 +31,7 @@ func (m *Manager) prepareHome(ctx context.Context, image string) error {
 			Labels:     map[string]string{LabelManaged: "true", LabelRole: role},
 			Entrypoint: entrypoint,
 			User:       "root",
+			UsernsMode: users.UsernsMode,
 			Mounts:     []engine.Mount{{Volume: true, Source: m.Names.HomeVolume, Target: HomeTarget}},
 		}
 	}

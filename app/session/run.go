@@ -62,7 +62,7 @@ func (m *Manager) run(ctx context.Context, o StartOptions, img Image) (Info, err
 		m.emit(o, Event{State: StateCreating, Message: FallbackNote})
 	}
 	for {
-		spec := Spec(Params{Names: m.Names, Settings: st, Image: img.Ref, Version: img.Version, Facts: m.Facts,
+		spec := Spec(Params{Names: m.Names, Settings: st, Image: img.Ref, Version: img.Version, Facts: m.Facts, Users: UsersFor(info, m.Facts),
 			AppArmor: info.AppArmor, Gateway: gateway, HostPort: port, Token: token})
 		id, err := m.create(ctx, spec)
 		if err != nil {

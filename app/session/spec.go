@@ -66,6 +66,7 @@ type Params struct {
 	Image    string // the reference to run
 	Version  string // NEURODESKTOP_VERSION
 	Facts    platform.Facts
+	Users    Users  // NB_UID:NB_GID and the user namespace
 	AppArmor bool   // the engine's host has AppArmor loaded
 	Gateway  string // how the container reaches the host; "" means host-gateway
 	HostPort int
@@ -104,8 +105,8 @@ func Spec(p Params) engine.ContainerSpec {
 			"NEURODESKTOP_VERSION=" + p.Version,
 			"CVMFS_DISABLE=" + cvmfsDisable,
 			"GRANT_SUDO=yes",
-			"NB_UID=" + strconv.Itoa(p.Facts.UID),
-			"NB_GID=" + strconv.Itoa(p.Facts.GID),
+			"NB_UID=" + strconv.Itoa(p.Users.UID),
+			"NB_GID=" + strconv.Itoa(p.Users.GID),
 			"OLLAMA_HOST=http://host.docker.internal:11434",
 		},
 		Cmd: []string{"start.sh", "jupyter", "lab",
@@ -113,6 +114,7 @@ func Spec(p Params) engine.ContainerSpec {
 			"--ServerApp.port=" + strconv.Itoa(JupyterPort),
 			"--LabApp.quit_button=False"},
 		User:       "root",
+		UsernsMode: p.Users.UsernsMode,
 		ShmSize:    s.ShmSizeMB << 20,
 		ExtraHosts: []string{"host.docker.internal:" + gateway},
 		MacAddress: MACAddress,
@@ -136,6 +138,9 @@ func Spec(p Params) engine.ContainerSpec {
 	}
 	if p.AppArmor && s.Privileges != settings.PrivilegesNone {
 		spec.SecurityOpt = []string{"apparmor=unconfined"} // AppArmor's docker-default denies the FUSE mount
+	}
+	if p.Users.AllowRoot {
+		spec.Cmd = append(spec.Cmd, "--ServerApp.allow_root=True")
 	}
 	spec.Labels[LabelPrivileges] = s.Privileges
 	if s.WorkFolder != "" {

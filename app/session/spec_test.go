@@ -13,7 +13,7 @@ import (
 func baseParams() Params {
 	s := settings.Defaults("/home/ana/neurodesktop-storage")
 	return Params{Names: NamesFor(""), Settings: s, Image: "docker.io/vnmd/neurodesktop:2026-07-11", Version: "2026-07-11",
-		Facts: platform.Facts{OS: "linux", UID: 1001, GID: 1002, Owner: "1001", OwnerName: "ana"}, HostPort: 49200, Token: strings.Repeat("ab", 32)}
+		Facts: platform.Facts{OS: "linux", UID: 1001, GID: 1002, Owner: "1001", OwnerName: "ana"}, Users: Users{UID: 1001, GID: 1002}, HostPort: 49200, Token: strings.Repeat("ab", 32)}
 }
 
 func mountAt(spec engine.ContainerSpec, target string) (engine.Mount, bool) {
@@ -161,5 +161,34 @@ func TestTokens(t *testing.T) {
 	got, err := tokenOf(engine.Container{Env: Spec(Params{Token: a, Settings: settings.Defaults("/d")}).Env})
 	if err != nil || got != a {
 		t.Errorf("token read back %q %v", got, err)
+	}
+}
+
+// On a rootless engine the host user is root inside the user namespace:
+// files written by the Jupyter user must still land as the host user's.
+func TestUsersForEngine(t *testing.T) {
+	f := platform.Facts{UID: 1001, GID: 1002}
+	for _, tt := range []struct {
+		name string
+		info engine.Info
+		want Users
+	}{
+		{"rootful Docker", engine.Info{Kind: engine.KindDockerEngine}, Users{UID: 1001, GID: 1002}},
+		{"rootful Podman", engine.Info{Kind: engine.KindPodman}, Users{UID: 1001, GID: 1002}},
+		{"rootless Podman", engine.Info{Kind: engine.KindPodman, Rootless: true}, Users{UID: 1001, GID: 1002, UsernsMode: "keep-id"}},
+		{"rootless Docker", engine.Info{Kind: engine.KindDockerEngine, Rootless: true}, Users{UID: 0, GID: 0, AllowRoot: true}},
+	} {
+		if got := UsersFor(tt.info, f); got != tt.want {
+			t.Errorf("%s: %+v, want %+v", tt.name, got, tt.want)
+		}
+	}
+	p := baseParams()
+	p.Users = UsersFor(engine.Info{Kind: engine.KindPodman, Rootless: true}, p.Facts)
+	if s := Spec(p); s.UsernsMode != "keep-id" || !slices.Contains(s.Env, "NB_UID=1001") || slices.Contains(s.Cmd, "--ServerApp.allow_root=True") {
+		t.Errorf("rootless Podman: userns %q env %v cmd %v", s.UsernsMode, s.Env, s.Cmd)
+	}
+	p.Users = UsersFor(engine.Info{Kind: engine.KindDockerEngine, Rootless: true}, p.Facts)
+	if s := Spec(p); s.UsernsMode != "" || !slices.Contains(s.Env, "NB_UID=0") || !slices.Contains(s.Cmd, "--ServerApp.allow_root=True") {
+		t.Errorf("rootless Docker: userns %q env %v cmd %v", s.UsernsMode, s.Env, s.Cmd)
 	}
 }

@@ -7,13 +7,18 @@
 // /api/status (token checked), /lab and /neurodesktop, appends a line to
 // /neurodesktop-storage/standin-starts.txt, and stops on SIGTERM.
 // STANDIN_EXIT=N makes it print a few log lines and exit with N instead.
+// As the real start.sh hands over to the Jupyter user, it also appends to
+// /neurodesktop-storage/standin-jupyter-user.txt as NB_UID:NB_GID, so tests
+// see who owns what JupyterLab writes into the data folder.
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strconv"
@@ -28,6 +33,8 @@ func main() {
 		os.Exit(stat(os.Args[1:]))
 	case "chown":
 		os.Exit(chown(os.Args[1:]))
+	case "as-jupyter-user":
+		os.Exit(appendLine(jupyterUserFile))
 	}
 	os.Exit(jupyter(os.Args[1:]))
 }
@@ -55,6 +62,7 @@ func jupyter(args []string) int {
 		fmt.Fprintf(f, "started %s\n", time.Now().UTC().Format(time.RFC3339Nano))
 		f.Close()
 	}
+	writeAsJupyterUser()
 	started := time.Now().UTC().Format(time.RFC3339)
 	authorized := func(r *http.Request) bool {
 		return token != "" && (r.Header.Get("Authorization") == "token "+token || r.URL.Query().Get("token") == token)
@@ -92,6 +100,36 @@ func jupyter(args []string) int {
 	fmt.Printf("Jupyter Server is running at http://127.0.0.1:%s/lab\n", port)
 	if err := srv.ListenAndServe(); err != nil && err != http.ErrServerClosed {
 		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
+
+const jupyterUserFile = "/neurodesktop-storage/standin-jupyter-user.txt"
+
+// writeAsJupyterUser runs this binary again as NB_UID:NB_GID to append a
+// line to jupyterUserFile, and logs how that went.
+func writeAsJupyterUser() {
+	uid, err1 := strconv.Atoi(os.Getenv("NB_UID"))
+	gid, err2 := strconv.Atoi(os.Getenv("NB_GID"))
+	if err1 != nil || err2 != nil || os.Getuid() != 0 {
+		return
+	}
+	cmd := exec.Command("/proc/self/exe")
+	cmd.Args = []string{"as-jupyter-user"}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), NoSetGroups: true}}
+	out, err := cmd.CombinedOutput()
+	fmt.Printf("the Jupyter user %d:%d wrote to the data folder: %v %s\n", uid, gid, err, out)
+}
+
+func appendLine(path string) int {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err == nil {
+		_, err = fmt.Fprintf(f, "uid %d\n", os.Getuid())
+		err = errors.Join(err, f.Close())
+	}
+	if err != nil {
+		fmt.Println(err)
 		return 1
 	}
 	return 0

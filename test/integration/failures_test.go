@@ -22,8 +22,7 @@ import (
 // next status and start find the same container, untouched.
 func TestAdoptAfterKill(t *testing.T) {
 	w := newWorld(t)
-	cmd := exec.Command(w.s.bin, "start", "--json", "--no-open")
-	cmd.Env = w.env
+	cmd := w.command(context.Background(), nil, "start", "--json", "--no-open")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

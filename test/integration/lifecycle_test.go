@@ -3,12 +3,14 @@ package integration
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/docker/docker/api/types/container"
@@ -66,6 +68,7 @@ func TestStartPullReadyStop(t *testing.T) {
 	if n := lines(t, starts); n != 1 {
 		t.Errorf("%s has %d lines after one start, want 1", starts, n)
 	}
+	checkJupyterUserWrites(t, w)
 
 	r = w.run("stop", "--json")
 	if r.code != 0 || r.last()["state"] != "stopped" {
@@ -145,13 +148,23 @@ func checkContainer(t *testing.T, c container.InspectResponse, w *world) {
 		}
 	}
 	uid := "NB_UID=1000"
-	if os.Getuid() > 0 {
-		uid = "NB_UID=" + itoa(os.Getuid())
+	if w.s.hostUser() > 0 {
+		uid = "NB_UID=" + itoa(w.s.hostUser())
 	}
 	if !slices.Contains(c.Config.Env, uid) {
 		t.Errorf("env lacks %s", uid)
 	}
-	if !slices.Contains(c.HostConfig.ExtraHosts, "host.docker.internal:host-gateway") {
+	// Rootless Podman maps the host user to the same uid inside (keep-id),
+	// so the Jupyter user's files are the host user's.
+	if rootless := w.s.engine == "podman-rootless"; rootless != (string(c.HostConfig.UsernsMode) == "keep-id") {
+		t.Errorf("user namespace %q on %s", c.HostConfig.UsernsMode, w.s.engine)
+	}
+	// Podman 4 has no host-gateway: the app writes its bridge's gateway.
+	if w.s.podman() {
+		if len(c.HostConfig.ExtraHosts) != 1 || net.ParseIP(strings.TrimPrefix(c.HostConfig.ExtraHosts[0], "host.docker.internal:")).To4() == nil {
+			t.Errorf("extra hosts = %v, want host.docker.internal at the bridge's IPv4 gateway", c.HostConfig.ExtraHosts)
+		}
+	} else if !slices.Contains(c.HostConfig.ExtraHosts, "host.docker.internal:host-gateway") {
 		t.Errorf("extra hosts = %v", c.HostConfig.ExtraHosts)
 	}
 	mounts := map[string]string{}
@@ -177,6 +190,26 @@ func checkContainer(t *testing.T, c container.InspectResponse, w *world) {
 	}
 	if mac != "88:75:56:ef:3e:d6" {
 		t.Errorf("MAC address = %q", mac)
+	}
+}
+
+// checkJupyterUserWrites: what the Jupyter user (NB_UID) writes into the
+// data folder belongs to the host user who runs the app, whatever the
+// engine. Where the app runs as root, the Jupyter user is 1000 and cannot
+// write root's folder: there is nothing to check then.
+func checkJupyterUserWrites(t *testing.T, w *world) {
+	t.Helper()
+	if w.s.hostUser() == 0 {
+		return
+	}
+	f := filepath.Join(w.data, "standin-jupyter-user.txt")
+	fi, err := os.Stat(f)
+	if err != nil {
+		t.Errorf("the Jupyter user could not write to the data folder: %v\n%s", err, w.run("logs").stdout)
+		return
+	}
+	if owner := fi.Sys().(*syscall.Stat_t).Uid; int(owner) != w.s.hostUser() {
+		t.Errorf("a file the Jupyter user wrote belongs to uid %d on the host, want %d (the app's user)", owner, w.s.hostUser())
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -42,6 +43,22 @@ type shared struct {
 	// (this project's CI machines): sessions there fall back to the minimal
 	// privileges CVMFS needs.
 	privileged bool
+	// engine is NEURODESK_TEST_ENGINE: "" for Docker, podman-rootful or
+	// podman-rootless (scripts/podman-engine.sh sets it and DOCKER_HOST).
+	engine string
+	// runAs is the user the app runs as (NEURODESK_TEST_RUN_AS=uid:gid, the
+	// rootless engine's owner), or nil for this process's own.
+	runAs *syscall.Credential
+}
+
+func (s *shared) podman() bool { return strings.HasPrefix(s.engine, "podman") }
+
+// hostUser is the uid the app runs as.
+func (s *shared) hostUser() int {
+	if s.runAs != nil {
+		return int(s.runAs.Uid)
+	}
+	return os.Getuid()
 }
 
 var (
@@ -71,7 +88,15 @@ func build(t *testing.T) *shared {
 		}
 		// Other users (the permission tests run the binary as nobody) must reach it.
 		os.Chmod(dir, 0o755)
-		s := &shared{bin: filepath.Join(dir, "neurodeskapp")}
+		s := &shared{bin: filepath.Join(dir, "neurodeskapp"), engine: os.Getenv("NEURODESK_TEST_ENGINE")}
+		if v := os.Getenv("NEURODESK_TEST_RUN_AS"); v != "" {
+			var uid, gid uint32
+			if _, err := fmt.Sscanf(v, "%d:%d", &uid, &gid); err != nil {
+				setupErr = fmt.Errorf("NEURODESK_TEST_RUN_AS=%q: want uid:gid", v)
+				return
+			}
+			s.runAs = &syscall.Credential{Uid: uid, Gid: gid}
+		}
 		cmd := exec.Command("go", "build", "-o", s.bin, ".")
 		cmd.Dir = testenv.ModuleRoot()
 		if out, err := cmd.CombinedOutput(); err != nil {
@@ -156,6 +181,10 @@ func newWorld(t *testing.T) *world {
 		"NEURODESK_MANIFEST_URL="+manifest.URL,
 	)
 	w.writeSettings(w.baseSettings())
+	if s.runAs != nil {
+		// The app's own folders belong to the user it runs as.
+		filepath.Walk(home, func(p string, _ os.FileInfo, _ error) error { return os.Lchown(p, int(s.runAs.Uid), int(s.runAs.Gid)) })
+	}
 	// The cache must know the tag before the first start: a start never waits for the network.
 	w.run("status")
 	t.Cleanup(w.cleanup)
@@ -215,8 +244,7 @@ func (w *world) runEnv(extra []string, args ...string) result {
 	w.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, w.s.bin, args...)
-	cmd.Env = append(append([]string{}, w.env...), extra...)
+	cmd := w.command(ctx, extra, args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()
@@ -229,6 +257,16 @@ func (w *world) runEnv(extra []string, args ...string) result {
 	}
 	r.records = parseRecords(w.t, r.stdout)
 	return r
+}
+
+// command runs the app in this world, as the world's user.
+func (w *world) command(ctx context.Context, extra []string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, w.s.bin, args...)
+	cmd.Env = append(append([]string{}, w.env...), extra...)
+	if w.s.runAs != nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: w.s.runAs}
+	}
+	return cmd
 }
 
 func parseRecords(t *testing.T, stdout string) []map[string]any {
