@@ -142,6 +142,13 @@ func dockerConfig(s ContainerSpec, apiVersion string, kind Kind) (*container.Con
 // CreateContainer creates (but does not start) a container.
 func (e *Engine) CreateContainer(ctx context.Context, s ContainerSpec) (string, error) {
 	cfg, hc, nc := dockerConfig(s, e.api.ClientVersion(), e.info.Kind)
+	if e.info.Kind == KindPodman {
+		id, err := e.podmanCreate(ctx, s.Name, cfg, hc, nc)
+		if err != nil {
+			return "", fmt.Errorf("create container %s: %w", s.Name, err)
+		}
+		return id, nil
+	}
 	resp, err := e.api.ContainerCreate(ctx, cfg, hc, nc, nil, s.Name)
 	if err != nil {
 		if cerrdefs.IsConflict(err) {
