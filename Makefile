@@ -9,7 +9,7 @@ PKG       := github.com/neurodesk/neurodeskapp/app/buildinfo
 LDFLAGS   := -s -w -X $(PKG).Version=$(VERSION) -X $(PKG).Commit=$(COMMIT) -X $(PKG).Date=$(DATE)
 FUZZTIME  ?= 10s
 
-.PHONY: build run test lint unit integration fuzz bench package clean
+.PHONY: build run test lint unit integration podman fuzz bench package clean
 
 # The desktop build: cgo with WebKitGTK 4.1 on Linux (Wails' production tags).
 TAGS      := desktop,production,webkit2_41
@@ -34,6 +34,14 @@ unit:
 integration:
 	go test -count=1 -timeout 20m ./test/...
 
+# The engine-facing integration tests again, against Debian's Podman through
+# its Docker-compatible API: rootful, then rootless as an ordinary user.
+# scripts/podman-engine.sh sets up each service (as root) and stops it.
+ENGINE_TESTS := ^(TestStartPullReadyStop|TestAdoptAfterKill|TestContainerExitsDuringStartup|TestDefaultsStartOnThisEngine|TestPullSurvivesDroppedConnection|TestForeignContainerUntouched|TestDataFolderNotWritable|TestNewVersionDoesNotBlockStart)$$
+podman:
+	scripts/podman-engine.sh rootful -- go test -count=1 -p 1 -timeout 15m -run '$(ENGINE_TESTS)' ./test/integration
+	scripts/podman-engine.sh rootless -- go test -count=1 -p 1 -timeout 15m -run '$(ENGINE_TESTS)' ./test/integration
+
 # Each fuzz target briefly; go test -fuzz takes one target at a time.
 fuzz:
 	go test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./app/release
@@ -47,6 +55,7 @@ test:
 	# One package at a time: the window tests and make package (in the
 	# packaging tests) would otherwise share two cores.
 	go test -count=1 -p 1 -timeout 30m ./...
+	$(MAKE) podman
 	$(MAKE) fuzz
 
 bench: package

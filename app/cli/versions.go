@@ -103,9 +103,12 @@ func prune(ctx context.Context, io IO, out *output, e env, eng *engine.Engine, d
 		for _, d := range p.Kept {
 			fmt.Fprintf(io.Stdout, "Kept %s\n", d.Tag)
 		}
-		if dry {
+		switch {
+		case dry:
 			fmt.Fprintf(io.Stdout, "At most %.1f GB would be freed.\n", float64(p.Freed)/1e9)
-		} else {
+		case p.AtMost:
+			fmt.Fprintf(io.Stdout, "Freed at most %.1f GB (the engine does not report its layers' sizes).\n", float64(p.Freed)/1e9)
+		default:
 			fmt.Fprintf(io.Stdout, "Freed %.1f GB (as the engine reports it).\n", float64(p.Freed)/1e9)
 		}
 	}

@@ -200,6 +200,9 @@ func (s *Service) PruneVersions() error {
 	}
 	done, err := versions.Prune(ctx, eng, st, false)
 	msg := fmt.Sprintf("Removed %d old version(s); the engine reports %s freed.", len(done.Removed), gb(done.Freed))
+	if done.AtMost {
+		msg = fmt.Sprintf("Removed %d old version(s), freeing at most %s.", len(done.Removed), gb(done.Freed))
+	}
 	if err != nil {
 		msg += " Some could not be removed: " + err.Error()
 	}

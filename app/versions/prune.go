@@ -17,6 +17,9 @@ type Pruned struct {
 	// layers with those kept).
 	Freed  int64 `json:"freed"`
 	DryRun bool  `json:"dry_run"`
+	// AtMost: Freed is the images' sizes, not a measurement (a dry run, or
+	// an engine that reports no layer sizes, as Podman 4 does).
+	AtMost bool `json:"at_most"`
 }
 
 // PrunePlan splits the versions on disk (newest first) into those to
@@ -49,7 +52,7 @@ func Prune(ctx context.Context, eng Engine, st settings.Settings, dryRun bool) (
 		return Pruned{}, err
 	}
 	remove, keep := PrunePlan(local, st.PinnedVersion)
-	p := Pruned{Kept: keep, DryRun: dryRun}
+	p := Pruned{Kept: keep, DryRun: dryRun, AtMost: dryRun}
 	if dryRun {
 		p.Removed = remove
 		for _, d := range remove {
@@ -75,7 +78,12 @@ func Prune(ctx context.Context, eng Engine, st settings.Settings, dryRun bool) (
 		}
 		p.Removed = append(p.Removed, d)
 	}
-	if after, err := eng.ImagesDiskUsage(ctx); err == nil && after < before {
+	if before == 0 {
+		for _, d := range p.Removed {
+			p.Freed += d.Size
+		}
+		p.AtMost = true
+	} else if after, err := eng.ImagesDiskUsage(ctx); err == nil && after < before {
 		p.Freed = before - after
 	}
 	return p, errors.Join(errs...)

@@ -205,7 +205,7 @@ func TestForeignContainerUntouched(t *testing.T) {
 		{"another program's", nil, "127.0.0.1", "name_conflict"},
 		{"our labels, no owner", mine(map[string]string{}), "127.0.0.1", "other_users_container"},
 		{"our labels, another user", mine(map[string]string{"org.neurodesk.app.owner-uid": "4242", "org.neurodesk.app.owner": "mallory"}), "127.0.0.1", "other_users_container"},
-		{"our labels and owner, published to the network", mine(map[string]string{"org.neurodesk.app.owner-uid": strconv.Itoa(os.Getuid())}), "0.0.0.0", "name_conflict"},
+		{"our labels and owner, published to the network", mine(map[string]string{"org.neurodesk.app.owner-uid": strconv.Itoa(w.s.hostUser())}), "0.0.0.0", "name_conflict"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
