@@ -207,11 +207,13 @@ func (e *Engine) InspectContainer(ctx context.Context, nameOrID string) (Contain
 	if r.State != nil {
 		c.Running, c.Status, c.ExitCode = r.State.Running, r.State.Status, r.State.ExitCode
 	}
+	// Where a running container is published; for a stopped one, where it
+	// was asked to be (a port the engine picked reads "0" there).
 	ports := nat.PortMap{}
 	if r.HostConfig != nil {
 		ports = r.HostConfig.PortBindings
 	}
-	if len(ports) == 0 && r.NetworkSettings != nil {
+	if r.NetworkSettings != nil && published(r.NetworkSettings.Ports) {
 		ports = r.NetworkSettings.Ports
 	}
 	for port, bs := range ports {
@@ -221,6 +223,15 @@ func (e *Engine) InspectContainer(ctx context.Context, nameOrID string) (Contain
 		}
 	}
 	return c, nil
+}
+
+func published(ports nat.PortMap) bool {
+	for _, bs := range ports {
+		if len(bs) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // HostPort returns the host port that port is published on, or 0.

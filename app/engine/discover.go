@@ -21,6 +21,8 @@ type Endpoint struct {
 	TLSDir string
 	// Explicit endpoints were chosen by the user; we do not fall back past them.
 	Explicit bool
+	// SSH is how ssh is run for an ssh:// endpoint.
+	SSH SSHOptions
 }
 
 // Env is what discovery reads from the process environment, passed in so
@@ -51,6 +53,7 @@ func Candidates(env Env) ([]Endpoint, error) {
 				ep.TLSDir = dockerConfigDir(env)
 			}
 		}
+		ep.SSH = sshOptionsFor(env)
 		return []Endpoint{ep}, nil
 	}
 	ep, ok, err := contextEndpoint(env)
@@ -58,6 +61,7 @@ func Candidates(env Env) ([]Endpoint, error) {
 		return nil, err
 	}
 	if ok {
+		ep.SSH = sshOptionsFor(env)
 		return []Endpoint{ep}, nil
 	}
 	return wellKnown(env), nil

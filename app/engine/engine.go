@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"github.com/neurodesk/neurodeskapp/app/problem"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -64,6 +65,9 @@ type Info struct {
 	Local bool
 	// Socket is the local unix socket the engine answers on, or "".
 	Socket string
+	// Remote: the engine runs on another machine (ssh://, or tcp:// to a
+	// host other than this one): its folders and ports are that machine's.
+	Remote bool
 }
 
 // Attempt records one endpoint tried, for diagnostics.
@@ -103,7 +107,10 @@ func Connect(ctx context.Context, env Env) (*Engine, []Attempt, error) {
 func Open(ctx context.Context, ep Endpoint) (*Engine, error) {
 	opts := []client.Opt{client.WithAPIVersionNegotiation()}
 	if strings.HasPrefix(ep.Host, "ssh://") {
-		helper, err := connhelper.GetConnectionHelper(ep.Host)
+		if err := ep.SSH.prepare(); err != nil {
+			return nil, classify(ep, err)
+		}
+		helper, err := connhelper.GetConnectionHelperWithSSHOpts(ep.Host, ep.SSH.flags())
 		if err != nil {
 			return nil, classify(ep, err)
 		}
@@ -189,7 +196,24 @@ func (e *Engine) handshake(ctx context.Context) error {
 	}
 	e.info.Local = isLocal(e.info, e.endpoint)
 	e.info.Socket = socketPath(e.endpoint.Host)
+	e.info.Remote = isRemote(e.endpoint.Host)
 	return nil
+}
+
+func isRemote(host string) bool {
+	u, err := url.Parse(host)
+	if err != nil {
+		return false
+	}
+	switch u.Scheme {
+	case "ssh":
+		return true
+	case "tcp", "http", "https":
+		h := u.Hostname()
+		ip := net.ParseIP(h)
+		return h != "localhost" && (ip == nil || !ip.IsLoopback())
+	}
+	return false
 }
 
 func hasSecurityOption(opts []string, name string) bool {

@@ -18,6 +18,7 @@ const (
 	EnginePermissionDenied Code = "engine_permission_denied"
 	EngineAPITooOld        Code = "engine_api_too_old"
 	EngineFailed           Code = "engine_error"
+	EngineRemoteNoSSH      Code = "engine_remote_without_ssh"
 	DiskFull               Code = "disk_full"
 	ImageNotFound          Code = "image_not_found"
 	RegistryUnreachable    Code = "registry_unreachable"

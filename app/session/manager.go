@@ -32,6 +32,15 @@ type Engine interface {
 	BridgeGateway(ctx context.Context) (string, error)
 }
 
+// Tunnel reaches ports of a remote engine's host from this machine.
+type Tunnel interface {
+	// Forward makes remotePort on the engine host's 127.0.0.1 answer on a
+	// port of this machine's 127.0.0.1, and returns that port.
+	Forward(ctx context.Context, remotePort int) (int, error)
+	// Close ends every forward.
+	Close(ctx context.Context) error
+}
+
 // LayerSizer reads an image's layer sizes from its registry.
 type LayerSizer interface {
 	LayerSizes(ctx context.Context, ref, arch string) (map[string]int64, error)
@@ -49,7 +58,10 @@ type Manager struct {
 	ReadyTimeout time.Duration // how long JupyterLab may take to answer; default 10 minutes
 	StopTimeout  time.Duration // graceful stop timeout; default 30s
 	Memory       Memory        // nil: every start asks the engine again
-	Now          func() time.Time
+	// Tunnel is set for an engine reached over SSH: JupyterLab is published
+	// on that host's loopback and reached through it.
+	Tunnel Tunnel
+	Now    func() time.Time
 }
 
 // StartOptions is one start request.
@@ -89,11 +101,17 @@ func (m *Manager) Start(ctx context.Context, o StartOptions) (Info, error) {
 
 func (m *Manager) start(ctx context.Context, o StartOptions) (Info, error) {
 	m.emit(o, Event{State: StateChecking, Message: m.Engine.Info().Kind.String() + " " + m.Engine.Info().ServerVersion})
+	if err := m.reachable(); err != nil {
+		return Info{}, err
+	}
 	if info, found, err := m.adopt(ctx, o); err != nil || found {
 		return info, err
 	}
-	if err := os.MkdirAll(o.Settings.DataFolder, 0o755); err != nil {
-		return Info{}, &problem.Error{Code: problem.InvalidSettings, Message: "Could not create the data folder", Remedy: "Choose another data folder in Settings.", Err: err}
+	// A remote engine's data folder is a path on its host, not here.
+	if !m.Engine.Info().Remote {
+		if err := os.MkdirAll(o.Settings.DataFolder, 0o755); err != nil {
+			return Info{}, &problem.Error{Code: problem.InvalidSettings, Message: "Could not create the data folder", Remedy: "Choose another data folder in Settings.", Err: err}
+		}
 	}
 	img, err := m.ensureImage(ctx, o)
 	if err != nil {
@@ -123,7 +141,7 @@ func (m *Manager) adopt(ctx context.Context, o StartOptions) (Info, bool, error)
 		}
 		return Info{}, false, nil
 	}
-	info, err := infoOf(c)
+	info, err := m.infoOf(ctx, c)
 	if err != nil {
 		return Info{}, false, err
 	}
@@ -134,17 +152,47 @@ func (m *Manager) adopt(ctx context.Context, o StartOptions) (Info, bool, error)
 	return info, true, nil
 }
 
-func infoOf(c engine.Container) (Info, error) {
+// infoOf describes our running container c, reached from this machine.
+func (m *Manager) infoOf(ctx context.Context, c engine.Container) (Info, error) {
 	token, err := tokenOf(c)
 	if err != nil {
 		return Info{}, fmt.Errorf("adopt container %s: %w", c.Name, err)
 	}
-	port := c.HostPort(JupyterPort)
-	if port == 0 {
-		return Info{}, fmt.Errorf("adopt container %s: Jupyter's port is not published", c.Name)
+	port, err := m.localPort(ctx, c)
+	if err != nil {
+		return Info{}, err
 	}
 	return Info{ContainerID: c.ID, Image: c.Image, Version: c.Labels[LabelVersion], DataFolder: c.Labels[LabelDataFolder],
 		BaseURL: fmt.Sprintf("http://127.0.0.1:%d", port), Token: token, Adopted: true, Privileges: c.Labels[LabelPrivileges]}, nil
+}
+
+// localPort is the port of this machine that reaches c's JupyterLab: the
+// published one, or for a remote engine a port forwarded to it.
+func (m *Manager) localPort(ctx context.Context, c engine.Container) (int, error) {
+	port := c.HostPort(JupyterPort)
+	if port == 0 {
+		return 0, fmt.Errorf("reach container %s: Jupyter's port is not published", c.Name)
+	}
+	if m.Tunnel == nil {
+		return port, nil
+	}
+	local, err := m.Tunnel.Forward(ctx, port)
+	if err != nil {
+		return 0, &problem.Error{Code: problem.EngineFailed, Message: "Could not forward JupyterLab's port from the engine's host",
+			Remedy: "Check that SSH port forwarding is allowed on that host (AllowTcpForwarding in its sshd_config), then retry.", Err: err}
+	}
+	return local, nil
+}
+
+// reachable refuses an engine on another machine reached without SSH: what
+// it publishes on that machine's loopback cannot be reached from here.
+func (m *Manager) reachable() error {
+	if i := m.Engine.Info(); i.Remote && m.Tunnel == nil {
+		return &problem.Error{Code: problem.EngineRemoteNoSSH,
+			Message: "The container engine is on another machine and reached without SSH: JupyterLab, which the app publishes only on that machine's 127.0.0.1, could not be reached from here",
+			Remedy:  "Reach the engine over SSH instead: DOCKER_HOST=ssh://user@host, or a Docker context whose host is ssh://user@host."}
+	}
+	return nil
 }
 
 // Find returns our running session, if there is one, without changing anything.
@@ -156,7 +204,7 @@ func (m *Manager) Find(ctx context.Context) (Info, bool, error) {
 	if err != nil || !c.Running {
 		return Info{}, false, err
 	}
-	info, err := infoOf(c)
+	info, err := m.infoOf(ctx, c)
 	return info, err == nil, err
 }
 
@@ -184,6 +232,11 @@ func (m *Manager) Stop(ctx context.Context, onEvent func(Event)) error {
 	m.keepLogs(ctx, c.ID, "stopped")
 	if err := m.Engine.RemoveContainer(ctx, c.ID); err != nil {
 		return err
+	}
+	if m.Tunnel != nil {
+		if err := m.Tunnel.Close(ctx); err != nil {
+			return err
+		}
 	}
 	m.emit(o, Event{State: StateStopped})
 	return nil

@@ -86,8 +86,14 @@ func (f *fakeEngine) CreateContainer(_ context.Context, s engine.ContainerSpec) 
 		f.specs = map[string]engine.ContainerSpec{}
 	}
 	f.specs[id] = s
+	publish := slices.Clone(s.Publish)
+	for i := range publish {
+		if publish[i].HostPort == 0 { // the engine picks one on its host
+			publish[i].HostPort = 40000 + len(f.calls)
+		}
+	}
 	f.containers[id] = engine.Container{ID: id, Name: s.Name, Image: s.Image, Labels: s.Labels, Cmd: s.Cmd, Env: s.Env,
-		Ports: map[int][]engine.PortBinding{8888: s.Publish}}
+		Ports: map[int][]engine.PortBinding{8888: publish}}
 	return id, nil
 }
 func (f *fakeEngine) StartContainer(_ context.Context, id string) error {
@@ -599,5 +605,86 @@ func TestUnreadableMemoryIsKeptAside(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(kept[0]); string(b) != "{not json" {
 		t.Errorf("kept %q", b)
+	}
+}
+
+// fakeTunnel forwards a remote container's port to a Jupyter on this
+// machine that knows that container's token.
+type fakeTunnel struct {
+	t         *testing.T
+	f         *fakeEngine
+	forwarded []int
+	closed    bool
+}
+
+func (ft *fakeTunnel) Forward(_ context.Context, remotePort int) (int, error) {
+	ft.forwarded = append(ft.forwarded, remotePort)
+	ft.f.mu.Lock()
+	defer ft.f.mu.Unlock()
+	for _, c := range ft.f.containers {
+		if c.HostPort(JupyterPort) == remotePort {
+			token, _ := tokenOf(c)
+			_, local := jupyter(ft.t, token)
+			return local, nil
+		}
+	}
+	return 0, fmt.Errorf("nothing listens on the remote port %d", remotePort)
+}
+
+func (ft *fakeTunnel) Close(context.Context) error { ft.closed = true; return nil }
+
+// TestRemoteEngineThroughTunnel: over SSH the engine picks the port on its
+// own host, JupyterLab is reached through the forward, the data folder is
+// not made on this machine, and stop closes the connection.
+func TestRemoteEngineThroughTunnel(t *testing.T) {
+	f := newFake()
+	f.info.Remote = true
+	dir := t.TempDir()
+	m := manager(f, dir)
+	tun := &fakeTunnel{t: t, f: f}
+	m.Tunnel = tun
+	var ev []Event
+	o := opts(dir, &ev)
+	info, err := m.Start(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spec engine.ContainerSpec
+	for _, sp := range f.specs {
+		spec = sp
+	}
+	if len(spec.Publish) != 1 || spec.Publish[0].HostPort != 0 || spec.Publish[0].HostIP != "127.0.0.1" {
+		t.Errorf("publish %+v: want the remote host's loopback, port of its choosing", spec.Publish)
+	}
+	if len(tun.forwarded) != 1 || tun.forwarded[0] < 40000 {
+		t.Fatalf("forwarded %v, want the port the engine picked", tun.forwarded)
+	}
+	if strings.HasSuffix(info.BaseURL, ":"+strconv.Itoa(tun.forwarded[0])) {
+		t.Errorf("URL %s is the remote port, not the forwarded one", info.BaseURL)
+	}
+	if _, err := os.Stat(o.Settings.DataFolder); err == nil {
+		t.Error("the remote host's data folder was made on this machine")
+	}
+	again, err := m.Start(context.Background(), o)
+	if err != nil || !again.Adopted || len(tun.forwarded) != 2 || tun.forwarded[1] != tun.forwarded[0] {
+		t.Errorf("adopt: %+v %v, forwards %v", again, err, tun.forwarded)
+	}
+	if err := m.Stop(context.Background(), nil); err != nil || !tun.closed {
+		t.Errorf("stop: %v, connection closed: %v", err, tun.closed)
+	}
+}
+
+// TestRemoteEngineWithoutSSH says plainly what it cannot do, and touches nothing.
+func TestRemoteEngineWithoutSSH(t *testing.T) {
+	f := newFake()
+	f.info.Remote = true
+	var ev []Event
+	_, err := manager(f, t.TempDir()).Start(context.Background(), opts(t.TempDir(), &ev))
+	var pe *problem.Error
+	if !errors.As(err, &pe) || pe.Code != problem.EngineRemoteNoSSH || !strings.Contains(pe.Remedy, "ssh://") {
+		t.Fatalf("start: %v", err)
+	}
+	if len(f.calls) != 0 {
+		t.Errorf("the engine was used: %v", f.calls)
 	}
 }

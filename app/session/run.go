@@ -47,9 +47,12 @@ func (m *Manager) run(ctx context.Context, o StartOptions, img Image) (Info, err
 	if err != nil {
 		return Info{}, err
 	}
-	port, err := FreePort()
-	if err != nil {
-		return Info{}, err
+	// A remote engine picks the port on its own host (0 here).
+	port := 0
+	if m.Tunnel == nil {
+		if port, err = FreePort(); err != nil {
+			return Info{}, err
+		}
 	}
 	info := m.Engine.Info()
 	gateway := ""
@@ -85,6 +88,9 @@ func (m *Manager) run(ctx context.Context, o StartOptions, img Image) (Info, err
 				Message: fmt.Sprintf("The container engine refused the privileges Neurodesktop needs to stream tools (%s)", st.Privileges),
 				Remedy:  "This engine withholds capabilities from containers (common on managed or nested machines). Start offline instead: the tools already downloaded work without them.", Err: err}
 		}
+		if err == nil && m.Tunnel != nil {
+			s.BaseURL, err = m.forwarded(ctx, id)
+		}
 		if err == nil {
 			m.emit(o, Event{State: StateWaiting, Message: s.BaseURL})
 			err = m.waitForJupyter(ctx, id, s)
@@ -94,6 +100,20 @@ func (m *Manager) run(ctx context.Context, o StartOptions, img Image) (Info, err
 		}
 		return s, nil
 	}
+}
+
+// forwarded is the local URL of a started remote container's JupyterLab,
+// once its host port is known.
+func (m *Manager) forwarded(ctx context.Context, id string) (string, error) {
+	c, err := m.Engine.InspectContainer(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	port, err := m.localPort(ctx, c)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("http://127.0.0.1:%d", port), nil
 }
 
 // FallbackNote says why a session runs with less than full privileges.

@@ -14,7 +14,7 @@ import (
 // NewManager is a Manager with this machine's facts, a registry client for
 // the disk check, and the names of instance ("" for the contract's names).
 func NewManager(eng Engine, logDir, instance string) *Manager {
-	return &Manager{
+	m := &Manager{
 		Engine:   eng,
 		Sizes:    &registry.Client{HTTP: &http.Client{Timeout: 10 * time.Second}},
 		FreeDisk: platform.FreeBytes,
@@ -24,9 +24,15 @@ func NewManager(eng Engine, logDir, instance string) *Manager {
 		Names:    NamesFor(instance),
 		Memory:   NewMemoryFile(filepath.Join(logDir, "engines.json")),
 	}
+	if e, ok := eng.(interface{ Tunnel() *engine.Tunnel }); ok {
+		if t := e.Tunnel(); t != nil {
+			m.Tunnel = t
+		}
+	}
+	return m
 }
 
 // LimitsOf is what settings are checked against on this engine.
 func LimitsOf(i engine.Info) settings.Limits {
-	return settings.Limits{MemTotal: i.MemTotal, NCPU: i.NCPU, EngineSocket: i.Socket}
+	return settings.Limits{MemTotal: i.MemTotal, NCPU: i.NCPU, EngineSocket: i.Socket, Remote: i.Remote}
 }

@@ -40,6 +40,9 @@ type Limits struct {
 	// EngineSocket is the local socket the engine answers on, if any: no
 	// folder that holds it may be mounted into the container.
 	EngineSocket string
+	// Remote: the engine runs on another machine, so the folders are paths
+	// on that machine and cannot be looked at from here.
+	Remote bool
 }
 
 // Ceilings for when the engine's limits are unknown: beyond them the
@@ -72,13 +75,17 @@ func Validate(s Settings, lim Limits) error {
 	add := func(field, format string, args ...any) {
 		errs = append(errs, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 	}
-	if msg := checkDataFolder(s.DataFolder); msg != "" {
+	checkData, checkExisting := checkDataFolder, checkExistingFolder
+	if lim.Remote {
+		checkData, checkExisting = checkRemoteFolder, checkRemoteFolder
+	}
+	if msg := checkData(s.DataFolder); msg != "" {
 		add("data_folder", "%s", msg)
 	} else if msg := checkSource(s.DataFolder, lim); msg != "" {
 		add("data_folder", "%s", msg)
 	}
 	if s.WorkFolder != "" {
-		if msg := checkExistingFolder(s.WorkFolder); msg != "" {
+		if msg := checkExisting(s.WorkFolder); msg != "" {
 			add("work_folder", "%s", msg)
 		} else if msg := checkSource(s.WorkFolder, lim); msg != "" {
 			add("work_folder", "%s", msg)
@@ -305,6 +312,18 @@ func checkDataFolder(p string) string {
 	}
 	if err := writable(p); err != nil {
 		return fmt.Sprintf("%q is not writable: %v", p, err)
+	}
+	return ""
+}
+
+// checkRemoteFolder accepts an absolute path on the engine's host (always
+// with forward slashes: engines reached remotely run Linux).
+func checkRemoteFolder(p string) string {
+	if p == "" {
+		return "is empty"
+	}
+	if !path.IsAbs(p) {
+		return fmt.Sprintf("%q must be an absolute path on the engine's host", p)
 	}
 	return ""
 }

@@ -1,0 +1,167 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/docker/cli/cli/connhelper/ssh"
+)
+
+// An engine reached over SSH publishes JupyterLab on the remote host's
+// loopback. The app reaches it through the same OpenSSH connection that
+// carries the engine's API: the first `ssh` becomes a control master
+// (ControlPersist keeps it after the app exits, so a session started from
+// the CLI stays reachable), and forwards are added to it with `ssh -O
+// forward`. Stop closes the master. Windows' OpenSSH has no control
+// masters: there a forward is its own `ssh -N -L` process.
+
+// SSHOptions is how the app runs ssh for one endpoint.
+type SSHOptions struct {
+	Config     string // an ssh_config file to use instead of the user's (-F); "" for theirs
+	ControlDir string // private folder for the control socket; "" where masters are unsupported
+}
+
+// sshOptionsFor reads NEURODESK_SSH_CONFIG and picks a private control
+// folder: the user's runtime folder, else one of the app's in the temp dir.
+func sshOptionsFor(env Env) SSHOptions {
+	o := SSHOptions{Config: env.Getenv("NEURODESK_SSH_CONFIG")}
+	if env.GOOS == "windows" {
+		return o
+	}
+	if env.XDGRuntimeDir != "" {
+		o.ControlDir = filepath.Join(env.XDGRuntimeDir, "neurodeskapp-ssh")
+	} else {
+		o.ControlDir = filepath.Join(os.TempDir(), fmt.Sprintf("neurodeskapp-ssh-%d", os.Getuid()))
+	}
+	return o
+}
+
+// flags are the ssh options every ssh the app runs for this endpoint gets.
+func (o SSHOptions) flags() []string {
+	var f []string
+	if o.Config != "" {
+		f = append(f, "-F", o.Config)
+	}
+	if o.ControlDir != "" {
+		// %C is a hash of host, port and user: one master per destination.
+		f = append(f, "-o", "ControlMaster=auto", "-o", "ControlPath="+filepath.Join(o.ControlDir, "%C"), "-o", "ControlPersist=yes")
+	}
+	return f
+}
+
+// prepare makes the control folder, private to this user.
+func (o SSHOptions) prepare() error {
+	if o.ControlDir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(o.ControlDir, 0o700); err != nil {
+		return fmt.Errorf("make the ssh control folder: %w", err)
+	}
+	return os.Chmod(o.ControlDir, 0o700)
+}
+
+// Tunnel forwards local ports to the remote engine host's loopback.
+type Tunnel struct {
+	spec *ssh.Spec
+	opts SSHOptions
+}
+
+// Tunnel returns the engine's tunnel, or nil when the engine is reached
+// without SSH (its published ports are this machine's).
+func (e *Engine) Tunnel() *Tunnel {
+	if !strings.HasPrefix(e.endpoint.Host, "ssh://") {
+		return nil
+	}
+	u, err := url.Parse(e.endpoint.Host)
+	if err != nil {
+		return nil
+	}
+	sp, err := ssh.NewSpec(u)
+	if err != nil {
+		return nil
+	}
+	return &Tunnel{spec: sp, opts: e.endpoint.SSH}
+}
+
+// Forward makes remotePort on the remote host's 127.0.0.1 answer on a port
+// of this machine's 127.0.0.1 and returns that port. The same port number
+// is used when it is free here, so forwarding again (adopting from another
+// process) finds the forward already in place.
+func (t *Tunnel) Forward(ctx context.Context, remotePort int) (int, error) {
+	local := remotePort
+	if l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(local)); err == nil {
+		l.Close()
+	} else if local, err = freeLocalPort(); err != nil {
+		return 0, err
+	}
+	fwd := fmt.Sprintf("127.0.0.1:%d:127.0.0.1:%d", local, remotePort)
+	if t.opts.ControlDir == "" {
+		args, err := t.args("-N", "-o", "ExitOnForwardFailure=yes", "-L", fwd)
+		if err != nil {
+			return 0, err
+		}
+		// Lives as long as the app; its own connection.
+		cmd := exec.Command("ssh", args...)
+		if err := cmd.Start(); err != nil {
+			return 0, fmt.Errorf("forward port %d from %s: %w", remotePort, t.spec.Host, err)
+		}
+		go cmd.Wait() //nolint:errcheck // reaped when it ends
+		return local, nil
+	}
+	if err := t.run(ctx, "-O", "forward", "-L", fwd); err != nil {
+		return 0, fmt.Errorf("forward port %d from %s: %w", remotePort, t.spec.Host, err)
+	}
+	return local, nil
+}
+
+// Close ends the shared connection, and with it every forward.
+func (t *Tunnel) Close(ctx context.Context) error {
+	if t.opts.ControlDir == "" {
+		return nil
+	}
+	if err := t.run(ctx, "-O", "exit"); err != nil && !strings.Contains(err.Error(), "No such file") && !strings.Contains(err.Error(), "Control socket connect") {
+		return fmt.Errorf("close the ssh connection to %s: %w", t.spec.Host, err)
+	}
+	return nil
+}
+
+// args are ssh's arguments to reach the host with extra options and no
+// remote command.
+func (t *Tunnel) args(extra ...string) ([]string, error) {
+	args := append(t.opts.flags(), extra...)
+	if t.spec.User != "" {
+		args = append(args, "-l", t.spec.User)
+	}
+	if t.spec.Port != "" {
+		args = append(args, "-p", t.spec.Port)
+	}
+	return append(args, "--", t.spec.Host), nil
+}
+
+func (t *Tunnel) run(ctx context.Context, extra ...string) error {
+	args, err := t.args(extra...)
+	if err != nil {
+		return err
+	}
+	out, err := exec.CommandContext(ctx, "ssh", args...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%w: %s", err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
+
+func freeLocalPort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find a free local port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
