@@ -203,7 +203,7 @@ func exitCode(err error) int {
 	switch problem.CodeOf(err) {
 	case "":
 		return ExitOK
-	case problem.EngineNotInstalled, problem.EngineNotRunning, problem.EnginePermissionDenied, problem.EngineAPITooOld:
+	case problem.EngineNotInstalled, problem.EngineNotRunning, problem.EnginePermissionDenied, problem.EngineAPITooOld, problem.EngineRemoteNoSSH:
 		return ExitNoEngine
 	case problem.NameConflict, problem.OtherUser:
 		return ExitNameConflict

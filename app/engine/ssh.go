@@ -35,10 +35,11 @@ func sshOptionsFor(env Env) SSHOptions {
 	if env.GOOS == "windows" {
 		return o
 	}
-	if env.XDGRuntimeDir != "" {
-		o.ControlDir = filepath.Join(env.XDGRuntimeDir, "neurodeskapp-ssh")
-	} else {
-		o.ControlDir = filepath.Join(os.TempDir(), fmt.Sprintf("neurodeskapp-ssh-%d", os.Getuid()))
+	o.ControlDir = filepath.Join(env.XDGRuntimeDir, "neurodeskapp-ssh")
+	// ssh adds the 40-character %C and a 17-character temporary suffix, and
+	// a socket path must fit in 104 bytes (macOS): else a short private one.
+	if env.XDGRuntimeDir == "" || len(o.ControlDir)+1+40+17 >= 104 {
+		o.ControlDir = fmt.Sprintf("/tmp/neurodeskapp-ssh-%d", os.Getuid())
 	}
 	return o
 }
@@ -56,7 +57,8 @@ func (o SSHOptions) flags() []string {
 	return f
 }
 
-// prepare makes the control folder, private to this user.
+// prepare makes the control folder, private to this user. In a shared
+// /tmp another user may have made it first: chmod then fails, and so do we.
 func (o SSHOptions) prepare() error {
 	if o.ControlDir == "" {
 		return nil
@@ -64,7 +66,10 @@ func (o SSHOptions) prepare() error {
 	if err := os.MkdirAll(o.ControlDir, 0o700); err != nil {
 		return fmt.Errorf("make the ssh control folder: %w", err)
 	}
-	return os.Chmod(o.ControlDir, 0o700)
+	if err := os.Chmod(o.ControlDir, 0o700); err != nil {
+		return fmt.Errorf("make the ssh control folder %s private: %w", o.ControlDir, err)
+	}
+	return nil
 }
 
 // Tunnel forwards local ports to the remote engine host's loopback.

@@ -140,6 +140,14 @@ func (m *Manager) create(ctx context.Context, spec engine.ContainerSpec) (string
 		}
 		return "", &problem.Error{Code: problem.NameConflict, Message: "Another Neurodesk session is being started", Remedy: "Wait for it, or stop it and retry.", Err: err}
 	}
+	if err != nil && strings.Contains(err.Error(), "bind source path does not exist") {
+		where := "this computer"
+		if m.Engine.Info().Remote {
+			where = "the engine's host (" + m.Engine.Info().OS + ")"
+		}
+		return "", &problem.Error{Code: problem.InvalidSettings, Message: "A folder to mount does not exist on " + where,
+			Remedy: "Create it there, or choose another folder in Settings.", Err: err}
+	}
 	return id, err
 }
 

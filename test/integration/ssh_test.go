@@ -1,0 +1,170 @@
+package integration
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// sshd is an OpenSSH server on 127.0.0.1 that lets root in with a key made
+// for the test; clientConfig is an ssh_config that uses that key.
+type sshd struct {
+	port         int
+	clientConfig string
+}
+
+func startSSHD(t *testing.T) sshd {
+	t.Helper()
+	if os.Getuid() != 0 {
+		t.Fatal("the SSH test runs sshd and logs in as root: run it as root (CI does)")
+	}
+	dir := t.TempDir()
+	for _, key := range []string{"host", "id"} {
+		if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", filepath.Join(dir, key)).CombinedOutput(); err != nil {
+			t.Fatalf("ssh-keygen: %v\n%s", err, out)
+		}
+	}
+	pub, _ := os.ReadFile(filepath.Join(dir, "id.pub"))
+	os.WriteFile(filepath.Join(dir, "authorized_keys"), pub, 0o600)
+	port := freePortNumber(t)
+	cfg := fmt.Sprintf(`Port %d
+ListenAddress 127.0.0.1
+HostKey %[2]s/host
+AuthorizedKeysFile %[2]s/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+AllowTcpForwarding yes
+PidFile %[2]s/sshd.pid
+`, port, dir)
+	os.WriteFile(filepath.Join(dir, "sshd_config"), []byte(cfg), 0o600)
+	os.MkdirAll("/run/sshd", 0o755) // its privilege separation folder
+	cmd := exec.Command("/usr/sbin/sshd", "-D", "-e", "-f", filepath.Join(dir, "sshd_config"))
+	log, _ := os.Create(filepath.Join(dir, "sshd.log"))
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start sshd (scripts/deps.sh test installs openssh-server): %v", err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	client := filepath.Join(dir, "ssh_config")
+	os.WriteFile(client, []byte(fmt.Sprintf(`Host *
+  IdentityFile %[1]s/id
+  IdentitiesOnly yes
+  UserKnownHostsFile %[1]s/known_hosts
+  StrictHostKeyChecking accept-new
+  BatchMode yes
+`, dir)), 0o600)
+	for i := 0; ; i++ {
+		if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
+			c.Close()
+			break
+		}
+		if i == 100 {
+			b, _ := os.ReadFile(filepath.Join(dir, "sshd.log"))
+			t.Fatalf("sshd does not listen: %s", b)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return sshd{port: port, clientConfig: client}
+}
+
+func freePortNumber(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// listenerCommand names the process listening on 127.0.0.1:port (from
+// /proc/net/tcp and the processes' open sockets), or "".
+func listenerCommand(port int) string {
+	b, _ := os.ReadFile("/proc/net/tcp")
+	inode := ""
+	for _, line := range strings.Split(string(b), "\n")[1:] {
+		f := strings.Fields(line)
+		// local address 0100007F:PORT (127.0.0.1), state 0A (LISTEN)
+		if len(f) > 9 && f[1] == fmt.Sprintf("0100007F:%04X", port) && f[3] == "0A" {
+			inode = f[9]
+		}
+	}
+	if inode == "" {
+		return ""
+	}
+	fds, _ := filepath.Glob("/proc/[0-9]*/fd/*")
+	for _, fd := range fds {
+		if l, err := os.Readlink(fd); err == nil && l == "socket:["+inode+"]" {
+			comm, _ := os.ReadFile(filepath.Join(filepath.Dir(filepath.Dir(fd)), "comm"))
+			return strings.TrimSpace(string(comm))
+		}
+	}
+	return ""
+}
+
+// TestRemoteEngineOverSSH: with DOCKER_HOST=ssh://, JupyterLab is published
+// on the engine host's loopback and the app reaches it (readiness probe
+// included) through a port forwarded by ssh; status and stop work over the
+// same connection, and stop closes it.
+func TestRemoteEngineOverSSH(t *testing.T) {
+	w := newWorld(t)
+	s := startSSHD(t)
+	if r := w.run("pull"); r.code != 0 {
+		t.Fatalf("pull: %s", r.stderr)
+	}
+	remote := []string{fmt.Sprintf("DOCKER_HOST=ssh://root@127.0.0.1:%d", s.port), "NEURODESK_SSH_CONFIG=" + s.clientConfig,
+		"XDG_RUNTIME_DIR=" + filepath.Join(w.home, "run")}
+	os.MkdirAll(filepath.Join(w.home, "run"), 0o700)
+	// The data folder is a path on the engine's host, which the app does
+	// not create from here: it says so.
+	r := w.runEnv(remote, "start", "--json", "--no-open")
+	if r.code != 6 || errCode(r.last()) != "invalid_settings" || !strings.Contains(r.stdout, "engine's host") {
+		t.Fatalf("start with no data folder on the engine's host: exit %d\n%s", r.code, r.stdout)
+	}
+	os.MkdirAll(w.data, 0o755) // made on "the remote host"
+	r = w.runEnv(remote, "start", "--json", "--no-open")
+	if r.code != 0 {
+		t.Fatalf("start over ssh: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	url, _ := r.last()["url"].(string)
+	c := w.inspect()
+	published := c.NetworkSettings.Ports["8888/tcp"]
+	if len(published) == 0 || published[0].HostIP != "127.0.0.1" {
+		t.Fatalf("published %v, want the engine host's loopback", published)
+	}
+	local := strings.TrimPrefix(strings.SplitN(url, "/lab", 2)[0], "http://127.0.0.1:")
+	if local == published[0].HostPort {
+		t.Fatalf("the URL %s uses the container's own port %s: not forwarded", url, local)
+	}
+	port, _ := strconv.Atoi(local)
+	if who := listenerCommand(port); who != "ssh" {
+		t.Errorf("port %d, which the app probed and reports, is served by %q, not by ssh", port, who)
+	}
+	if resp, err := http.Get(url); err != nil || resp.StatusCode != 200 {
+		t.Errorf("GET %s through the forward: %v", url, err)
+	} else {
+		resp.Body.Close()
+	}
+	if r := w.runEnv(remote, "status", "--json"); r.code != 0 || r.last()["running"] != true {
+		t.Errorf("status over ssh: exit %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	if r := w.runEnv(remote, "stop", "--json"); r.code != 0 {
+		t.Fatalf("stop over ssh: exit %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	if _, err := w.docker.ContainerInspect(context.Background(), w.container()); err == nil {
+		t.Error("the container survived stop")
+	}
+	if who := listenerCommand(port); who != "" {
+		t.Errorf("after stop port %d is still served by %q: the ssh connection was left open", port, who)
+	}
+}
