@@ -95,6 +95,13 @@ function renderLauncher() {
   text("version-origin", stable ? `(${versionWhy(v.next, snap.image)})` : "");
   renderVersions(stable, v);
   text("data-folder", snap.settings.data_folder);
+  // A remote engine's folders are on its host: typed in, not chosen here.
+  const remote = !!snap.engine?.remote;
+  $("data-local").hidden = remote;
+  $("data-remote").hidden = !remote;
+  $("data-where").hidden = !remote;
+  text("data-where", remote ? `A folder on the engine's host (${snap.engine.endpoint}); it must exist there.` : "");
+  if (remote && document.activeElement !== $("data-remote-path")) $("data-remote-path").value = snap.settings.data_folder;
   text("data-free", snap.data_free ? `${bytes(snap.data_free)} free` : "");
   $("data-error").hidden = !snap.data_error;
   text("data-error", snap.data_error);
@@ -281,6 +288,7 @@ $("start").addEventListener("click", async () => { $("call-error").hidden = true
 $("retry").addEventListener("click", async () => { const s = await call("Retry"); if (s) render(s); });
 $("start-desktop").addEventListener("click", () => call("StartDockerDesktop"));
 $("choose-folder").addEventListener("click", async () => { const s = await call("ChooseDataFolder"); if (s) render(s); });
+$("data-remote").addEventListener("submit", async (e) => { e.preventDefault(); const s = await call("SetDataFolder", $("data-remote-path").value); if (s) render(s); });
 $("cancel").addEventListener("click", () => call("Cancel"));
 // The launcher goes to JupyterLab itself; Go only learns that it leaves.
 async function openLab() {

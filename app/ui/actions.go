@@ -50,7 +50,7 @@ func (s *Service) limits() settings.Limits {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.eng == nil {
-		return settings.Limits{}
+		return settings.Limits{Remote: s.snap.Engine.Remote}
 	}
 	return session.LimitsOf(s.eng.Info())
 }
@@ -84,20 +84,31 @@ func (s *Service) ChooseDataFolder() (Snapshot, error) {
 	if err != nil || dir == "" {
 		return s.snapshot(), nil
 	}
-	st.DataFolder = dir
+	return s.SetDataFolder(dir)
+}
+
+// SetDataFolder saves dir as the data folder: typed in where no folder
+// dialog can show it (a remote engine's folders are on its host).
+func (s *Service) SetDataFolder(dir string) (Snapshot, error) {
+	st := s.snapshot().Settings
+	st.DataFolder = strings.TrimSpace(dir)
 	res, err := s.SaveSettings(st)
 	if err != nil {
 		return Snapshot{}, err
 	}
 	if !res.Saved {
-		s.update(func(sn *Snapshot) { sn.DataError = res.Fields[0].Message })
+		for _, f := range res.Fields {
+			if f.Field == "data_folder" {
+				s.update(func(sn *Snapshot) { sn.DataError = f.Message })
+			}
+		}
 	}
 	return s.snapshot(), nil
 }
 
 func (s *Service) refreshDataFolder(sn *Snapshot) {
-	sn.DataError = ""
-	if err := settings.Validate(sn.Settings, settings.Limits{}); err != nil {
+	sn.DataError, sn.DataFree = "", 0
+	if err := settings.Validate(sn.Settings, settings.Limits{Remote: sn.Engine.Remote}); err != nil {
 		if fe, ok := err.(settings.Errors); ok {
 			for _, e := range fe {
 				if e.Field == "data_folder" {
@@ -105,6 +116,9 @@ func (s *Service) refreshDataFolder(sn *Snapshot) {
 				}
 			}
 		}
+	}
+	if sn.Engine.Remote {
+		return // a folder on the engine's host: its free space is not seen from here
 	}
 	dir := sn.Settings.DataFolder
 	for dir != "" {

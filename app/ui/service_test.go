@@ -207,3 +207,22 @@ func TestSkipThisVersionIsRemembered(t *testing.T) {
 		t.Errorf("a newer version than the skipped one was not offered: %+v", st.Update)
 	}
 }
+
+// A remote engine's data folder is a path on its host: typed in, checked
+// only for its form, and no free space is claimed for it.
+func TestRemoteDataFolderIsTypedIn(t *testing.T) {
+	s, _ := newService(t)
+	onRemote := "/etc/hostname/neurodesk" // no folder can be made here, but there it may exist
+	if snap, err := s.SetDataFolder(onRemote); err != nil || snap.Settings.DataFolder == onRemote {
+		t.Fatalf("a local engine accepted %s: %+v %v", onRemote, snap.Settings.DataFolder, err)
+	}
+	s.update(func(sn *Snapshot) { sn.Engine = EngineView{State: "ok", Remote: true} })
+	snap, err := s.SetDataFolder("  " + onRemote + " ")
+	if err != nil || snap.Settings.DataFolder != onRemote || snap.DataError != "" || snap.DataFree != 0 {
+		t.Fatalf("remote: folder %q error %q free %d: %v", snap.Settings.DataFolder, snap.DataError, snap.DataFree, err)
+	}
+	snap, _ = s.SetDataFolder("relative/path")
+	if snap.Settings.DataFolder != onRemote || !strings.Contains(snap.DataError, "absolute") {
+		t.Errorf("a relative path: folder %q, error %q", snap.Settings.DataFolder, snap.DataError)
+	}
+}

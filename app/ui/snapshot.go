@@ -42,6 +42,8 @@ type EngineView struct {
 	Tried           []string   `json:"tried,omitempty"`
 	Error           *ErrorView `json:"error,omitempty"`
 	CanStartDesktop bool       `json:"can_start_desktop"`
+	// Remote: the engine is on another machine; folders are paths there.
+	Remote bool `json:"remote"`
 }
 
 // ImageView is the Neurodesktop version and where it came from.
