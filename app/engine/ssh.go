@@ -103,7 +103,7 @@ func (t *Tunnel) Forward(ctx context.Context, remotePort int) (int, error) {
 	local := remotePort
 	if l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(local)); err == nil {
 		l.Close()
-	} else if local, err = freeLocalPort(); err != nil {
+	} else if local, err = FreeLocalPort(); err != nil {
 		return 0, err
 	}
 	fwd := fmt.Sprintf("127.0.0.1:%d:127.0.0.1:%d", local, remotePort)
@@ -162,7 +162,8 @@ func (t *Tunnel) run(ctx context.Context, extra ...string) error {
 	return nil
 }
 
-func freeLocalPort() (int, error) {
+// FreeLocalPort returns a TCP port on 127.0.0.1 that nothing listens on now.
+func FreeLocalPort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, fmt.Errorf("find a free local port: %w", err)

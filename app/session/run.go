@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -28,16 +27,6 @@ func NewToken() (string, error) {
 	return hex.EncodeToString(b), nil
 }
 
-// FreePort returns a TCP port on 127.0.0.1 that nothing listens on now.
-func FreePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
 // run creates and starts the session container and waits for JupyterLab.
 // Whatever fails after the container exists, its logs are kept and the
 // container (ours) is removed, so the next start begins clean. An engine
@@ -50,7 +39,7 @@ func (m *Manager) run(ctx context.Context, o StartOptions, img Image) (Info, err
 	// A remote engine picks the port on its own host (0 here).
 	port := 0
 	if m.Tunnel == nil {
-		if port, err = FreePort(); err != nil {
+		if port, err = engine.FreeLocalPort(); err != nil {
 			return Info{}, err
 		}
 	}
