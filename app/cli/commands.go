@@ -31,6 +31,20 @@ func applyFlags(s *settings.Settings, data, image string) error {
 	return nil
 }
 
+// onlyFolders reports whether every problem is with a folder field.
+func onlyFolders(err error) bool {
+	var fe settings.Errors
+	if !errors.As(err, &fe) {
+		return false
+	}
+	for _, e := range fe {
+		if e.Field != "data_folder" && e.Field != "work_folder" {
+			return false
+		}
+	}
+	return true
+}
+
 func invalid(err error) error {
 	return &problem.Error{Code: problem.InvalidSettings, Message: err.Error(),
 		Remedy: "Fix the settings (in the app's Settings screen, or the file it names), or pass other flags."}
@@ -52,13 +66,19 @@ func cmdStart(ctx context.Context, args []string, io IO) int {
 		return fail(out, invalid(err))
 	}
 	// Check the local parts first: they need no engine and fail fastest.
-	if err := settings.Validate(e.settings, settings.Limits{}); err != nil {
-		return fail(out, invalid(err))
+	// Folders alone may still be fine: on a remote engine they are paths on
+	// its host, so those wait for the engine's answer.
+	localErr := settings.Validate(e.settings, settings.Limits{})
+	if localErr != nil && !onlyFolders(localErr) {
+		return fail(out, invalid(localErr))
 	}
 	if *version != "" && release.ValidTag(*version) != nil {
 		return fail(out, invalid(fmt.Errorf("--version %q is not a Neurodesktop version such as 2026-07-11", *version)))
 	}
 	eng, err := connect(ctx)
+	if err != nil && localErr != nil {
+		return fail(out, invalid(localErr))
+	}
 	if err != nil {
 		return fail(out, err)
 	}

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/neurodesk/neurodeskapp/app/engine"
 	"github.com/neurodesk/neurodeskapp/app/problem"
 	"github.com/neurodesk/neurodeskapp/app/session"
+	"github.com/neurodesk/neurodeskapp/app/settings"
 )
 
 func TestBytesAndDuration(t *testing.T) {
@@ -90,4 +92,12 @@ func parseLines(t *testing.T, s string) []map[string]any {
 		recs = append(recs, m)
 	}
 	return recs
+}
+
+func TestOnlyFolders(t *testing.T) {
+	folders := settings.Errors{{Field: "data_folder", Message: "x"}, {Field: "work_folder", Message: "y"}}
+	mixed := settings.Errors{{Field: "data_folder", Message: "x"}, {Field: "cpus", Message: "y"}}
+	if !onlyFolders(folders) || onlyFolders(mixed) || onlyFolders(errors.New("other")) {
+		t.Error("folder errors are not told apart from the others")
+	}
 }
