@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -22,131 +21,8 @@ import (
 	"github.com/neurodesk/neurodeskapp/app/platform"
 	"github.com/neurodesk/neurodeskapp/app/problem"
 	"github.com/neurodesk/neurodeskapp/app/settings"
+	"github.com/neurodesk/neurodeskapp/internal/fakeengine"
 )
-
-// fakeEngine is an in-memory engine for the session's decisions; the
-// integration tests cover the real one.
-type fakeEngine struct {
-	mu         sync.Mutex
-	info       engine.Info
-	images     map[string]bool
-	pullErr    map[string]error
-	containers map[string]engine.Container
-	calls      []string
-	logs       string
-	startErr   error
-	refuse     func(engine.ContainerSpec) error // a start the engine refuses
-	specs      map[string]engine.ContainerSpec
-	exitCode   int
-	exits      chan struct{} // closed when the started container "exits"
-}
-
-func newFake() *fakeEngine {
-	return &fakeEngine{info: engine.Info{Kind: engine.KindDockerEngine}, images: map[string]bool{}, pullErr: map[string]error{},
-		containers: map[string]engine.Container{}, exits: make(chan struct{})}
-}
-
-func (f *fakeEngine) call(s string) { f.mu.Lock(); f.calls = append(f.calls, s); f.mu.Unlock() }
-func (f *fakeEngine) called(prefix string) bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.ContainsFunc(f.calls, func(c string) bool { return strings.HasPrefix(c, prefix) })
-}
-func (f *fakeEngine) Info() engine.Info { return f.info }
-func (f *fakeEngine) ImagePresent(_ context.Context, ref string) (bool, error) {
-	return f.images[ref], nil
-}
-func (f *fakeEngine) Pull(_ context.Context, ref string, o engine.PullOptions) error {
-	f.call("pull " + ref)
-	if err := f.pullErr[ref]; err != nil {
-		return err
-	}
-	if o.OnProgress != nil {
-		o.OnProgress(engine.PullProgress{Ref: ref, LayersTotal: 1, LayersDone: 1})
-	}
-	f.images[ref] = true
-	return nil
-}
-func (f *fakeEngine) InspectContainer(_ context.Context, name string) (engine.Container, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, c := range f.containers {
-		if c.Name == name || c.ID == name {
-			return c, nil
-		}
-	}
-	return engine.Container{}, engine.ErrNotFound
-}
-func (f *fakeEngine) CreateContainer(_ context.Context, s engine.ContainerSpec) (string, error) {
-	f.call("create " + s.Name)
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	id := fmt.Sprintf("id%d", len(f.calls))
-	if f.specs == nil {
-		f.specs = map[string]engine.ContainerSpec{}
-	}
-	f.specs[id] = s
-	publish := slices.Clone(s.Publish)
-	for i := range publish {
-		if publish[i].HostPort == 0 { // the engine picks one on its host
-			publish[i].HostPort = 40000 + len(f.calls)
-		}
-	}
-	f.containers[id] = engine.Container{ID: id, Name: s.Name, Image: s.Image, Labels: s.Labels, Cmd: s.Cmd, Env: s.Env,
-		Ports: map[int][]engine.PortBinding{8888: publish}}
-	return id, nil
-}
-func (f *fakeEngine) StartContainer(_ context.Context, id string) error {
-	f.call("start " + id)
-	if f.startErr != nil {
-		return f.startErr
-	}
-	f.mu.Lock()
-	refuse, spec := f.refuse, f.specs[id]
-	f.mu.Unlock()
-	if refuse != nil {
-		if err := refuse(spec); err != nil {
-			return err
-		}
-	}
-	f.mu.Lock()
-	c := f.containers[id]
-	c.Running = true
-	f.containers[id] = c
-	f.mu.Unlock()
-	return nil
-}
-func (f *fakeEngine) StopContainer(_ context.Context, id string, _ time.Duration) error {
-	f.call("stop " + id)
-	return nil
-}
-func (f *fakeEngine) RemoveContainer(_ context.Context, id string) error {
-	f.call("remove " + id)
-	f.mu.Lock()
-	delete(f.containers, id)
-	f.mu.Unlock()
-	return nil
-}
-func (f *fakeEngine) WaitExit(ctx context.Context, _ string) (int, error) {
-	select {
-	case <-f.exits:
-		return f.exitCode, nil
-	case <-ctx.Done():
-		return 0, ctx.Err()
-	}
-}
-func (f *fakeEngine) Logs(_ context.Context, _, _ string, _ bool, w io.Writer) error {
-	_, err := io.WriteString(w, f.logs)
-	return err
-}
-func (f *fakeEngine) EnsureVolume(context.Context, string, map[string]string) (string, error) {
-	return "2026-11-01T10:00:00Z", nil
-}
-func (f *fakeEngine) RunOnce(_ context.Context, s engine.ContainerSpec) (int, string, error) {
-	f.call("runonce " + s.Entrypoint[0])
-	return 0, "1000:1000\n", nil
-}
-func (f *fakeEngine) BridgeGateway(context.Context) (string, error) { return "10.88.0.1", nil }
 
 // jupyter answers /api/status for token, and tells the fake's containers
 // which port to claim.
@@ -164,7 +40,7 @@ func jupyter(t *testing.T, token string) (*httptest.Server, int) {
 	return srv, port
 }
 
-func manager(f *fakeEngine, dir string) *Manager {
+func manager(f *fakeengine.Engine, dir string) *Manager {
 	return &Manager{Engine: f, HTTP: http.DefaultClient, Facts: platform.Facts{UID: 1000, GID: 1000, Owner: "1000", OwnerName: "ana"}, Names: NamesFor(""),
 		LogDir: dir, ReadyTimeout: 5 * time.Second}
 }
@@ -176,16 +52,16 @@ func opts(dir string, events *[]Event) StartOptions {
 }
 
 func TestAdoptRunningContainer(t *testing.T) {
-	f := newFake()
+	f := fakeengine.New()
 	_, port := jupyter(t, "tok")
-	f.containers["abc"] = ours("abc", true, port, "tok")
+	f.Containers["abc"] = ours("abc", true, port, "tok")
 	var ev []Event
 	info, err := manager(f, t.TempDir()).Start(context.Background(), opts(t.TempDir(), &ev))
 	if err != nil || !info.Adopted || info.ContainerID != "abc" || info.Token != "tok" {
 		t.Fatalf("adopt: %+v %v", info, err)
 	}
-	if f.called("create") || f.called("pull") || f.called("stop") {
-		t.Errorf("adopting touched the engine: %v", f.calls)
+	if f.Called("create") || f.Called("pull") || f.Called("stop") {
+		t.Errorf("adopting touched the engine: %v", f.Calls)
 	}
 }
 
@@ -218,8 +94,8 @@ func TestNotOursIsLeftAlone(t *testing.T) {
 		"published to the LAN": {open, problem.NameConflict, "every network address"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			f := newFake()
-			f.containers["x"] = tc.c
+			f := fakeengine.New()
+			f.Containers["x"] = tc.c
 			m := manager(f, t.TempDir())
 			var ev []Event
 			_, err := m.Start(context.Background(), opts(t.TempDir(), &ev))
@@ -236,17 +112,17 @@ func TestNotOursIsLeftAlone(t *testing.T) {
 			if err := m.Logs(context.Background(), "all", false, &log); problem.CodeOf(err) != tc.code || log.Len() > 0 {
 				t.Errorf("logs: %v %q", err, log.String())
 			}
-			if len(f.calls) != 0 {
-				t.Errorf("the container was touched: %v", f.calls)
+			if len(f.Calls) != 0 {
+				t.Errorf("the container was touched: %v", f.Calls)
 			}
 		})
 	}
 }
 
 func TestStopKeepsTheLog(t *testing.T) {
-	f := newFake()
-	f.logs = "a day's work\n"
-	f.containers["abc"] = ours("abc", true, 49000, "tok")
+	f := fakeengine.New()
+	f.LogText = "a day's work\n"
+	f.Containers["abc"] = ours("abc", true, 49000, "tok")
 	dir := t.TempDir()
 	if err := manager(f, dir).Stop(context.Background(), nil); err != nil {
 		t.Fatal(err)
@@ -258,8 +134,8 @@ func TestStopKeepsTheLog(t *testing.T) {
 	if b, _ := os.ReadFile(logs[0]); string(b) != "a day's work\n" {
 		t.Errorf("kept %q", b)
 	}
-	if !slices.Equal(f.calls, []string{"stop abc", "remove abc"}) {
-		t.Errorf("calls %v", f.calls)
+	if !slices.Equal(f.Calls, []string{"stop abc", "remove abc"}) {
+		t.Errorf("calls %v", f.Calls)
 	}
 }
 
@@ -280,8 +156,8 @@ func TestOldLogsArePruned(t *testing.T) {
 }
 
 func TestForeignContainerIsLeftAlone(t *testing.T) {
-	f := newFake()
-	f.containers["x"] = engine.Container{ID: "x", Name: ContainerName, Running: true, Image: "someone/else"}
+	f := fakeengine.New()
+	f.Containers["x"] = engine.Container{ID: "x", Name: ContainerName, Running: true, Image: "someone/else"}
 	m := manager(f, t.TempDir())
 	var ev []Event
 	_, err := m.Start(context.Background(), opts(t.TempDir(), &ev))
@@ -291,8 +167,8 @@ func TestForeignContainerIsLeftAlone(t *testing.T) {
 	if err := m.Stop(context.Background(), nil); problem.CodeOf(err) != problem.NameConflict {
 		t.Fatalf("stop: %v", err)
 	}
-	if len(f.calls) != 0 {
-		t.Errorf("the foreign container was touched: %v", f.calls)
+	if len(f.Calls) != 0 {
+		t.Errorf("the foreign container was touched: %v", f.Calls)
 	}
 	if ev[len(ev)-1].State != StateFailed {
 		t.Errorf("last event %v", ev[len(ev)-1].State)
@@ -300,16 +176,16 @@ func TestForeignContainerIsLeftAlone(t *testing.T) {
 }
 
 func TestStoppedContainerOfOursIsReplacedWithLogsKept(t *testing.T) {
-	f := newFake()
-	f.logs = "old session said goodbye\n"
-	f.containers["old"] = ours("old", false, 49000, "tok")
+	f := fakeengine.New()
+	f.LogText = "old session said goodbye\n"
+	f.Containers["old"] = ours("old", false, 49000, "tok")
 	logDir := t.TempDir()
 	m := manager(f, logDir)
 	m.ReadyTimeout = 300 * time.Millisecond // nothing answers; we only look at what happened first
 	var ev []Event
 	m.Start(context.Background(), opts(t.TempDir(), &ev))
-	if !f.called("remove old") {
-		t.Errorf("our stopped container was not removed: %v", f.calls)
+	if !f.Called("remove old") {
+		t.Errorf("our stopped container was not removed: %v", f.Calls)
 	}
 	entries, _ := os.ReadDir(logDir)
 	if len(entries) == 0 {
@@ -318,23 +194,23 @@ func TestStoppedContainerOfOursIsReplacedWithLogsKept(t *testing.T) {
 }
 
 func TestMirrorFallback(t *testing.T) {
-	f := newFake()
+	f := fakeengine.New()
 	primary, mirror := "docker.io/vnmd/neurodesktop:2026-07-11", "ghcr.io/neurodesk/neurodesktop/neurodesktop:2026-07-11"
-	f.pullErr[primary] = &problem.Error{Code: problem.RegistryUnreachable, Message: "rate limited"}
+	f.PullErr[primary] = &problem.Error{Code: problem.RegistryUnreachable, Message: "rate limited"}
 	var ev []Event
 	img, err := manager(f, t.TempDir()).EnsureImage(context.Background(), opts(t.TempDir(), &ev))
 	if err != nil || img.Ref != mirror {
 		t.Fatalf("got %v %v, want the mirror", img, err)
 	}
-	f = newFake()
-	f.pullErr[primary] = &problem.Error{Code: problem.ImageNotFound, Message: "no such tag"}
-	if _, err := manager(f, t.TempDir()).EnsureImage(context.Background(), opts(t.TempDir(), &ev)); problem.CodeOf(err) != problem.ImageNotFound || f.called("pull "+mirror) {
-		t.Errorf("a missing tag must not fall back to the mirror: %v %v", err, f.calls)
+	f = fakeengine.New()
+	f.PullErr[primary] = &problem.Error{Code: problem.ImageNotFound, Message: "no such tag"}
+	if _, err := manager(f, t.TempDir()).EnsureImage(context.Background(), opts(t.TempDir(), &ev)); problem.CodeOf(err) != problem.ImageNotFound || f.Called("pull "+mirror) {
+		t.Errorf("a missing tag must not fall back to the mirror: %v %v", err, f.Calls)
 	}
-	f = newFake()
-	f.images[mirror] = true
-	if img, _ := manager(f, t.TempDir()).EnsureImage(context.Background(), opts(t.TempDir(), &ev)); img.Ref != mirror || f.called("pull") {
-		t.Errorf("a present mirror image was not used: %v %v", img, f.calls)
+	f = fakeengine.New()
+	f.Images[mirror] = true
+	if img, _ := manager(f, t.TempDir()).EnsureImage(context.Background(), opts(t.TempDir(), &ev)); img.Ref != mirror || f.Called("pull") {
+		t.Errorf("a present mirror image was not used: %v %v", img, f.Calls)
 	}
 }
 
@@ -343,15 +219,15 @@ type sizes map[string]int64
 func (s sizes) LayerSizes(context.Context, string, string) (map[string]int64, error) { return s, nil }
 
 func TestDiskCheckRefusesBeforePulling(t *testing.T) {
-	f := newFake()
-	f.info = engine.Info{Kind: engine.KindDockerEngine, Local: true, RootDir: "/var/lib/docker"}
+	f := fakeengine.New()
+	f.EngineInfo = engine.Info{Kind: engine.KindDockerEngine, Local: true, RootDir: "/var/lib/docker"}
 	m := manager(f, t.TempDir())
 	m.Sizes = sizes{"sha256:a": 4 << 30}
 	m.FreeDisk = func(string) (uint64, error) { return 5 << 30, nil }
 	var ev []Event
 	_, err := m.EnsureImage(context.Background(), opts(t.TempDir(), &ev))
-	if problem.CodeOf(err) != problem.DiskFull || f.called("pull") {
-		t.Fatalf("err %v, calls %v", err, f.calls)
+	if problem.CodeOf(err) != problem.DiskFull || f.Called("pull") {
+		t.Fatalf("err %v, calls %v", err, f.Calls)
 	}
 	if !strings.Contains(err.Error(), "GB") {
 		t.Errorf("message does not give sizes: %v", err)
@@ -363,11 +239,11 @@ func TestDiskCheckRefusesBeforePulling(t *testing.T) {
 }
 
 func TestContainerExitFailsAtOnceWithLog(t *testing.T) {
-	f := newFake()
-	f.images["docker.io/vnmd/neurodesktop:2026-07-11"] = true
-	f.logs = "line 1\nfatal: cannot mount /cvmfs\n"
-	f.exitCode = 3
-	close(f.exits)
+	f := fakeengine.New()
+	f.Images["docker.io/vnmd/neurodesktop:2026-07-11"] = true
+	f.LogText = "line 1\nfatal: cannot mount /cvmfs\n"
+	f.ExitCode = 3
+	close(f.Exits)
 	m := manager(f, t.TempDir())
 	m.ReadyTimeout = time.Minute
 	var ev []Event
@@ -387,14 +263,14 @@ func TestContainerExitFailsAtOnceWithLog(t *testing.T) {
 	if last.State != StateFailed || len(last.LogTail) == 0 {
 		t.Errorf("last event %+v", last)
 	}
-	if !f.called("remove") {
+	if !f.Called("remove") {
 		t.Error("the failed container was not removed")
 	}
 }
 
 func TestCancelDuringWaitRemovesContainer(t *testing.T) {
-	f := newFake()
-	f.images["docker.io/vnmd/neurodesktop:2026-07-11"] = true
+	f := fakeengine.New()
+	f.Images["docker.io/vnmd/neurodesktop:2026-07-11"] = true
 	m := manager(f, t.TempDir())
 	ctx, cancel := context.WithCancel(context.Background())
 	var ev []Event
@@ -410,13 +286,13 @@ func TestCancelDuringWaitRemovesContainer(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err %v", err)
 	}
-	if !f.called("stop") || !f.called("remove") {
-		t.Errorf("cancelled start left its container: %v", f.calls)
+	if !f.Called("stop") || !f.Called("remove") {
+		t.Errorf("cancelled start left its container: %v", f.Calls)
 	}
 }
 
 func TestStartStatesInOrder(t *testing.T) {
-	f := newFake()
+	f := fakeengine.New()
 	var port int
 	var srv *httptest.Server
 	// The fake gives the container the port it was asked for; point a
@@ -428,7 +304,7 @@ func TestStartStatesInOrder(t *testing.T) {
 	o.OnEvent = func(e Event) {
 		inner(e)
 		if e.State == StateStarting && srv == nil {
-			for _, c := range f.containers {
+			for _, c := range f.Containers {
 				token, _ := tokenOf(c)
 				port = c.HostPort(8888)
 				srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -467,8 +343,8 @@ func TestStartStatesInOrder(t *testing.T) {
 	if info.BaseURL != fmt.Sprintf("http://127.0.0.1:%d", port) || !strings.Contains(info.LabURL(), "/lab?token=") {
 		t.Errorf("info %+v", info)
 	}
-	if !f.called("runonce stat") || f.called("runonce chown") {
-		t.Errorf("home ownership: want a check and no chown when it matches: %v", f.calls)
+	if !f.Called("runonce stat") || f.Called("runonce chown") {
+		t.Errorf("home ownership: want a check and no chown when it matches: %v", f.Calls)
 	}
 }
 
@@ -480,9 +356,9 @@ func netListen(port int) (net.Listener, error) {
 // --privileged gets the minimal set (streaming stays on) and the start says
 // so; one that refuses that too gets a clear error offering offline mode.
 func TestRefusedPrivilegesFallBackToMinimal(t *testing.T) {
-	f := newFake()
-	f.images["docker.io/vnmd/neurodesktop:2026-07-11"] = true
-	f.refuse = func(s engine.ContainerSpec) error {
+	f := fakeengine.New()
+	f.Images["docker.io/vnmd/neurodesktop:2026-07-11"] = true
+	f.Refuse = func(s engine.ContainerSpec) error {
 		if s.Privileged {
 			return errors.New("OCI runtime create failed: unable to apply caps: operation not permitted")
 		}
@@ -492,11 +368,11 @@ func TestRefusedPrivilegesFallBackToMinimal(t *testing.T) {
 	m.ReadyTimeout = 300 * time.Millisecond // nothing answers; we look at what was made
 	var ev []Event
 	m.Start(context.Background(), opts(t.TempDir(), &ev))
-	if len(f.specs) != 2 {
-		t.Fatalf("containers made: %d, want the refused one and the minimal one", len(f.specs))
+	if len(f.Specs) != 2 {
+		t.Fatalf("containers made: %d, want the refused one and the minimal one", len(f.Specs))
 	}
 	var minimal engine.ContainerSpec
-	for _, s := range f.specs {
+	for _, s := range f.Specs {
 		if !s.Privileged {
 			minimal = s
 		}
@@ -508,9 +384,9 @@ func TestRefusedPrivilegesFallBackToMinimal(t *testing.T) {
 		t.Error("the start did not say it fell back")
 	}
 
-	f = newFake()
-	f.images["docker.io/vnmd/neurodesktop:2026-07-11"] = true
-	f.refuse = func(engine.ContainerSpec) error { return errors.New("unable to apply caps: operation not permitted") }
+	f = fakeengine.New()
+	f.Images["docker.io/vnmd/neurodesktop:2026-07-11"] = true
+	f.Refuse = func(engine.ContainerSpec) error { return errors.New("unable to apply caps: operation not permitted") }
 	_, err := manager(f, t.TempDir()).Start(context.Background(), opts(t.TempDir(), &ev))
 	if problem.CodeOf(err) != problem.PrivilegedRefused || !strings.Contains(problem.RemedyOf(err), "offline") {
 		t.Errorf("both refused: %v (%s)", err, problem.RemedyOf(err))
@@ -528,11 +404,11 @@ func TestRefusalIsRemembered(t *testing.T) {
 		}
 		return nil
 	}
-	start := func(id string) *fakeEngine {
-		f := newFake()
-		f.info.ID, f.info.ServerVersion = id, "28.2"
-		f.images["docker.io/vnmd/neurodesktop:2026-07-11"] = true
-		f.refuse = refusing
+	start := func(id string) *fakeengine.Engine {
+		f := fakeengine.New()
+		f.EngineInfo.ID, f.EngineInfo.ServerVersion = id, "28.2"
+		f.Images["docker.io/vnmd/neurodesktop:2026-07-11"] = true
+		f.Refuse = refusing
 		m := manager(f, dir)
 		m.Memory = mem
 		m.ReadyTimeout = 200 * time.Millisecond
@@ -540,20 +416,20 @@ func TestRefusalIsRemembered(t *testing.T) {
 		m.Start(context.Background(), opts(t.TempDir(), &ev))
 		return f
 	}
-	if f := start("engine-a"); len(f.specs) != 2 {
-		t.Fatalf("first start made %d containers, want a refused one and a minimal one", len(f.specs))
+	if f := start("engine-a"); len(f.Specs) != 2 {
+		t.Fatalf("first start made %d containers, want a refused one and a minimal one", len(f.Specs))
 	}
 	f := start("engine-a")
-	if len(f.specs) != 1 {
-		t.Fatalf("second start made %d containers, want only the minimal one", len(f.specs))
+	if len(f.Specs) != 1 {
+		t.Fatalf("second start made %d containers, want only the minimal one", len(f.Specs))
 	}
-	for _, s := range f.specs {
+	for _, s := range f.Specs {
 		if s.Privileged {
 			t.Error("the remembered refusal was ignored")
 		}
 	}
-	if f := start("engine-b"); len(f.specs) != 2 {
-		t.Errorf("another engine was not asked for full privileges first (%d containers)", len(f.specs))
+	if f := start("engine-b"); len(f.Specs) != 2 {
+		t.Errorf("another engine was not asked for full privileges first (%d containers)", len(f.Specs))
 	}
 }
 
@@ -563,24 +439,24 @@ func TestHomeOwnerCheckedOnce(t *testing.T) {
 	dir := t.TempDir()
 	mem := NewMemoryFile(filepath.Join(dir, "engines.json"))
 	for i, want := range []bool{true, false} {
-		f := newFake()
-		f.info.ID = "engine-a"
+		f := fakeengine.New()
+		f.EngineInfo.ID = "engine-a"
 		m := manager(f, dir)
 		m.Memory = mem
 		if err := m.prepareHome(context.Background(), "img"); err != nil {
 			t.Fatal(err)
 		}
-		if f.called("runonce stat") != want {
-			t.Errorf("start %d: helper ran %v, want %v", i+1, f.called("runonce stat"), want)
+		if f.Called("runonce stat") != want {
+			t.Errorf("start %d: helper ran %v, want %v", i+1, f.Called("runonce stat"), want)
 		}
 	}
-	f := newFake()
-	f.info.ID = "engine-a"
+	f := fakeengine.New()
+	f.EngineInfo.ID = "engine-a"
 	m := manager(f, dir)
 	m.Memory = mem
 	m.Facts.UID = 1001 // another owner wanted: check again
 	m.prepareHome(context.Background(), "img")
-	if !f.called("runonce stat") {
+	if !f.Called("runonce stat") {
 		t.Error("a new owner was not checked")
 	}
 }
@@ -612,16 +488,16 @@ func TestUnreadableMemoryIsKeptAside(t *testing.T) {
 // machine that knows that container's token.
 type fakeTunnel struct {
 	t         *testing.T
-	f         *fakeEngine
+	f         *fakeengine.Engine
 	forwarded []int
 	closed    bool
 }
 
 func (ft *fakeTunnel) Forward(_ context.Context, remotePort int) (int, error) {
 	ft.forwarded = append(ft.forwarded, remotePort)
-	ft.f.mu.Lock()
-	defer ft.f.mu.Unlock()
-	for _, c := range ft.f.containers {
+	ft.f.Mu.Lock()
+	defer ft.f.Mu.Unlock()
+	for _, c := range ft.f.Containers {
 		if c.HostPort(JupyterPort) == remotePort {
 			token, _ := tokenOf(c)
 			_, local := jupyter(ft.t, token)
@@ -637,8 +513,8 @@ func (ft *fakeTunnel) Close(context.Context) error { ft.closed = true; return ni
 // own host, JupyterLab is reached through the forward, the data folder is
 // not made on this machine, and stop closes the connection.
 func TestRemoteEngineThroughTunnel(t *testing.T) {
-	f := newFake()
-	f.info.Remote = true
+	f := fakeengine.New()
+	f.EngineInfo.Remote = true
 	dir := t.TempDir()
 	m := manager(f, dir)
 	tun := &fakeTunnel{t: t, f: f}
@@ -650,7 +526,7 @@ func TestRemoteEngineThroughTunnel(t *testing.T) {
 		t.Fatal(err)
 	}
 	var spec engine.ContainerSpec
-	for _, sp := range f.specs {
+	for _, sp := range f.Specs {
 		spec = sp
 	}
 	if len(spec.Publish) != 1 || spec.Publish[0].HostPort != 0 || spec.Publish[0].HostIP != "127.0.0.1" {
@@ -676,15 +552,15 @@ func TestRemoteEngineThroughTunnel(t *testing.T) {
 
 // TestRemoteEngineWithoutSSH says plainly what it cannot do, and touches nothing.
 func TestRemoteEngineWithoutSSH(t *testing.T) {
-	f := newFake()
-	f.info.Remote = true
+	f := fakeengine.New()
+	f.EngineInfo.Remote = true
 	var ev []Event
 	_, err := manager(f, t.TempDir()).Start(context.Background(), opts(t.TempDir(), &ev))
 	var pe *problem.Error
 	if !errors.As(err, &pe) || pe.Code != problem.EngineRemoteNoSSH || !strings.Contains(pe.Remedy, "ssh://") {
 		t.Fatalf("start: %v", err)
 	}
-	if len(f.calls) != 0 {
-		t.Errorf("the engine was used: %v", f.calls)
+	if len(f.Calls) != 0 {
+		t.Errorf("the engine was used: %v", f.Calls)
 	}
 }

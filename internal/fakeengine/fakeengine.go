@@ -1,0 +1,189 @@
+// Package fakeengine is an in-memory container engine for unit tests of
+// what decides (session, ui): it records the calls made of it and lets a
+// test script images, containers and failures. The integration tests use
+// the real daemon.
+package fakeengine
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/neurodesk/neurodeskapp/app/engine"
+)
+
+// Engine is the fake. Lock Mu to read or change its maps while a test
+// runs goroutines that call it.
+type Engine struct {
+	Mu         sync.Mutex
+	EngineInfo engine.Info
+	Images     map[string]bool
+	PullErr    map[string]error
+	Containers map[string]engine.Container
+	Calls      []string
+	LogText    string
+	StartErr   error
+	Refuse     func(engine.ContainerSpec) error // a start the engine refuses
+	Specs      map[string]engine.ContainerSpec
+	ExitCode   int
+	Exits      chan struct{} // closed when the started container "exits"
+	Closed     bool
+}
+
+// New is an empty Docker Engine.
+func New() *Engine {
+	return &Engine{EngineInfo: engine.Info{Kind: engine.KindDockerEngine}, Images: map[string]bool{}, PullErr: map[string]error{},
+		Containers: map[string]engine.Container{}, Specs: map[string]engine.ContainerSpec{}, Exits: make(chan struct{})}
+}
+
+// Call records a call.
+func (f *Engine) Call(s string) { f.Mu.Lock(); f.Calls = append(f.Calls, s); f.Mu.Unlock() }
+
+// Called reports whether a call starting with prefix was made.
+func (f *Engine) Called(prefix string) bool {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	return slices.ContainsFunc(f.Calls, func(c string) bool { return strings.HasPrefix(c, prefix) })
+}
+
+func (f *Engine) Info() engine.Info         { return f.EngineInfo }
+func (f *Engine) Endpoint() engine.Endpoint { return engine.Endpoint{Host: "unix:///fake.sock", Source: "test"} }
+func (f *Engine) Close() error              { f.Mu.Lock(); f.Closed = true; f.Mu.Unlock(); return nil }
+
+func (f *Engine) ImagePresent(_ context.Context, ref string) (bool, error) {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	return f.Images[ref], nil
+}
+
+func (f *Engine) Pull(_ context.Context, ref string, o engine.PullOptions) error {
+	f.Call("pull " + ref)
+	if err := f.PullErr[ref]; err != nil {
+		return err
+	}
+	if o.OnProgress != nil {
+		o.OnProgress(engine.PullProgress{Ref: ref, LayersTotal: 1, LayersDone: 1})
+	}
+	f.Mu.Lock()
+	f.Images[ref] = true
+	f.Mu.Unlock()
+	return nil
+}
+
+func (f *Engine) InspectContainer(_ context.Context, name string) (engine.Container, error) {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	for _, c := range f.Containers {
+		if c.Name == name || c.ID == name {
+			return c, nil
+		}
+	}
+	return engine.Container{}, engine.ErrNotFound
+}
+
+// CreateContainer keeps the spec; a port published as 0 gets one the
+// "engine" picks.
+func (f *Engine) CreateContainer(_ context.Context, s engine.ContainerSpec) (string, error) {
+	f.Call("create " + s.Name)
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	id := fmt.Sprintf("id%d", len(f.Calls))
+	f.Specs[id] = s
+	publish := slices.Clone(s.Publish)
+	for i := range publish {
+		if publish[i].HostPort == 0 {
+			publish[i].HostPort = 40000 + len(f.Calls)
+		}
+	}
+	f.Containers[id] = engine.Container{ID: id, Name: s.Name, Image: s.Image, Labels: s.Labels, Cmd: s.Cmd, Env: s.Env,
+		Ports: map[int][]engine.PortBinding{8888: publish}}
+	return id, nil
+}
+
+func (f *Engine) StartContainer(_ context.Context, id string) error {
+	f.Call("start " + id)
+	if f.StartErr != nil {
+		return f.StartErr
+	}
+	f.Mu.Lock()
+	refuse, spec := f.Refuse, f.Specs[id]
+	f.Mu.Unlock()
+	if refuse != nil {
+		if err := refuse(spec); err != nil {
+			return err
+		}
+	}
+	f.Mu.Lock()
+	c := f.Containers[id]
+	c.Running = true
+	f.Containers[id] = c
+	f.Mu.Unlock()
+	return nil
+}
+
+func (f *Engine) StopContainer(_ context.Context, id string, _ time.Duration) error {
+	f.Call("stop " + id)
+	return nil
+}
+
+func (f *Engine) RemoveContainer(_ context.Context, id string) error {
+	f.Call("remove " + id)
+	f.Mu.Lock()
+	delete(f.Containers, id)
+	f.Mu.Unlock()
+	return nil
+}
+
+func (f *Engine) WaitExit(ctx context.Context, _ string) (int, error) {
+	select {
+	case <-f.Exits:
+		return f.ExitCode, nil
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+}
+
+func (f *Engine) Logs(_ context.Context, _, _ string, _ bool, w io.Writer) error {
+	_, err := io.WriteString(w, f.LogText)
+	return err
+}
+
+func (f *Engine) EnsureVolume(context.Context, string, map[string]string) (string, error) {
+	return "2026-11-01T10:00:00Z", nil
+}
+
+func (f *Engine) RunOnce(_ context.Context, s engine.ContainerSpec) (int, string, error) {
+	f.Call("runonce " + s.Entrypoint[0])
+	return 0, "1000:1000\n", nil
+}
+
+func (f *Engine) BridgeGateway(context.Context) (string, error) { return "10.88.0.1", nil }
+
+// The image list, for versions and prune: what Images holds, 1 GB each.
+func (f *Engine) ListImages(_ context.Context, repo string) ([]engine.Image, error) {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	var list []engine.Image
+	for ref := range f.Images {
+		if strings.HasPrefix(ref, repo+":") {
+			list = append(list, engine.Image{ID: "sha256:" + ref, Ref: ref, Size: 1e9})
+		}
+	}
+	return list, nil
+}
+
+func (f *Engine) ImagesInUse(context.Context) (map[string]bool, error) { return map[string]bool{}, nil }
+
+func (f *Engine) RemoveImage(_ context.Context, ref string) error {
+	f.Call("rmi " + ref)
+	f.Mu.Lock()
+	delete(f.Images, ref)
+	f.Mu.Unlock()
+	return nil
+}
+
+func (f *Engine) ImagesDiskUsage(context.Context) (int64, error) { return 0, nil }
