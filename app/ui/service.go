@@ -20,6 +20,7 @@ import (
 	"github.com/neurodesk/neurodeskapp/app/session"
 	"github.com/neurodesk/neurodeskapp/app/settings"
 	"github.com/neurodesk/neurodeskapp/app/update"
+	"github.com/neurodesk/neurodeskapp/app/versions"
 )
 
 // SnapshotEvent says the Snapshot changed (its seq); State() returns it.
@@ -37,6 +38,25 @@ type Config struct {
 	// DownloadsDir is where downloads from session pages land; "" is the
 	// user's Downloads folder.
 	DownloadsDir string
+	// Connect finds the engine; nil is engine.Connect on this machine.
+	Connect func(ctx context.Context) (Engine, []engine.Attempt, error)
+}
+
+// Engine is what the window needs of the container engine.
+type Engine interface {
+	session.Engine
+	versions.Engine
+	Endpoint() engine.Endpoint
+	Close() error
+}
+
+// connectHere is engine.Connect on this machine's engines.
+func connectHere(ctx context.Context) (Engine, []engine.Attempt, error) {
+	eng, attempts, err := engine.Connect(ctx, engine.HostEnv())
+	if err != nil {
+		return nil, attempts, err // not a typed nil in the interface
+	}
+	return eng, attempts, nil
 }
 
 // Service is bound to the frontend. Every method may be called from several
@@ -48,7 +68,7 @@ type Service struct {
 
 	mu     sync.Mutex
 	snap   Snapshot
-	eng    *engine.Engine
+	eng    Engine
 	cancel context.CancelFunc // of the start in progress
 	// dlCancel cancels the background download of a new version.
 	dlCancel context.CancelFunc
@@ -70,6 +90,9 @@ type Service struct {
 
 // New builds the service; call Startup once the window exists.
 func New(cfg Config) *Service {
+	if cfg.Connect == nil {
+		cfg.Connect = connectHere
+	}
 	return &Service{cfg: cfg, bg: context.Background(), zoomLevel: 1}
 }
 
@@ -132,7 +155,7 @@ func (s *Service) refreshVersion(ctx context.Context) {
 // connect finds the engine, then adopts a running session if there is one.
 func (s *Service) connect(ctx context.Context) {
 	s.update(func(sn *Snapshot) { sn.Engine = EngineView{State: "checking"} })
-	eng, attempts, err := engine.Connect(ctx, engine.HostEnv())
+	eng, attempts, err := s.cfg.Connect(ctx)
 	var tried []string
 	for _, a := range attempts {
 		tried = append(tried, a.Endpoint.Host)
@@ -160,7 +183,7 @@ func (s *Service) connect(ctx context.Context) {
 	s.refreshVersions(ctx)
 }
 
-func (s *Service) manager(eng *engine.Engine) *session.Manager {
+func (s *Service) manager(eng Engine) *session.Manager {
 	return session.NewManager(eng, s.cfg.Paths.StateDir, s.cfg.Instance)
 }
 
@@ -328,7 +351,7 @@ func (s *Service) onEvent(e session.Event) {
 
 // followLog streams the container log into the snapshot while we wait for
 // JupyterLab, so a slow start shows what it is doing.
-func (s *Service) followLog(ctx context.Context, eng *engine.Engine) {
+func (s *Service) followLog(ctx context.Context, eng Engine) {
 	w := &logLines{add: func(line string) {
 		s.update(func(sn *Snapshot) {
 			sn.Log = append(sn.Log, line)

@@ -40,7 +40,7 @@ const manifestWait = 5 * time.Second
 
 // pickVersion is the version a start runs (the stable channel's; "" for
 // the others), shown on the launcher as it is decided.
-func (s *Service) pickVersion(ctx context.Context, eng *engine.Engine, st settings.Settings) (string, error) {
+func (s *Service) pickVersion(ctx context.Context, eng Engine, st settings.Settings) (string, error) {
 	if st.Channel != settings.ChannelStable {
 		return "", nil
 	}

@@ -32,6 +32,8 @@ type Engine struct {
 	ExitCode   int
 	Exits      chan struct{} // closed when the started container "exits"
 	Closed     bool
+	// OnStart runs when a container starts, e.g. to serve its Jupyter.
+	OnStart func(engine.Container)
 }
 
 // New is an empty Docker Engine.
@@ -121,7 +123,11 @@ func (f *Engine) StartContainer(_ context.Context, id string) error {
 	c := f.Containers[id]
 	c.Running = true
 	f.Containers[id] = c
+	onStart := f.OnStart
 	f.Mu.Unlock()
+	if onStart != nil {
+		onStart(c)
+	}
 	return nil
 }
 
