@@ -52,9 +52,11 @@ func (f *Engine) Called(prefix string) bool {
 	return slices.ContainsFunc(f.Calls, func(c string) bool { return strings.HasPrefix(c, prefix) })
 }
 
-func (f *Engine) Info() engine.Info         { return f.EngineInfo }
-func (f *Engine) Endpoint() engine.Endpoint { return engine.Endpoint{Host: "unix:///fake.sock", Source: "test"} }
-func (f *Engine) Close() error              { f.Mu.Lock(); f.Closed = true; f.Mu.Unlock(); return nil }
+func (f *Engine) Info() engine.Info { return f.EngineInfo }
+func (f *Engine) Endpoint() engine.Endpoint {
+	return engine.Endpoint{Host: "unix:///fake.sock", Source: "test"}
+}
+func (f *Engine) Close() error { f.Mu.Lock(); f.Closed = true; f.Mu.Unlock(); return nil }
 
 func (f *Engine) ImagePresent(_ context.Context, ref string) (bool, error) {
 	f.Mu.Lock()
