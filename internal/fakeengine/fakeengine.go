@@ -177,7 +177,7 @@ func (f *Engine) ListImages(_ context.Context, repo string) ([]engine.Image, err
 	defer f.Mu.Unlock()
 	var list []engine.Image
 	for ref := range f.Images {
-		if strings.HasPrefix(ref, repo+":") {
+		if strings.HasPrefix(ref, repo+":") || strings.Contains(ref, "/"+repo+":") {
 			list = append(list, engine.Image{ID: "sha256:" + ref, Ref: ref, Size: 1e9})
 		}
 	}
