@@ -10,8 +10,7 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/neurodesk/neurodeskapp/app/engine"
-	"github.com/neurodesk/neurodeskapp/app/migrate"
+	"github.com/neurodesk/neurodeskapp/app/launcher"
 	"github.com/neurodesk/neurodeskapp/app/platform"
 	"github.com/neurodesk/neurodeskapp/app/problem"
 	"github.com/neurodesk/neurodeskapp/app/release"
@@ -47,6 +46,8 @@ type IO struct {
 	Executable string
 	Version    string
 	UpdateKey  []byte
+	// Connect finds the engine; nil is launcher.ConnectHere (tests give a fake).
+	Connect launcher.Connector
 }
 
 const usage = `Usage: neurodeskapp <command> [flags]
@@ -98,20 +99,19 @@ type env struct {
 }
 
 func loadEnv(io IO) env {
-	defaults := settings.Defaults(platform.DefaultDataFolder(runtime.GOOS, io.Home))
-	s, res := settings.Load(io.Paths.Settings, defaults, time.Now())
-	if res.Problem != nil {
-		fmt.Fprintf(io.Stderr, "warning: %v\nwarning: using default settings; your file was kept at %s\n", res.Problem, res.Backup)
+	l := launcher.LoadSettings(io.launcherEnv())
+	for _, n := range l.Notes {
+		fmt.Fprintln(io.Stderr, "warning: "+n)
 	}
-	s, _, note := migrate.FirstRun(res.Created, migrate.Dirs(runtime.GOOS, io.Home, io.Getenv), s, io.Paths.Settings, io.Home)
-	if note != "" {
-		fmt.Fprintln(io.Stderr, note)
-	}
-	return env{io: io, settings: s, loaded: res}
+	return env{io: io, settings: l.Settings, loaded: l.Result}
+}
+
+func (io IO) launcherEnv() launcher.Env {
+	return launcher.Env{GOOS: runtime.GOOS, Home: io.Home, Paths: io.Paths, Getenv: io.Getenv, Instance: io.Getenv("NEURODESKAPP_INSTANCE")}
 }
 
 func (e env) releaseSource() *release.Source {
-	return release.NewSource(e.io.Getenv("NEURODESK_MANIFEST_URL"), e.settings.ManifestURL, e.io.Paths.CacheDir)
+	return launcher.Source(e.io.launcherEnv(), e.settings)
 }
 
 // manifestWait bounds how long a start that must pull waits for
@@ -122,7 +122,7 @@ const manifestWait = 5 * time.Second
 // out. A start that runs what is on disk never waits for the web: the
 // manifest is read meanwhile, and after waits for that (a few seconds at
 // most) and says whether a newer version is available.
-func (e env) pick(ctx context.Context, eng *engine.Engine, override string, out *output) (tag string, after func(), err error) {
+func (e env) pick(ctx context.Context, eng launcher.Engine, override string, out *output) (tag string, after func(), err error) {
 	src := e.releaseSource()
 	if e.settings.Channel != settings.ChannelStable {
 		return "", func() {}, nil
@@ -177,16 +177,20 @@ func choiceNote(c versions.Choice, v release.Version) string {
 	return s
 }
 
-func connect(ctx context.Context) (*engine.Engine, error) {
-	eng, _, err := engine.Connect(ctx, engine.HostEnv())
+func (io IO) connect(ctx context.Context) (launcher.Engine, error) {
+	connect := io.Connect
+	if connect == nil {
+		connect = launcher.ConnectHere
+	}
+	eng, _, err := connect(ctx)
 	return eng, err
 }
 
 // withEngine is every engine command's preamble: the settings, the engine
 // (its failure reported with its exit code), and closing it afterwards.
-func withEngine(ctx context.Context, io IO, out *output, run func(e env, eng *engine.Engine) int) int {
+func withEngine(ctx context.Context, io IO, out *output, run func(e env, eng launcher.Engine) int) int {
 	e := loadEnv(io)
-	eng, err := connect(ctx)
+	eng, err := io.connect(ctx)
 	if err != nil {
 		return fail(out, err)
 	}
@@ -194,8 +198,8 @@ func withEngine(ctx context.Context, io IO, out *output, run func(e env, eng *en
 	return run(e, eng)
 }
 
-func (e env) manager(eng *engine.Engine) *session.Manager {
-	return session.NewManager(eng, e.io.Paths.StateDir, e.io.Getenv("NEURODESKAPP_INSTANCE"))
+func (e env) manager(eng launcher.Engine) *session.Manager {
+	return launcher.Manager(e.io.launcherEnv(), eng)
 }
 
 // exitCode maps a failure to the documented exit codes.

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/neurodesk/neurodeskapp/app/buildinfo"
-	"github.com/neurodesk/neurodeskapp/app/engine"
+	"github.com/neurodesk/neurodeskapp/app/launcher"
 	"github.com/neurodesk/neurodeskapp/app/platform"
 	"github.com/neurodesk/neurodeskapp/app/problem"
 	"github.com/neurodesk/neurodeskapp/app/release"
@@ -75,7 +75,7 @@ func cmdStart(ctx context.Context, args []string, io IO) int {
 	if *version != "" && release.ValidTag(*version) != nil {
 		return fail(out, invalid(fmt.Errorf("--version %q is not a Neurodesktop version such as 2026-07-11", *version)))
 	}
-	eng, err := connect(ctx)
+	eng, err := io.connect(ctx)
 	if err != nil && localErr != nil {
 		return fail(out, invalid(localErr))
 	}
@@ -115,7 +115,7 @@ func cmdStop(ctx context.Context, args []string, io IO) int {
 		return ExitUsage
 	}
 	out := newOutput(io, *asJSON)
-	return withEngine(ctx, io, out, func(e env, eng *engine.Engine) int {
+	return withEngine(ctx, io, out, func(e env, eng launcher.Engine) int {
 		if err := e.manager(eng).Stop(ctx, out.event); err != nil {
 			return fail(out, err)
 		}
@@ -165,7 +165,7 @@ func cmdStatus(ctx context.Context, args []string, io IO) int {
 		r.Image.At = v.At.Format("2006-01-02 15:04")
 	}
 	code := ExitNotRunning
-	eng, err := connect(ctx)
+	eng, err := io.connect(ctx)
 	if err == nil {
 		defer eng.Close()
 		i := eng.Info()
@@ -214,7 +214,7 @@ func cmdPull(ctx context.Context, args []string, io IO) int {
 	if err := applyFlags(&e.settings, "", *image); err != nil {
 		return fail(out, invalid(err))
 	}
-	eng, err := connect(ctx)
+	eng, err := io.connect(ctx)
 	if err != nil {
 		return fail(out, err)
 	}
@@ -245,7 +245,7 @@ func cmdLogs(ctx context.Context, args []string, io IO) int {
 		return ExitUsage
 	}
 	out := newOutput(io, false)
-	return withEngine(ctx, io, out, func(e env, eng *engine.Engine) int {
+	return withEngine(ctx, io, out, func(e env, eng launcher.Engine) int {
 		err := e.manager(eng).Logs(ctx, "all", *follow, io.Stdout)
 		if errors.Is(err, session.ErrNoSession) {
 			fmt.Fprintln(io.Stderr, "No Neurodesk session container exists.")

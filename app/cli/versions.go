@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/neurodesk/neurodeskapp/app/engine"
+	"github.com/neurodesk/neurodeskapp/app/launcher"
 	"github.com/neurodesk/neurodeskapp/app/registry"
 	"github.com/neurodesk/neurodeskapp/app/versions"
 )
@@ -19,10 +19,10 @@ func cmdVersions(ctx context.Context, args []string, io IO) int {
 		return ExitUsage
 	}
 	out := newOutput(io, *asJSON)
-	return withEngine(ctx, io, out, func(e env, eng *engine.Engine) int { return printVersions(ctx, io, out, e, eng, *asJSON) })
+	return withEngine(ctx, io, out, func(e env, eng launcher.Engine) int { return printVersions(ctx, io, out, e, eng, *asJSON) })
 }
 
-func printVersions(ctx context.Context, io IO, out *output, e env, eng *engine.Engine, asJSON bool) int {
+func printVersions(ctx context.Context, io IO, out *output, e env, eng launcher.Engine, asJSON bool) int {
 	running := ""
 	if s, found, err := e.manager(eng).Find(ctx); err == nil && found {
 		running = s.Version
@@ -85,10 +85,10 @@ func cmdPrune(ctx context.Context, args []string, io IO) int {
 		return ExitUsage
 	}
 	out := newOutput(io, *asJSON)
-	return withEngine(ctx, io, out, func(e env, eng *engine.Engine) int { return prune(ctx, io, out, e, eng, *dry, *asJSON) })
+	return withEngine(ctx, io, out, func(e env, eng launcher.Engine) int { return prune(ctx, io, out, e, eng, *dry, *asJSON) })
 }
 
-func prune(ctx context.Context, io IO, out *output, e env, eng *engine.Engine, dry, asJSON bool) int {
+func prune(ctx context.Context, io IO, out *output, e env, eng launcher.Engine, dry, asJSON bool) int {
 	p, err := versions.Prune(ctx, eng, e.settings, dry)
 	if asJSON {
 		out.writeJSON(p)

@@ -6,21 +6,18 @@ package ui
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/neurodesk/neurodeskapp/app/engine"
-	"github.com/neurodesk/neurodeskapp/app/migrate"
+	"github.com/neurodesk/neurodeskapp/app/launcher"
 	"github.com/neurodesk/neurodeskapp/app/platform"
 	"github.com/neurodesk/neurodeskapp/app/problem"
 	"github.com/neurodesk/neurodeskapp/app/release"
 	"github.com/neurodesk/neurodeskapp/app/session"
 	"github.com/neurodesk/neurodeskapp/app/settings"
 	"github.com/neurodesk/neurodeskapp/app/update"
-	"github.com/neurodesk/neurodeskapp/app/versions"
 )
 
 // SnapshotEvent says the Snapshot changed (its seq); State() returns it.
@@ -38,26 +35,12 @@ type Config struct {
 	// DownloadsDir is where downloads from session pages land; "" is the
 	// user's Downloads folder.
 	DownloadsDir string
-	// Connect finds the engine; nil is engine.Connect on this machine.
-	Connect func(ctx context.Context) (Engine, []engine.Attempt, error)
+	// Connect finds the engine; nil is launcher.ConnectHere.
+	Connect launcher.Connector
 }
 
 // Engine is what the window needs of the container engine.
-type Engine interface {
-	session.Engine
-	versions.Engine
-	Endpoint() engine.Endpoint
-	Close() error
-}
-
-// connectHere is engine.Connect on this machine's engines.
-func connectHere(ctx context.Context) (Engine, []engine.Attempt, error) {
-	eng, attempts, err := engine.Connect(ctx, engine.HostEnv())
-	if err != nil {
-		return nil, attempts, err // not a typed nil in the interface
-	}
-	return eng, attempts, nil
-}
+type Engine = launcher.Engine
 
 // Service is bound to the frontend. Every method may be called from several
 // goroutines at once; mu guards the snapshot and the session state.
@@ -91,7 +74,7 @@ type Service struct {
 // New builds the service; call Startup once the window exists.
 func New(cfg Config) *Service {
 	if cfg.Connect == nil {
-		cfg.Connect = connectHere
+		cfg.Connect = launcher.ConnectHere
 	}
 	return &Service{cfg: cfg, bg: context.Background(), zoomLevel: 1}
 }
@@ -99,38 +82,30 @@ func New(cfg Config) *Service {
 // startup receives the runtime (and the app's lifetime context), loads the
 // settings and begins looking for the engine. It never blocks on the network.
 func (s *Service) startup(ctx context.Context, rt Runtime) {
+	// Files are read before the lock is taken: a slow disk must not hold
+	// up the page's calls.
+	l := launcher.LoadSettings(s.env())
+	src := launcher.Source(s.env(), l.Settings)
+	snap := Snapshot{Settings: l.Settings, SettingsNote: strings.Join(l.Notes, " "), Image: imageView(src.Current()),
+		AppVersion: s.cfg.Version, Recent: s.loadRecent()}
+	snap.Session.State = session.StateIdle
+	for i := len(l.Old.RemoteURLs) - 1; i >= 0; i-- {
+		snap.addRecent(session.Info{Remote: true, BaseURL: l.Old.RemoteURLs[i]})
+	}
+	s.refreshDataFolder(&snap)
+	zoom := s.loadZoom()
 	s.mu.Lock()
-	s.rt, s.bg = rt, ctx
-	s.onLauncher = true
-	s.zoomLevel = s.loadZoom()
-	defaults := settings.Defaults(platform.DefaultDataFolder(goos, s.cfg.Home))
-	st, res := settings.Load(s.cfg.Paths.Settings, defaults, time.Now())
-	if res.Problem != nil {
-		s.snap.SettingsNote = fmt.Sprintf("Your settings file could not be read (%v). The app uses the defaults; your file was kept as %s.", res.Problem, res.Backup)
-	}
-	st, old, note := migrate.FirstRun(res.Created, migrate.Dirs(goos, s.cfg.Home, s.cfg.Getenv), st, s.cfg.Paths.Settings, s.cfg.Home)
-	if note != "" {
-		s.snap.SettingsNote = note
-	}
-	s.snap.Settings = st
-	s.src = release.NewSource(s.cfg.Getenv("NEURODESK_MANIFEST_URL"), st.ManifestURL, s.cfg.Paths.CacheDir)
-	v := s.src.Current()
-	s.snap.Image = imageView(v)
-	s.snap.Session.State = session.StateIdle
-	s.snap.AppVersion = s.cfg.Version
-	s.snap.Recent = s.loadRecent()
-	for i := len(old.RemoteURLs) - 1; i >= 0; i-- {
-		s.snap.addRecent(session.Info{Remote: true, BaseURL: old.RemoteURLs[i]})
-	}
-	s.refreshDataFolder(&s.snap)
-	zoom := s.zoomLevel
+	s.rt, s.bg, s.src = rt, ctx, src
+	s.onLauncher, s.zoomLevel = true, zoom
+	snap.Seq = s.snap.Seq
+	s.snap = snap
 	s.mu.Unlock()
 	if zoom != 1 {
 		rt.SetZoom(zoom)
 	}
 	go s.refreshVersion(ctx)
 	go s.connect(ctx)
-	if st.CheckUpdates {
+	if l.Settings.CheckUpdates {
 		go s.checkUpdates(ctx, false)
 	}
 }
@@ -184,7 +159,11 @@ func (s *Service) connect(ctx context.Context) {
 }
 
 func (s *Service) manager(eng Engine) *session.Manager {
-	return session.NewManager(eng, s.cfg.Paths.StateDir, s.cfg.Instance)
+	return launcher.Manager(s.env(), eng)
+}
+
+func (s *Service) env() launcher.Env {
+	return launcher.Env{GOOS: goos, Home: s.cfg.Home, Paths: s.cfg.Paths, Getenv: s.cfg.Getenv, Instance: s.cfg.Instance}
 }
 
 func (s *Service) setSession(info session.Info) {
