@@ -174,7 +174,7 @@ func cmdStatus(ctx context.Context, args []string, io IO) int {
 		var s session.Info
 		var found bool
 		if s, found, err = e.manager(eng).Find(ctx); err == nil && found {
-			r.Running, r.URL, r.Container, r.DataFolder, code = true, s.LabURL(), s.ContainerID[:12], s.DataFolder, ExitOK
+			r.Running, r.URL, r.Container, r.DataFolder, code = true, s.LabURL(), s.ContainerID[:min(12, len(s.ContainerID))], s.DataFolder, ExitOK
 		}
 	}
 	if err != nil {

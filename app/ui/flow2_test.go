@@ -44,7 +44,7 @@ func startedService(t *testing.T, current string, onDisk ...string) (*Service, *
 	for _, tag := range onDisk {
 		f.Images[nowhere+":"+tag] = true
 	}
-	f.OnStart = func(c engine.Container) { serveJupyter(t, c) }
+	f.OnStart = func(c engine.Container) { fakeengine.ServeJupyter(t, c) }
 	s.cfg.Connect = func(context.Context) (Engine, []engine.Attempt, error) { return f, nil, nil }
 	rt := &fakeRuntime{}
 	ctx, cancel := context.WithCancel(context.Background())

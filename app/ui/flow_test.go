@@ -3,10 +3,6 @@ package ui
 import (
 	"context"
 	"errors"
-	"net"
-	"net/http"
-	"net/http/httptest"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -28,37 +24,12 @@ func withEngine(t *testing.T, noJupyter bool) (*Service, *fakeRuntime, *fakeengi
 	f := fakeengine.New()
 	f.Images[testImage] = true
 	if !noJupyter {
-		f.OnStart = func(c engine.Container) { serveJupyter(t, c) }
+		f.OnStart = func(c engine.Container) { fakeengine.ServeJupyter(t, c) }
 	}
 	s.cfg.Connect = func(context.Context) (Engine, []engine.Attempt, error) { return f, nil, nil }
 	s.snap.Settings.Channel, s.snap.Settings.CustomImage = settings.ChannelCustom, testImage
 	s.connect(context.Background())
 	return s, rt, f
-}
-
-// serveJupyter answers /api/status on c's published port for c's token.
-func serveJupyter(t *testing.T, c engine.Container) {
-	var token string
-	for _, e := range c.Env {
-		if v, ok := strings.CutPrefix(e, "JUPYTER_TOKEN="); ok {
-			token = v
-		}
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(c.HostPort(session.JupyterPort)))
-	if err != nil {
-		t.Errorf("serve Jupyter: %v", err)
-		return
-	}
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "token "+token {
-			w.WriteHeader(http.StatusForbidden)
-			return
-		}
-		w.Write([]byte("{}"))
-	}))
-	srv.Listener = l
-	srv.Start()
-	t.Cleanup(srv.Close)
 }
 
 func (s *Service) sessionState() session.State { return s.snapshot().Session.State }

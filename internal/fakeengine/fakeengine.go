@@ -8,9 +8,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/neurodesk/neurodeskapp/app/engine"
@@ -195,3 +200,29 @@ func (f *Engine) RemoveImage(_ context.Context, ref string) error {
 }
 
 func (f *Engine) ImagesDiskUsage(context.Context) (int64, error) { return 0, nil }
+
+// ServeJupyter answers /api/status on c's published port for c's token,
+// as the image's Jupyter would, until the test ends. Use it as OnStart.
+func ServeJupyter(t testing.TB, c engine.Container) {
+	var token string
+	for _, e := range c.Env {
+		if v, ok := strings.CutPrefix(e, "JUPYTER_TOKEN="); ok {
+			token = v
+		}
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(c.HostPort(8888)))
+	if err != nil {
+		t.Errorf("serve Jupyter: %v", err)
+		return
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "token "+token && r.URL.Query().Get("token") != token {
+			w.WriteHeader(http.StatusForbidden)
+			return
+		}
+		w.Write([]byte("{}"))
+	}))
+	srv.Listener = l
+	srv.Start()
+	t.Cleanup(srv.Close)
+}
