@@ -46,7 +46,7 @@ type IO struct {
 	Executable string
 	Version    string
 	UpdateKey  []byte
-	// Connect finds the engine; nil is launcher.ConnectHere (tests give a fake).
+	// Connect finds the engine; nil is launcher.Connect (tests give a fake).
 	Connect launcher.Connector
 }
 
@@ -180,7 +180,7 @@ func choiceNote(c versions.Choice, v release.Version) string {
 func (io IO) connect(ctx context.Context) (launcher.Engine, error) {
 	connect := io.Connect
 	if connect == nil {
-		connect = launcher.ConnectHere
+		connect = launcher.Connect(io.launcherEnv())
 	}
 	eng, _, err := connect(ctx)
 	return eng, err

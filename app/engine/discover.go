@@ -23,11 +23,16 @@ type Endpoint struct {
 	Explicit bool
 	// SSH is how ssh is run for an ssh:// endpoint.
 	SSH SSHOptions
+	// DescribeCache is the file where engines' descriptions are remembered
+	// ("" remembers nothing).
+	DescribeCache string
 }
 
 // Env is what discovery reads from the process environment, passed in so
 // tests can describe any machine.
 type Env struct {
+	// DescribeCache: see Endpoint.DescribeCache.
+	DescribeCache string
 	GOOS          string
 	Home          string
 	Getenv        func(string) string
@@ -45,6 +50,14 @@ func HostEnv() Env {
 // well-known sockets of Docker Desktop, Docker Engine, Rancher Desktop,
 // Colima and Podman. An explicit DOCKER_HOST or context is the only candidate.
 func Candidates(env Env) ([]Endpoint, error) {
+	eps, err := candidates(env)
+	for i := range eps {
+		eps[i].DescribeCache = env.DescribeCache
+	}
+	return eps, err
+}
+
+func candidates(env Env) ([]Endpoint, error) {
 	if h := env.Getenv("DOCKER_HOST"); h != "" {
 		ep := Endpoint{Host: h, Source: "DOCKER_HOST", Explicit: true}
 		if env.Getenv("DOCKER_TLS_VERIFY") != "" || env.Getenv("DOCKER_CERT_PATH") != "" {

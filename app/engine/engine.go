@@ -146,6 +146,15 @@ func (e *Engine) handshake(ctx context.Context) error {
 			Remedy:  "Update Docker (19.03 or newer) or Podman (3.0 or newer), then press Retry."}
 	}
 	e.api.NegotiateAPIVersionPing(ping)
+	key := ""
+	if e.endpoint.DescribeCache != "" {
+		key = describeKey(e.endpoint, e.serverHeader(pctx), ping.APIVersion)
+		if info, ok := recallDescription(e.endpoint.DescribeCache, key, time.Now()); ok {
+			e.info = info
+			e.finishInfo()
+			return nil
+		}
+	}
 	// Info and version each get their own, longer deadline (Podman takes
 	// seconds to answer them on a busy machine), at the same time. The
 	// engine's kind is read from both, never guessed from a failed call.
@@ -194,10 +203,22 @@ func (e *Engine) handshake(ctx context.Context) error {
 		NCPU:          si.NCPU,
 		MemTotal:      si.MemTotal,
 	}
+	// Podman's compat /info makes up a new ID on every call: its own is
+	// where it keeps its images, on which machine.
+	if e.info.Kind == KindPodman {
+		e.info.ID = "podman " + si.Name + ":" + si.DockerRootDir
+	}
+	e.finishInfo()
+	rememberDescription(e.endpoint.DescribeCache, key, e.info, time.Now())
+	return nil
+}
+
+// finishInfo fills in what depends on this connection, not on the engine.
+func (e *Engine) finishInfo() {
+	e.info.APIVersion = e.api.ClientVersion()
 	e.info.Local = isLocal(e.info, e.endpoint)
 	e.info.Socket = socketPath(e.endpoint.Host)
 	e.info.Remote = isRemote(e.endpoint.Host)
-	return nil
 }
 
 func isRemote(host string) bool {

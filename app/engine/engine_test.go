@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -21,6 +22,9 @@ func fakeEngine(t *testing.T, apiVersion string) string {
 	return fakePodman(t, apiVersion, "")
 }
 
+// infoCalls counts the fakes' /info answers.
+var infoCalls atomic.Int64
+
 // fakePodman is fakeEngine whose libpod API answers /libpod/info with
 // libpodInfo ("" for an engine without one).
 func fakePodman(t *testing.T, apiVersion, libpodInfo string) string {
@@ -33,6 +37,7 @@ func fakePodman(t *testing.T, apiVersion, libpodInfo string) string {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/_ping", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("API-Version", apiVersion)
+		w.Header().Set("Server", "Libpod/4.9.3 (linux)")
 		w.Write([]byte("OK"))
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -46,6 +51,7 @@ func fakePodman(t *testing.T, apiVersion, libpodInfo string) string {
 		}
 		switch filepath.Base(r.URL.Path) {
 		case "info":
+			infoCalls.Add(1)
 			w.Write([]byte(`{"ServerVersion":"4.9.3","OperatingSystem":"fedora","DockerRootDir":"/var/lib/containers","SecurityOptions":["name=seccomp","name=apparmor"],"NCPU":4,"MemTotal":8000000000}`))
 		case "version":
 			w.Write([]byte(`{"Version":"4.9.3","Components":[{"Name":"Podman Engine","Version":"4.9.3"}]}`))
@@ -160,5 +166,43 @@ func TestRemedyNamesAnExplicitHost(t *testing.T) {
 	err := classify(Endpoint{Host: "unix:///srv/engine.sock", Source: "DOCKER_HOST", Explicit: true}, syscall.ECONNREFUSED)
 	if r := problem.RemedyOf(err); !strings.Contains(r, "DOCKER_HOST") || !strings.Contains(r, "/srv/engine.sock") {
 		t.Errorf("remedy %q", r)
+	}
+}
+
+// A second connect to the same, unchanged engine needs only a ping; a
+// restarted engine (its socket made anew) is described again. Podman's
+// made-up-per-call compat ID is replaced by a stable one.
+func TestDescriptionRemembered(t *testing.T) {
+	host := fakeEngine(t, "1.41")
+	cache := filepath.Join(t.TempDir(), "engines.json")
+	open := func() Info {
+		t.Helper()
+		e, err := Open(context.Background(), Endpoint{Host: host, DescribeCache: cache})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer e.Close()
+		return e.Info()
+	}
+	before := infoCalls.Load()
+	first := open()
+	second := open()
+	if n := infoCalls.Load() - before; n != 1 {
+		t.Errorf("/info asked %d times for two connects, want 1", n)
+	}
+	if second.Kind != KindPodman || second.ID != first.ID || second.NCPU != 4 || second.APIVersion != "1.41" {
+		t.Errorf("remembered %+v, first %+v", second, first)
+	}
+	sock := strings.TrimPrefix(host, "unix://")
+	later := time.Now().Add(time.Minute)
+	os.Chtimes(sock, later, later) // as if the engine made it anew
+	open()
+	if n := infoCalls.Load() - before; n != 2 {
+		t.Errorf("a restarted engine was not described again (%d /info calls)", n)
+	}
+	os.WriteFile(cache, []byte("{not json"), 0o600)
+	open()
+	if aside, _ := filepath.Glob(cache + ".corrupt-*"); len(aside) != 1 {
+		t.Errorf("a damaged cache was not kept aside: %v", aside)
 	}
 }

@@ -8,6 +8,7 @@ package launcher
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/neurodesk/neurodeskapp/app/engine"
@@ -30,13 +31,20 @@ type Engine interface {
 // Connector finds the engine and says every endpoint it tried.
 type Connector func(ctx context.Context) (Engine, []engine.Attempt, error)
 
-// ConnectHere is engine.Connect on this machine's engines.
-func ConnectHere(ctx context.Context) (Engine, []engine.Attempt, error) {
-	eng, attempts, err := engine.Connect(ctx, engine.HostEnv())
-	if err != nil {
-		return nil, attempts, err // not a typed nil in the interface
+// Connect is engine.Connect on this machine's engines, remembering their
+// descriptions in the cache folder (a command then needs only a ping).
+func Connect(e Env) Connector {
+	return func(ctx context.Context) (Engine, []engine.Attempt, error) {
+		env := engine.HostEnv()
+		if e.Paths.CacheDir != "" {
+			env.DescribeCache = filepath.Join(e.Paths.CacheDir, "engines.json")
+		}
+		eng, attempts, err := engine.Connect(ctx, env)
+		if err != nil {
+			return nil, attempts, err // not a typed nil in the interface
+		}
+		return eng, attempts, nil
 	}
-	return eng, attempts, nil
 }
 
 // Env is where the app runs.

@@ -35,7 +35,7 @@ type Config struct {
 	// DownloadsDir is where downloads from session pages land; "" is the
 	// user's Downloads folder.
 	DownloadsDir string
-	// Connect finds the engine; nil is launcher.ConnectHere.
+	// Connect finds the engine; nil is launcher.Connect.
 	Connect launcher.Connector
 }
 
@@ -73,10 +73,11 @@ type Service struct {
 
 // New builds the service; call Startup once the window exists.
 func New(cfg Config) *Service {
-	if cfg.Connect == nil {
-		cfg.Connect = launcher.ConnectHere
+	s := &Service{cfg: cfg, bg: context.Background(), zoomLevel: 1}
+	if s.cfg.Connect == nil {
+		s.cfg.Connect = launcher.Connect(s.env())
 	}
-	return &Service{cfg: cfg, bg: context.Background(), zoomLevel: 1}
+	return s
 }
 
 // startup receives the runtime (and the app's lifetime context), loads the
