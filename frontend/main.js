@@ -307,7 +307,19 @@ $("restart-version").addEventListener("click", () => call("RestartIntoVersion"))
 $("pin").addEventListener("click", () => call("PinVersion", snap.versions?.next?.tag ?? ""));
 $("unpin").addEventListener("click", () => call("UnpinVersion"));
 $("prune").addEventListener("click", () => call("PruneVersions"));
-$("error-back").addEventListener("click", () => render({ ...snap, seq: snap.seq + 0.5, session: { state: "idle" } }));
+$("error-back").addEventListener("click", async () => { const s = await call("DismissFailure"); if (s) render(s); });
+// Esc on the update dialog is "Later" (or nothing while downloading): Go
+// decides what shows, so the dialog does not come back on the next snapshot.
+$("update-dialog").addEventListener("cancel", (e) => {
+  e.preventDefault();
+  if (snap.update?.state !== "downloading") call("LaterUpdate");
+});
+// Each field's error is read out with the field.
+for (const el of form.querySelectorAll(".field-error")) {
+  el.id = "err-" + el.dataset.for;
+  const input = $("s-" + el.dataset.for);
+  if (input) input.setAttribute("aria-describedby", [input.getAttribute("aria-describedby"), el.id].filter(Boolean).join(" "));
+}
 $("copy-diagnostics").addEventListener("click", async () => {
   const d = await call("Diagnostics");
   if (d === undefined) return;

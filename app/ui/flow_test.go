@@ -141,6 +141,10 @@ func TestFailedStartShowsCauseAndLog(t *testing.T) {
 	if len(sv.LogTail) == 0 || sv.LogTail[len(sv.LogTail)-1] != "cannot mount /cvmfs" {
 		t.Errorf("log tail %q", sv.LogTail)
 	}
+	// Back: Go puts the failure away, so no later snapshot brings it back.
+	if snap, _ := s.DismissFailure(); snap.Session.State != session.StateIdle || s.snapshot().Session.Error != nil {
+		t.Errorf("after Back: %+v", snap.Session)
+	}
 }
 
 // TestInvalidSettingsRefuseAtOnce: nothing reaches the engine.

@@ -361,6 +361,17 @@ func (l *logLines) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// DismissFailure is "Back" on the error screen: the failed start is put
+// away (its log file stays) and the launcher shows.
+func (s *Service) DismissFailure() (Snapshot, error) {
+	s.update(func(sn *Snapshot) {
+		if sn.Session.State == session.StateFailed {
+			sn.Session = SessionView{State: session.StateIdle}
+		}
+	})
+	return s.snapshot(), nil
+}
+
 // Cancel stops a start in progress; a half-made container is removed.
 func (s *Service) Cancel() error {
 	s.mu.Lock()

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -324,5 +325,20 @@ func TestUIStartFailureShowsLog(t *testing.T) {
 		t.Error("no remedy shown")
 	}
 	shoot(t, ctx, "error")
+	// Back puts the failure away in Go: a reload shows the launcher, not
+	// the error again.
+	err = chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#error-back")), chromedp.WaitVisible(chromedp.CSS("#launcher")),
+		chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`#engine-dot.ok`)), chromedp.WaitVisible(chromedp.CSS("#launcher")))
+	if err != nil {
+		t.Fatalf("back from the error: %v", err)
+	}
+	if !hidden(ctx, "#error") {
+		t.Error("the error screen came back after Back and a reload")
+	}
+}
 
+// hidden reports whether sel is hidden (by its own attribute).
+func hidden(ctx context.Context, sel string) bool {
+	h, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector(`+strconv.Quote(sel)+`).hidden`))
+	return err == nil && h
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/neurodesk/neurodeskapp/internal/fakegithub"
 )
@@ -50,5 +51,14 @@ func TestUIUpdatePromptRejectsUnverified(t *testing.T) {
 	after, _ := os.ReadFile(dev)
 	if !bytes.Equal(before, after) {
 		t.Error("the app binary changed after a rejected update")
+	}
+	// Esc closes it for good: Go is told, so a reload does not bring it back.
+	err = chromedp.Do(ctx, chromedp.KeyEvent(kb.Escape), chromedp.WaitNotPresent(chromedp.CSS(`#update-dialog[open]`)),
+		chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`#engine-dot.ok`)))
+	if err != nil {
+		t.Fatalf("Esc on the dialog: %v", err)
+	}
+	if open, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector("#update-dialog").open`)); open {
+		t.Error("the update dialog came back after Esc and a reload")
 	}
 }
