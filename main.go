@@ -48,6 +48,12 @@ func runCLI(args []string) int {
 	defer stop()
 	home, _ := os.UserHomeDir()
 	exe, _ := os.Executable()
+	// Failures go to the app log too, as the window's do; without one the
+	// command still runs.
+	if log, logFile, err := applog.Open(platform.AppPaths().StateDir); err == nil {
+		defer logFile.Close()
+		slog.SetDefault(log)
+	}
 	return cli.Run(ctx, args, cli.IO{
 		Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv,
 		Terminal: isTerminal(os.Stderr), Paths: platform.AppPaths(), Home: home, Executable: exe,

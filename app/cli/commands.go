@@ -60,7 +60,7 @@ func cmdStart(ctx context.Context, args []string, io IO) int {
 	if err := fs.Parse(args); err != nil {
 		return ExitUsage
 	}
-	out := newOutput(io, *asJSON)
+	out := newOutput(io, "start", *asJSON)
 	e := loadEnv(io)
 	if err := applyFlags(&e.settings, *data, *image); err != nil {
 		return fail(out, invalid(err))
@@ -114,7 +114,7 @@ func cmdStop(ctx context.Context, args []string, io IO) int {
 	if err := fs.Parse(args); err != nil {
 		return ExitUsage
 	}
-	out := newOutput(io, *asJSON)
+	out := newOutput(io, "stop", *asJSON)
 	return withEngine(ctx, io, out, func(e env, eng launcher.Engine) int {
 		if err := e.manager(eng).Stop(ctx, out.event); err != nil {
 			return fail(out, err)
@@ -197,7 +197,7 @@ func cmdStatus(ctx context.Context, args []string, io IO) int {
 		fmt.Fprintln(w, "Session:   not running")
 	}
 	if err != nil {
-		newOutput(io, false).failure(err)
+		newOutput(io, "status", false).failure(err)
 	}
 	return code
 }
@@ -209,7 +209,7 @@ func cmdPull(ctx context.Context, args []string, io IO) int {
 	if err := fs.Parse(args); err != nil {
 		return ExitUsage
 	}
-	out := newOutput(io, *asJSON)
+	out := newOutput(io, "pull", *asJSON)
 	e := loadEnv(io)
 	if err := applyFlags(&e.settings, "", *image); err != nil {
 		return fail(out, invalid(err))
@@ -244,7 +244,7 @@ func cmdLogs(ctx context.Context, args []string, io IO) int {
 	if err := fs.Parse(args); err != nil {
 		return ExitUsage
 	}
-	out := newOutput(io, false)
+	out := newOutput(io, "logs", false)
 	return withEngine(ctx, io, out, func(e env, eng launcher.Engine) int {
 		err := e.manager(eng).Logs(ctx, "all", *follow, io.Stdout)
 		if errors.Is(err, session.ErrNoSession) {

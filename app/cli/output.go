@@ -24,10 +24,12 @@ type output struct {
 	last     session.State
 	barShown bool
 	lastLine time.Time
+	op       string // the command, for the app log
 }
 
-func newOutput(io IO, asJSON bool) *output {
-	return &output{stdout: io.Stdout, stderr: io.Stderr, json: asJSON, terminal: io.Terminal}
+// newOutput prints what command op does; its failures also go to the app log.
+func newOutput(io IO, op string, asJSON bool) *output {
+	return &output{stdout: io.Stdout, stderr: io.Stderr, json: asJSON, terminal: io.Terminal, op: op}
 }
 
 // record is one JSON line. The URL carries the token: it is printed for the
@@ -44,19 +46,20 @@ type record struct {
 	Time    time.Time            `json:"time"`
 }
 
-type errorRecord struct {
-	Code    problem.Code `json:"code"`
-	Message string       `json:"message"`
-	Remedy  string       `json:"remedy,omitempty"`
-}
+// errorRecord is problem.Describe's report: the window shows the same.
+type errorRecord = problem.Report
 
 func errRecord(err error) *errorRecord {
-	return &errorRecord{Code: problem.CodeOf(err), Message: err.Error(), Remedy: problem.RemedyOf(err)}
+	r := problem.Describe(err)
+	return &r
 }
 
 func (o *output) event(e session.Event) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if e.State == session.StateFailed {
+		problem.Log(o.op, e.Err)
+	}
 	if o.json {
 		r := record{State: e.State, Message: e.Message, Pull: e.Pull, LogTail: e.LogTail, LogFile: e.LogFile, Time: e.At}
 		if e.Session != nil {
@@ -160,6 +163,7 @@ func (o *output) endLine() {
 
 // failure reports an error that did not come as an event.
 func (o *output) failure(err error) {
+	problem.Log(o.op, err)
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.json {
@@ -174,7 +178,11 @@ func (o *output) printFailure(err error) {
 	if o.barShown {
 		fmt.Fprintln(o.stderr)
 	}
-	fmt.Fprintf(o.stderr, "Error: %v\n", err)
+	r := problem.Describe(err)
+	fmt.Fprintf(o.stderr, "Error: %s\n", r.Message)
+	if r.Cause != "" {
+		fmt.Fprintf(o.stderr, "Cause: %s\n", r.Cause)
+	}
 	if tail, file := session.LogTail(err); len(tail) > 0 {
 		fmt.Fprintln(o.stderr, "Last lines of the container log:")
 		for _, l := range tail {
@@ -184,8 +192,8 @@ func (o *output) printFailure(err error) {
 			fmt.Fprintf(o.stderr, "The whole log is kept in %s\n", file)
 		}
 	}
-	if r := problem.RemedyOf(err); r != "" {
-		fmt.Fprintf(o.stderr, "What to do: %s\n", r)
+	if r.Remedy != "" {
+		fmt.Fprintf(o.stderr, "What to do: %s\n", r.Remedy)
 	}
 }
 

@@ -42,7 +42,7 @@ func TestProgressLine(t *testing.T) {
 
 func TestJSONOutputCarriesStateURLAndError(t *testing.T) {
 	var out bytes.Buffer
-	o := newOutput(IO{Stdout: &out, Stderr: &bytes.Buffer{}}, true)
+	o := newOutput(IO{Stdout: &out, Stderr: &bytes.Buffer{}}, "test", true)
 	o.event(session.Event{State: session.StateReady, Session: &session.Info{BaseURL: "http://127.0.0.1:5", Token: "t"}})
 	o.failure(&problem.Error{Code: problem.DiskFull, Message: "full", Remedy: "free space"})
 	lines := parseLines(t, out.String())

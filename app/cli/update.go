@@ -32,7 +32,7 @@ func cmdUpdate(ctx context.Context, args []string, io IO) int {
 	if err := fs.Parse(args); err != nil {
 		return ExitUsage
 	}
-	out := newOutput(io, *asJSON)
+	out := newOutput(io, "update", *asJSON)
 	current := io.Version
 	if current == "" {
 		current = buildinfo.Get().Version

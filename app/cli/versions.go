@@ -18,7 +18,7 @@ func cmdVersions(ctx context.Context, args []string, io IO) int {
 	if err := fs.Parse(args); err != nil {
 		return ExitUsage
 	}
-	out := newOutput(io, *asJSON)
+	out := newOutput(io, "versions", *asJSON)
 	return withEngine(ctx, io, out, func(e env, eng launcher.Engine) int { return printVersions(ctx, io, out, e, eng, *asJSON) })
 }
 
@@ -84,7 +84,7 @@ func cmdPrune(ctx context.Context, args []string, io IO) int {
 	if err := fs.Parse(args); err != nil {
 		return ExitUsage
 	}
-	out := newOutput(io, *asJSON)
+	out := newOutput(io, "prune", *asJSON)
 	return withEngine(ctx, io, out, func(e env, eng launcher.Engine) int { return prune(ctx, io, out, e, eng, *dry, *asJSON) })
 }
 

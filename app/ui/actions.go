@@ -308,32 +308,7 @@ func (s *Service) Diagnostics() (string, error) {
 }
 
 // Redact hides Jupyter tokens wherever they appear.
-func Redact(s string) string {
-	for _, key := range []string{"token=", "--ServerApp.token="} {
-		var out strings.Builder
-		for {
-			i := strings.Index(s, key)
-			if i < 0 {
-				out.WriteString(s)
-				break
-			}
-			out.WriteString(s[:i+len(key)])
-			s = s[i+len(key):]
-			j := strings.IndexFunc(s, func(r rune) bool {
-				return !(r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '-' || r == '_')
-			})
-			if j < 0 {
-				j = len(s)
-			}
-			if j > 0 {
-				out.WriteString("REDACTED")
-			}
-			s = s[j:]
-		}
-		s = out.String()
-	}
-	return s
-}
+func Redact(s string) string { return problem.Redact(s) }
 
 // ContainerLog returns the last lines of the session container's log (ours
 // only; never any other container or file).

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"errors"
-	"log/slog"
 
 	"github.com/neurodesk/neurodeskapp/app/problem"
 	"github.com/neurodesk/neurodeskapp/app/settings"
@@ -18,16 +17,14 @@ type ErrorView struct {
 	Fields  []settings.FieldError `json:"fields,omitempty"`
 }
 
-// FormatError turns any error into an ErrorView; nil gives nil.
+// FormatError turns any error into an ErrorView; nil gives nil. Message,
+// remedy and code are problem.Describe's, as on the command line.
 func FormatError(err error) *ErrorView {
 	if err == nil {
 		return nil
 	}
-	v := &ErrorView{Code: problem.CodeOf(err), Message: err.Error(), Remedy: problem.RemedyOf(err), Detail: err.Error()}
-	var pe *problem.Error
-	if errors.As(err, &pe) && pe.Message != "" {
-		v.Message, v.Detail = pe.Message, err.Error()
-	}
+	r := problem.Describe(err)
+	v := &ErrorView{Code: r.Code, Message: r.Message, Remedy: r.Remedy, Detail: Redact(err.Error())}
 	var fields settings.Errors
 	if errors.As(err, &fields) {
 		v.Code, v.Fields = problem.InvalidSettings, fields
@@ -35,11 +32,5 @@ func FormatError(err error) *ErrorView {
 	return v
 }
 
-// logFailure records a failed operation in the app log with its code and
-// its whole cause, tokens hidden: what a bug report needs.
-func logFailure(op string, err error) {
-	if err == nil {
-		return
-	}
-	slog.Error(op+" failed", "code", problem.CodeOf(err), "cause", Redact(err.Error()))
-}
+// logFailure records a failed operation in the app log: see problem.Log.
+func logFailure(op string, err error) { problem.Log(op, err) }

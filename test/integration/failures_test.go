@@ -314,6 +314,12 @@ func TestContainerExitsDuringStartup(t *testing.T) {
 	if _, err := w.docker.ContainerInspect(context.Background(), w.container()); err == nil {
 		t.Error("the failed container was left behind")
 	}
+	// The app log holds it, with the same code and message as the output.
+	e := r.last()["error"].(map[string]any)
+	appLog, _ := os.ReadFile(filepath.Join(w.home, "state", "neurodeskapp", "neurodeskapp.log"))
+	if !strings.Contains(string(appLog), `msg="start failed" code=container_exited`) || !strings.Contains(string(appLog), fmt.Sprint(e["message"])) {
+		t.Errorf("the app log lacks the failure %v:\n%s", e, appLog)
+	}
 	w.s.registry.Put("vnmd/neurodesktop", w.tag, w.s.good)
 }
 
