@@ -116,6 +116,10 @@ function renderLauncher() {
   $("start").disabled = snap.engine?.state !== "ok" || !!snap.data_error;
   const rec = snap.recent ?? [];
   $("recent-card").hidden = rec.length === 0;
+  // Rebuilt only when it changed: a snapshot must not take the focus away.
+  const recKey = JSON.stringify(rec);
+  if (recKey === ui.recentKey) return;
+  ui.recentKey = recKey;
   $("recent").replaceChildren(...rec.map((r, i) => {
     const li = document.createElement("li");
     const b = document.createElement("button");

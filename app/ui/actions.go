@@ -37,9 +37,11 @@ func (s *Service) SaveSettings(st settings.Settings) (SaveResult, error) {
 	if err := settings.Save(s.cfg.Paths.Settings, st); err != nil {
 		return SaveResult{}, err
 	}
+	remote := s.snapshot().Engine.Remote
+	dataErr, free := dataFolderState(st, remote) // the disk, outside the lock
 	s.update(func(sn *Snapshot) {
 		sn.Settings, sn.SettingsNote = st, ""
-		s.refreshDataFolder(sn)
+		sn.DataError, sn.DataFree = dataErr, free
 	})
 	snap := s.snapshot()
 	return SaveResult{Saved: true, Fields: []settings.FieldError{}, Snapshot: snap}, nil
@@ -106,25 +108,31 @@ func (s *Service) SetDataFolder(dir string) (Snapshot, error) {
 	return s.snapshot(), nil
 }
 
+// refreshDataFolder fills in the data folder's problem and free space; it
+// touches the disk, so it is never called under the lock.
 func (s *Service) refreshDataFolder(sn *Snapshot) {
-	sn.DataError, sn.DataFree = "", 0
-	if err := settings.Validate(sn.Settings, settings.Limits{Remote: sn.Engine.Remote}); err != nil {
+	sn.DataError, sn.DataFree = dataFolderState(sn.Settings, sn.Engine.Remote)
+}
+
+// dataFolderState says what is wrong with the data folder ("" if nothing)
+// and how much space is free where it is (0 on a remote engine's host).
+func dataFolderState(st settings.Settings, remote bool) (string, uint64) {
+	problemText := ""
+	if err := settings.Validate(st, settings.Limits{Remote: remote}); err != nil {
 		if fe, ok := err.(settings.Errors); ok {
 			for _, e := range fe {
 				if e.Field == "data_folder" {
-					sn.DataError = e.Message
+					problemText = e.Message
 				}
 			}
 		}
 	}
-	if sn.Engine.Remote {
-		return // a folder on the engine's host: its free space is not seen from here
+	if remote {
+		return problemText, 0 // a folder on the engine's host: its free space is not seen from here
 	}
-	dir := sn.Settings.DataFolder
-	for dir != "" {
+	for dir := st.DataFolder; dir != ""; {
 		if free, err := platform.FreeBytes(dir); err == nil {
-			sn.DataFree = free
-			return
+			return problemText, free
 		}
 		parent := parentDir(dir)
 		if parent == dir {
@@ -132,6 +140,7 @@ func (s *Service) refreshDataFolder(sn *Snapshot) {
 		}
 		dir = parent
 	}
+	return problemText, 0
 }
 
 func parentDir(p string) string {

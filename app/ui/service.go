@@ -149,9 +149,10 @@ func (s *Service) connect(ctx context.Context) {
 	}
 	s.eng = eng
 	s.mu.Unlock()
+	dataErr, free := dataFolderState(s.snapshot().Settings, i.Remote)
 	s.update(func(sn *Snapshot) {
 		sn.Engine = EngineView{State: "ok", Kind: i.Kind.String(), Version: i.ServerVersion, API: i.APIVersion, Endpoint: eng.Endpoint().Host, Tried: tried, Remote: i.Remote}
-		s.refreshDataFolder(sn)
+		sn.DataError, sn.DataFree = dataErr, free
 	})
 	if info, found, err := s.manager(eng).Find(ctx); err == nil && found {
 		s.setSession(info)
