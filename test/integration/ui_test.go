@@ -194,12 +194,21 @@ func TestUIStartToJupyterLab(t *testing.T) {
 		t.Fatalf("no byte progress: %q", textOf(ctx, "#progress-summary"))
 	}
 	before := textOf(ctx, "#progress-summary")
+	percent := func() float64 {
+		v, _ := chromedp.Run(ctx, chromedp.Evaluate[float64](`Number(document.getElementById("progress-bar").getAttribute("aria-valuenow") || -1)`))
+		return v
+	}
+	beforePct := percent()
 	shoot(t, ctx, "progress")
 	if err := chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`body[data-ready="true"]`))); err != nil {
 		t.Fatal(err)
 	}
 	visible, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`!document.getElementById("progress").hidden`))
 	after := textOf(ctx, "#progress-summary")
+	// The reloaded page shows the pull where Go has it, not from zero.
+	if afterPct := percent(); visible && afterPct >= 0 && afterPct < beforePct {
+		t.Errorf("after a reload mid-pull the bar went back from %.0f%% to %.0f%%", beforePct, afterPct)
+	}
 	if !visible {
 		// The pull may have finished during the reload; then we are already past it.
 		loc, _ := chromedp.Run(ctx, chromedp.Location())
