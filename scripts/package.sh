@@ -34,6 +34,40 @@ for fmt in deb rpm; do
 done
 tar -C build/bin -czf "$DIST/neurodeskapp_${VERSION}_linux_amd64.tar.gz" neurodeskapp
 
+echo "== AppImage"
+# The AppDir and its squashfs are made here; an AppImage is the type-2
+# runtime (an ELF that mounts the squashfs appended to it) followed by that
+# squashfs. The runtime is AppImage's own, downloaded and checked by the
+# release workflow (APPIMAGE_RUNTIME); WebKitGTK comes from the system, as
+# for the .deb, so the AppImage runs where the .deb does.
+APPDIR=build/appimage/AppDir
+rm -rf build/appimage && mkdir -p "$APPDIR/usr/bin" "$APPDIR/usr/share/applications" "$APPDIR/usr/share/metainfo"
+cp build/bin/neurodeskapp "$APPDIR/usr/bin/"
+cp build/linux/neurodeskapp.desktop "$APPDIR/usr/share/applications/"
+cp build/linux/neurodeskapp.desktop "$APPDIR/"
+cp build/linux/org.neurodesk.neurodeskapp.metainfo.xml "$APPDIR/usr/share/metainfo/"
+cp -r build/linux/icons "$APPDIR/usr/share/"
+cp build/linux/icons/hicolor/256x256/apps/neurodeskapp.png "$APPDIR/neurodeskapp.png"
+ln -s neurodeskapp.png "$APPDIR/.DirIcon"
+cat > "$APPDIR/AppRun" <<'APPRUN'
+#!/bin/sh
+# The runtime mounts the image and sets APPIMAGE (the updater replaces that file).
+here=$(dirname "$(readlink -f "$0")")
+exec "$here/usr/bin/neurodeskapp" "$@"
+APPRUN
+chmod 755 "$APPDIR/AppRun"
+mksquashfs "$APPDIR" build/appimage/neurodeskapp.squashfs -root-owned -noappend -comp zstd -quiet >/dev/null
+APPIMAGE_FILE="$DIST/neurodeskapp_${VERSION}_linux_amd64.AppImage"
+if [ -n "${APPIMAGE_RUNTIME:-}" ]; then
+  cat "$APPIMAGE_RUNTIME" build/appimage/neurodeskapp.squashfs > "$APPIMAGE_FILE"
+  chmod 755 "$APPIMAGE_FILE"
+elif [ -n "${RELEASE:-}" ]; then
+  echo "error: RELEASE is set but APPIMAGE_RUNTIME is not: the release would lack its AppImage" >&2
+  exit 1
+else
+  echo "note: APPIMAGE_RUNTIME is not set: the AppDir and its squashfs are in build/appimage, no .AppImage is made" >&2
+fi
+
 echo "== Windows exe"
 go tool go-winres make --in build/windows/winres/winres.json --out rsrc --arch amd64 \
   --product-version "$NUMERIC.0" --file-version "$NUMERIC.0"
@@ -92,7 +126,7 @@ sign "$INSTALLER"
 (cd build/bin && rm -f "../../$DIST/neurodeskapp_${VERSION}_windows_amd64.zip" && zip -q "../../$DIST/neurodeskapp_${VERSION}_windows_amd64.zip" neurodeskapp.exe)
 
 echo "== Checksums"
-(cd "$DIST" && sha256sum -- *.deb *.rpm *.exe *.tar.gz *.zip > checksums.txt)
+(cd "$DIST" && sha256sum -- *.deb *.rpm *.exe *.tar.gz *.zip $(ls ./*.AppImage 2>/dev/null) > checksums.txt)
 if [ -n "${UPDATE_SIGNING_KEY:-}" ]; then
   echo "$UPDATE_SIGNING_KEY" > "$DIST/signing/update.key"
   openssl dgst -sha256 -sign "$DIST/signing/update.key" -out "$DIST/checksums.txt.sig" "$DIST/checksums.txt"
@@ -109,6 +143,7 @@ expected=(
   "$DIST/checksums.txt"
 )
 [ -n "${UPDATE_SIGNING_KEY:-}" ] && expected+=("$DIST/checksums.txt.sig")
+[ -n "${APPIMAGE_RUNTIME:-}" ] && expected+=("$APPIMAGE_FILE")
 missing=0
 for f in "${expected[@]}"; do
   [ -s "$f" ] || { echo "missing: $f" >&2; missing=1; }

@@ -1,0 +1,36 @@
+package packaging
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/neurodesk/neurodeskapp/internal/testenv"
+)
+
+// TestAppImageContents: make package builds the AppImage's AppDir and
+// squashfs (the release appends them to AppImage's runtime). What the
+// runtime would mount starts the app: AppRun runs `version`, the desktop
+// entry validates, the icon is at the top as the format wants.
+func TestAppImageContents(t *testing.T) {
+	v, _ := packages(t)
+	img := filepath.Join(testenv.ModuleRoot(), "build", "appimage", "neurodeskapp.squashfs")
+	list := run(t, "unsquashfs", "-l", img)
+	for _, f := range []string{"squashfs-root/AppRun", "squashfs-root/usr/bin/neurodeskapp", "squashfs-root/neurodeskapp.desktop",
+		"squashfs-root/neurodeskapp.png", "squashfs-root/.DirIcon", "squashfs-root/usr/share/metainfo/org.neurodesk.neurodeskapp.metainfo.xml"} {
+		if !strings.Contains(list, f+"\n") {
+			t.Errorf("the AppImage lacks %s", f)
+		}
+	}
+	dir := filepath.Join(t.TempDir(), "root")
+	run(t, "unsquashfs", "-q", "-d", dir, img)
+	run(t, "desktop-file-validate", filepath.Join(dir, "neurodeskapp.desktop"))
+	if out := run(t, filepath.Join(dir, "AppRun"), "version"); !strings.Contains(out, v) {
+		t.Errorf("AppRun version printed %q, want %s", out, v)
+	}
+	fi, err := os.Stat(filepath.Join(dir, "usr", "bin", "neurodeskapp"))
+	if err != nil || fi.Mode().Perm()&0o111 == 0 {
+		t.Errorf("the app in the AppImage is not executable: %v", err)
+	}
+}
