@@ -31,7 +31,7 @@ func main() {
 	tmp, _ := os.MkdirTemp("", "neurodesk-bench-")
 	defer os.RemoveAll(tmp)
 	// -sessions: only the engine measures, as tab-separated rows; main runs
-	// itself so under scripts/podman-engine.sh to measure Podman too.
+	// itself so under scripts/test-engine.sh to measure Podman too.
 	if len(os.Args) > 1 && os.Args[1] == "-sessions" {
 		for _, r := range sessionTimes(root, app, tmp, os.Getenv("NEURODESK_TEST_ENGINE")) {
 			fmt.Printf("ROW\t%s\t%s\t%s\n", r.name, r.value, r.goal)
@@ -205,7 +205,7 @@ func podmanSessionTimes(root string) []row {
 	if err != nil {
 		fail("%v", err)
 	}
-	cmd := exec.Command(filepath.Join(root, "scripts", "podman-engine.sh"), "rootful", "--", self, "-sessions")
+	cmd := exec.Command(filepath.Join(root, "scripts", "test-engine.sh"), "podman-rootful", "--", self, "-sessions")
 	cmd.Dir, cmd.Stderr = root, os.Stderr
 	out, err := cmd.Output()
 	if err != nil {

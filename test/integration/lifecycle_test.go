@@ -148,7 +148,10 @@ func checkContainer(t *testing.T, c container.InspectResponse, w *world) {
 		}
 	}
 	uid := "NB_UID=1000"
-	if w.s.hostUser() > 0 {
+	switch {
+	case w.s.engine == "docker-rootless":
+		uid = "NB_UID=0" // root in its user namespace is the host user
+	case w.s.hostUser() > 0:
 		uid = "NB_UID=" + itoa(w.s.hostUser())
 	}
 	if !slices.Contains(c.Config.Env, uid) {

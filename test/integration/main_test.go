@@ -44,7 +44,7 @@ type shared struct {
 	// privileges CVMFS needs.
 	privileged bool
 	// engine is NEURODESK_TEST_ENGINE: "" for Docker, podman-rootful or
-	// podman-rootless (scripts/podman-engine.sh sets it and DOCKER_HOST).
+	// podman-rootless or docker-rootless (scripts/test-engine.sh sets it and DOCKER_HOST).
 	engine string
 	// runAs is the user the app runs as (NEURODESK_TEST_RUN_AS=uid:gid, the
 	// rootless engine's owner), or nil for this process's own.
@@ -52,6 +52,16 @@ type shared struct {
 }
 
 func (s *shared) podman() bool { return strings.HasPrefix(s.engine, "podman") }
+
+// registryAddr is the registry as the engine reaches it: rootless Docker's
+// network sees this machine's loopback at NEURODESK_TEST_REGISTRY_HOST.
+func (s *shared) registryAddr() string {
+	if h := os.Getenv("NEURODESK_TEST_REGISTRY_HOST"); h != "" {
+		_, port, _ := strings.Cut(s.registry.Addr, ":")
+		return h + ":" + port
+	}
+	return s.registry.Addr
+}
 
 // hostUser is the uid the app runs as.
 func (s *shared) hostUser() int {
@@ -164,7 +174,7 @@ func newWorld(t *testing.T) *world {
 	w := &world{t: t, s: s, docker: docker, home: home,
 		data:     filepath.Join(home, "Daten mit Leerzeichen", "Ñeuro ü"),
 		instance: fmt.Sprintf("it%d", time.Now().UnixNano()%1e9),
-		repo:     s.registry.Addr + "/vnmd/neurodesktop",
+		repo:     s.registryAddr() + "/vnmd/neurodesktop",
 	}
 	w.tag = "2026-07-" + w.instance
 	s.registry.Put("vnmd/neurodesktop", w.tag, s.good)
