@@ -37,7 +37,7 @@ func Connect(e Env) Connector {
 	return func(ctx context.Context) (Engine, []engine.Attempt, error) {
 		env := engine.HostEnv()
 		if e.Paths.CacheDir != "" {
-			env.DescribeCache = filepath.Join(e.Paths.CacheDir, "engines.json")
+			env.DescribeCache = filepath.Join(e.Paths.CacheDir, "engine-descriptions.json")
 		}
 		eng, attempts, err := engine.Connect(ctx, env)
 		if err != nil {
