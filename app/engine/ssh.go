@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/docker/cli/cli/connhelper/ssh"
@@ -96,33 +95,47 @@ func (e *Engine) Tunnel() *Tunnel {
 }
 
 // Forward makes remotePort on the remote host's 127.0.0.1 answer on a port
-// of this machine's 127.0.0.1 and returns that port. The same port number
-// is used when it is free here, so forwarding again (adopting from another
-// process) finds the forward already in place.
+// of this machine's 127.0.0.1 and returns that port. Through the shared
+// connection the same port number is asked for first: forwarding again
+// (adopting from another process) then finds the forward in place, which
+// the master accepts; a port taken by anything else gets a free one.
 func (t *Tunnel) Forward(ctx context.Context, remotePort int) (int, error) {
-	local := remotePort
-	if l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(local)); err == nil {
-		l.Close()
-	} else if local, err = FreeLocalPort(); err != nil {
+	if t.opts.ControlDir == "" {
+		return t.forwardAlone(remotePort)
+	}
+	if t.forwardShared(ctx, remotePort, remotePort) == nil {
+		return remotePort, nil
+	}
+	local, err := FreeLocalPort()
+	if err != nil {
 		return 0, err
 	}
-	fwd := fmt.Sprintf("127.0.0.1:%d:127.0.0.1:%d", local, remotePort)
-	if t.opts.ControlDir == "" {
-		args, err := t.args("-N", "-o", "ExitOnForwardFailure=yes", "-L", fwd)
-		if err != nil {
-			return 0, err
-		}
-		// Lives as long as the app; its own connection.
-		cmd := exec.Command("ssh", args...)
-		if err := cmd.Start(); err != nil {
-			return 0, fmt.Errorf("forward port %d from %s: %w", remotePort, t.spec.Host, err)
-		}
-		go cmd.Wait() //nolint:errcheck // reaped when it ends
-		return local, nil
-	}
-	if err := t.run(ctx, "-O", "forward", "-L", fwd); err != nil {
+	if err := t.forwardShared(ctx, local, remotePort); err != nil {
 		return 0, fmt.Errorf("forward port %d from %s: %w", remotePort, t.spec.Host, err)
 	}
+	return local, nil
+}
+
+func (t *Tunnel) forwardShared(ctx context.Context, local, remote int) error {
+	return t.run(ctx, "-O", "forward", "-L", fmt.Sprintf("127.0.0.1:%d:127.0.0.1:%d", local, remote))
+}
+
+// forwardAlone is a forward of its own connection, for as long as the app
+// runs: where ssh has no control masters (Windows).
+func (t *Tunnel) forwardAlone(remotePort int) (int, error) {
+	local, err := FreeLocalPort()
+	if err != nil {
+		return 0, err
+	}
+	args, err := t.args("-N", "-o", "ExitOnForwardFailure=yes", "-L", fmt.Sprintf("127.0.0.1:%d:127.0.0.1:%d", local, remotePort))
+	if err != nil {
+		return 0, err
+	}
+	cmd := exec.Command("ssh", args...)
+	if err := cmd.Start(); err != nil {
+		return 0, fmt.Errorf("forward port %d from %s: %w", remotePort, t.spec.Host, err)
+	}
+	go cmd.Wait() //nolint:errcheck // reaped when it ends
 	return local, nil
 }
 
