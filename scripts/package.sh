@@ -26,13 +26,16 @@ NUMERIC=$(echo "$VERSION" | sed -E 's/^([0-9]+\.[0-9]+\.[0-9]+).*/\1/')
 echo "== Linux packages"
 make --no-print-directory build
 # The newest glibc symbol the binary uses: the oldest glibc it runs on.
-GLIBC=$(objdump -T build/bin/neurodeskapp | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -V | tail -1)
+GLIBC=$(objdump -T build/bin/neurodeskapp-window | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -V | tail -1)
 [ -n "$GLIBC" ] || { echo "could not read the glibc the binary needs" >&2; exit 1; }
 echo "needs glibc $GLIBC"
 for fmt in deb rpm; do
   GLIBC="$GLIBC" VERSION="$VERSION" ARCH=amd64 go tool nfpm package --config build/linux/nfpm.yaml --packager "$fmt" --target "$DIST/"
 done
-tar -C build/bin -czf "$DIST/neurodeskapp_${VERSION}_linux_amd64.tar.gz" neurodeskapp
+# The plain-binary download is one file the updater replaces: the full
+# build, as neurodeskapp (window and commands in one).
+mkdir -p build/tarball && cp build/bin/neurodeskapp-window build/tarball/neurodeskapp
+tar -C build/tarball -czf "$DIST/neurodeskapp_${VERSION}_linux_amd64.tar.gz" neurodeskapp
 
 echo "== AppImage"
 # The AppDir and its squashfs are made here; an AppImage is the type-2
@@ -42,7 +45,7 @@ echo "== AppImage"
 # for the .deb, so the AppImage runs where the .deb does.
 APPDIR=build/appimage/AppDir
 rm -rf build/appimage && mkdir -p "$APPDIR/usr/bin" "$APPDIR/usr/share/applications" "$APPDIR/usr/share/metainfo"
-cp build/bin/neurodeskapp "$APPDIR/usr/bin/"
+cp build/bin/neurodeskapp build/bin/neurodeskapp-window "$APPDIR/usr/bin/"
 cp build/linux/neurodeskapp.desktop "$APPDIR/usr/share/applications/"
 cp build/linux/neurodeskapp.desktop "$APPDIR/"
 cp build/linux/org.neurodesk.neurodeskapp.metainfo.xml "$APPDIR/usr/share/metainfo/"

@@ -17,7 +17,7 @@ func TestAppImageContents(t *testing.T) {
 	v, _ := packages(t)
 	img := filepath.Join(testenv.ModuleRoot(), "build", "appimage", "neurodeskapp.squashfs")
 	list := run(t, "unsquashfs", "-l", img)
-	for _, f := range []string{"squashfs-root/AppRun", "squashfs-root/usr/bin/neurodeskapp", "squashfs-root/neurodeskapp.desktop",
+	for _, f := range []string{"squashfs-root/AppRun", "squashfs-root/usr/bin/neurodeskapp", "squashfs-root/usr/bin/neurodeskapp-window", "squashfs-root/neurodeskapp.desktop",
 		"squashfs-root/neurodeskapp.png", "squashfs-root/.DirIcon", "squashfs-root/usr/share/metainfo/org.neurodesk.neurodeskapp.metainfo.xml"} {
 		if !strings.Contains(list, f+"\n") {
 			t.Errorf("the AppImage lacks %s", f)
@@ -32,5 +32,25 @@ func TestAppImageContents(t *testing.T) {
 	fi, err := os.Stat(filepath.Join(dir, "usr", "bin", "neurodeskapp"))
 	if err != nil || fi.Mode().Perm()&0o111 == 0 {
 		t.Errorf("the app in the AppImage is not executable: %v", err)
+	}
+}
+
+// TestPlainBinaryIsTheWholeApp: the .tar.gz that the updater downloads for
+// a plain-binary install holds one file, neurodeskapp, the full build (the
+// window and the commands), as the updater expects to replace it.
+func TestPlainBinaryIsTheWholeApp(t *testing.T) {
+	v, d := packages(t)
+	tgz := filepath.Join(d, "neurodeskapp_"+v+"_linux_amd64.tar.gz")
+	if list := run(t, "tar", "-tzf", tgz); list != "neurodeskapp\n" {
+		t.Fatalf("the archive holds %q, want only neurodeskapp", list)
+	}
+	dir := t.TempDir()
+	run(t, "tar", "-xzf", tgz, "-C", dir)
+	bin := filepath.Join(dir, "neurodeskapp")
+	if out := run(t, bin, "version"); !strings.HasPrefix(out, "neurodeskapp "+v+" ") {
+		t.Errorf("it says %q", out)
+	}
+	if libs := run(t, "ldd", bin); !strings.Contains(libs, "libwebkit2gtk-4.1") {
+		t.Error("the plain binary is not the window build")
 	}
 }

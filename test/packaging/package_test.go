@@ -73,7 +73,7 @@ func TestDeb(t *testing.T) {
 		}
 	}
 	files := run(t, "dpkg-deb", "-c", deb)
-	for _, want := range []string{"./usr/bin/neurodeskapp -> /usr/lib/neurodeskapp/neurodeskapp", "./usr/lib/neurodeskapp/neurodeskapp",
+	for _, want := range []string{"./usr/bin/neurodeskapp -> /usr/lib/neurodeskapp/neurodeskapp", "./usr/lib/neurodeskapp/neurodeskapp", "./usr/lib/neurodeskapp/neurodeskapp-window",
 		"./usr/share/applications/neurodeskapp.desktop", "./usr/share/doc/neurodeskapp/copyright",
 		"./usr/share/icons/hicolor/256x256/apps/neurodeskapp.png", "./usr/share/metainfo/org.neurodesk.neurodeskapp.metainfo.xml"} {
 		if !strings.Contains(files, want) {
@@ -82,8 +82,15 @@ func TestDeb(t *testing.T) {
 	}
 	root := t.TempDir()
 	run(t, "dpkg-deb", "-x", deb, root)
-	if out := run(t, filepath.Join(root, "usr/lib/neurodeskapp/neurodeskapp"), "version"); !strings.HasPrefix(out, "neurodeskapp "+v+" ") {
-		t.Errorf("the packaged binary says %q", out)
+	// The command line and the window program, both this version; the
+	// command line needs no C library at all (it loads no GTK).
+	for _, bin := range []string{"neurodeskapp", "neurodeskapp-window"} {
+		if out := run(t, filepath.Join(root, "usr/lib/neurodeskapp", bin), "version"); !strings.HasPrefix(out, "neurodeskapp "+v+" ") {
+			t.Errorf("the packaged %s says %q", bin, out)
+		}
+	}
+	if out, _ := exec.Command("ldd", filepath.Join(root, "usr/lib/neurodeskapp/neurodeskapp")).CombinedOutput(); !strings.Contains(string(out), "not a dynamic executable") {
+		t.Errorf("the command line links libraries:\n%s", out)
 	}
 	if _, err := exec.LookPath("desktop-file-validate"); err == nil {
 		run(t, "desktop-file-validate", filepath.Join(root, "usr/share/applications/neurodeskapp.desktop"))
