@@ -81,4 +81,3 @@ func runGUI(args []string) error {
 	log.Info("stopped", "error", err)
 	return err
 }
-
