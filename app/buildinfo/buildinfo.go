@@ -20,13 +20,13 @@ type Info struct {
 	Commit    string `json:"commit"`
 	Date      string `json:"date"`
 	GoVersion string `json:"go_version"`
-	Wails     string `json:"wails_version"`
+	Wails     string `json:"wails_version,omitempty"` // "" in Linux's command-line program, which has no window
 	Platform  string `json:"platform"`
 }
 
 // Get returns the build stamp.
 func Get() Info {
-	i := Info{Version: Version, Commit: Commit, Date: Date, GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH, Wails: "none"}
+	i := Info{Version: Version, Commit: Commit, Date: Date, GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, d := range bi.Deps {
 			if d.Path == "github.com/wailsapp/wails/v2" {

@@ -270,6 +270,10 @@ func cmdVersion(_ context.Context, args []string, io IO) int {
 		fmt.Fprintln(io.Stdout, string(j))
 		return ExitOK
 	}
-	fmt.Fprintf(io.Stdout, "neurodeskapp %s (commit %s, built %s, %s, Wails %s, %s)\n", b.Version, b.Commit, b.Date, b.GoVersion, b.Wails, b.Platform)
+	wails := ", command line only"
+	if b.Wails != "" {
+		wails = ", Wails " + b.Wails
+	}
+	fmt.Fprintf(io.Stdout, "neurodeskapp %s (commit %s, built %s, %s%s, %s)\n", b.Version, b.Commit, b.Date, b.GoVersion, wails, b.Platform)
 	return ExitOK
 }
