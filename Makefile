@@ -29,6 +29,7 @@ run: build
 lint:
 	test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	go vet ./...
+	CGO_ENABLED=0 go vet -tags nowindow .
 	go tool staticcheck ./...
 	go tool actionlint
 
