@@ -1,7 +1,7 @@
 // The launcher: renders snapshots from the Go service and calls it back.
 // All decisions live in Go; this file only shows state and forwards clicks.
 import { bytes, percent, pullSummary } from "./format.js";
-import { screenOf, steps, shouldOpenLab, newer, engineLine, versionOrigin, versionWhy, newerLine } from "./view.js";
+import { screenOf, steps, shouldOpenLab, newer, engineLine, launcherTitle, versionOrigin, versionWhy, newerLine } from "./view.js";
 
 const $ = (id) => document.getElementById(id);
 const api = () => window.go?.ui?.Service;
@@ -95,6 +95,7 @@ function renderLauncher() {
   text("version-origin", stable ? `(${versionWhy(v.next, snap.image)})` : "");
   renderVersions(stable, v);
   text("data-folder", snap.settings.data_folder);
+  text("launcher-title", launcherTitle(snap.engine));
   // A remote engine's folders are on its host: typed in, not chosen here.
   const remote = !!snap.engine?.remote;
   $("data-local").hidden = remote;

@@ -46,8 +46,23 @@ export function newer(prev, next) {
 /** The engine line on the launcher. */
 export function engineLine(engine) {
   if (!engine || engine.state === "checking" || !engine.state) return { tone: "busy", text: "Looking for a container engine…" };
+  if (engine.state === "ok" && engine.remote) return { tone: "ok", text: `${engine.kind} ${engine.version} is running on ${hostOf(engine.endpoint)}` };
   if (engine.state === "ok") return { tone: "ok", text: `${engine.kind} ${engine.version} is running` };
   return { tone: "bad", text: engine.error?.message ?? "The container engine is not available" };
+}
+
+/** The launcher's heading: where Neurodesktop runs. */
+export function launcherTitle(engine) {
+  return engine?.remote ? `Neurodesktop on ${hostOf(engine.endpoint)}` : "Neurodesktop on your computer";
+}
+
+/** The machine an engine address names: ssh://ana@hpc:22 is "hpc". */
+function hostOf(endpoint) {
+  try {
+    return new URL(endpoint).hostname || endpoint;
+  } catch {
+    return endpoint ?? "another machine";
+  }
 }
 
 /** Where the image version came from, in words. */

@@ -1,6 +1,6 @@
 import test from "node:test";
 import assert from "node:assert/strict";
-import { screenOf, steps, shouldOpenLab, newer, engineLine, versionOrigin, versionWhy, newerLine } from "../view.js";
+import { screenOf, steps, shouldOpenLab, newer, engineLine, launcherTitle, versionOrigin, versionWhy, newerLine } from "../view.js";
 
 const snap = (state, extra = {}) => ({ seq: 1, session: { state, ...extra } });
 
@@ -38,6 +38,10 @@ test("older snapshots are ignored", () => {
 test("engine and version lines", () => {
   assert.equal(engineLine({ state: "ok", kind: "Docker Engine", version: "28.2" }).tone, "ok");
   assert.equal(engineLine({ state: "error", error: { message: "No engine" } }).text, "No engine");
+  assert.equal(engineLine({ state: "ok", kind: "Docker Engine", version: "28.2", remote: true, endpoint: "ssh://ana@hpc.example.org:2222" }).text,
+    "Docker Engine 28.2 is running on hpc.example.org");
+  assert.equal(launcherTitle({ remote: true, endpoint: "ssh://hpc.example.org" }), "Neurodesktop on hpc.example.org");
+  assert.equal(launcherTitle({ state: "ok" }), "Neurodesktop on your computer");
   assert.equal(engineLine(undefined).tone, "busy");
   assert.match(versionOrigin({ origin: "embedded" }), /built into/);
   assert.match(versionOrigin({ origin: "cache", at: "2026-11-01T10:00:00Z" }), /2026-11-01/);

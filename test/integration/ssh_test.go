@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 )
 
 // sshd is an OpenSSH server on 127.0.0.1 that lets root in with a key made
@@ -166,5 +168,43 @@ func TestRemoteEngineOverSSH(t *testing.T) {
 	}
 	if who := listenerCommand(port); who != "" {
 		t.Errorf("after stop port %d is still served by %q: the ssh connection was left open", port, who)
+	}
+}
+
+// TestUIRemoteEngineDataFolder: with an engine over SSH the launcher says
+// the data folder is on the engine's host and takes it as text (no folder
+// dialog can show that host); a relative path is refused in place.
+func TestUIRemoteEngineDataFolder(t *testing.T) {
+	w := newWorld(t)
+	s := startSSHD(t)
+	app := w.startGUI(fmt.Sprintf("DOCKER_HOST=ssh://root@127.0.0.1:%d", s.port), "NEURODESK_SSH_CONFIG="+s.clientConfig,
+		"XDG_RUNTIME_DIR="+filepath.Join(w.home, "run"))
+	ctx := browser(t)
+	err := chromedp.Do(ctx, chromedp.Navigate(app.url), chromedp.WaitVisible(chromedp.CSS(`#engine-dot.ok`)),
+		chromedp.WaitVisible(chromedp.CSS("#data-remote")))
+	if err != nil {
+		t.Fatalf("no text field for a remote engine's data folder: %v", err)
+	}
+	if title := textOf(ctx, "#launcher-title"); title != "Neurodesktop on 127.0.0.1" {
+		t.Errorf("the heading says %q, not where Neurodesktop runs", title)
+	}
+	if !hidden(ctx, "#data-local") || !strings.Contains(textOf(ctx, "#data-where"), "engine's host") {
+		t.Errorf("the launcher does not say where the folder is: %q", textOf(ctx, "#data-where"))
+	}
+	err = chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#data-remote-path"), "relative/data"),
+		chromedp.Click(chromedp.CSS(`#data-remote button[type="submit"]`)), chromedp.WaitVisible(chromedp.CSS("#data-error")))
+	if err != nil || !strings.Contains(textOf(ctx, "#data-error"), "absolute") {
+		t.Errorf("a relative path: %v %q", err, textOf(ctx, "#data-error"))
+	}
+	remotePath := "/srv/neurodesk/data of ana" // a path on the engine's host, not looked at here
+	err = chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#data-remote-path"), remotePath),
+		chromedp.Click(chromedp.CSS(`#data-remote button[type="submit"]`)), chromedp.WaitNotVisible(chromedp.CSS("#data-error")))
+	if err != nil {
+		t.Fatalf("a path on the engine's host: %v %q", err, textOf(ctx, "#data-error"))
+	}
+	shoot(t, ctx, "remote-engine")
+	b, _ := os.ReadFile(w.settingsPath())
+	if !strings.Contains(string(b), remotePath) {
+		t.Errorf("not saved:\n%s", b)
 	}
 }
