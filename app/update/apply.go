@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/creativeprojects/go-selfupdate"
 	selfapply "github.com/creativeprojects/go-selfupdate/update"
 
 	"github.com/neurodesk/neurodeskapp/app/problem"
@@ -121,11 +120,11 @@ func (u *Updater) Apply(r Release, data []byte, inst Install) error {
 		}
 		return nil
 	}
-	exe, err := selfupdate.DecompressCommand(bytes.NewReader(data), r.AssetName, filepath.Base(inst.Path), u.cfg.OS, u.cfg.Arch)
+	exe, err := unpackProgram(data, r.AssetName, filepath.Base(inst.Path))
 	if err != nil {
 		return fmt.Errorf("unpack update: %w", err)
 	}
-	if err := selfapply.Apply(exe, selfapply.Options{TargetPath: inst.Path}); err != nil {
+	if err := selfapply.Apply(bytes.NewReader(exe), selfapply.Options{TargetPath: inst.Path}); err != nil {
 		return fmt.Errorf("replace %s: %w", inst.Path, err)
 	}
 	// The update itself worked; a stale "Installed apps" entry is only noted.
