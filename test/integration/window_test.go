@@ -144,9 +144,16 @@ func (a *appWindow) focus(id string) {
 	if _, err := xdotool(a.env, "windowraise", id); err != nil {
 		a.fatalf("%v", err)
 	}
-	if _, err := xdotool(a.env, "windowfocus", "--sync", id); err != nil {
-		a.fatalf("%v", err)
+	// A window that has just appeared may not be viewable yet: X answers
+	// BadMatch to focusing it. It is asked again for a few seconds.
+	var err error
+	for i := 0; i < 20; i++ {
+		if _, err = xdotool(a.env, "windowfocus", "--sync", id); err == nil {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
+	a.fatalf("%v", err)
 }
 
 // keys presses keys (xdotool names, e.g. "ctrl+l") in the focused window.
