@@ -86,7 +86,8 @@ func answerDialog(display, title, keys string) error {
 		if ids := strings.Fields(out); err == nil && len(ids) > 0 {
 			id := ids[len(ids)-1]
 			if _, err := xdotool(env, "windowfocus", "--sync", id); err != nil {
-				return err
+				time.Sleep(100 * time.Millisecond) // just mapped, not viewable yet: ask again
+				continue
 			}
 			time.Sleep(200 * time.Millisecond) // the dialog takes its focus
 			_, err := xdotool(env, "key", "--clearmodifiers", keys)
