@@ -129,7 +129,7 @@ sign "$INSTALLER"
 (cd build/bin && rm -f "../../$DIST/neurodeskapp_${VERSION}_windows_amd64.zip" && zip -q "../../$DIST/neurodeskapp_${VERSION}_windows_amd64.zip" neurodeskapp.exe)
 
 echo "== Checksums"
-(cd "$DIST" && sha256sum -- *.deb *.rpm *.exe *.tar.gz *.zip $(ls ./*.AppImage 2>/dev/null) > checksums.txt)
+(cd "$DIST" && shopt -s nullglob && sha256sum -- *.deb *.rpm *.exe *.tar.gz *.zip *.AppImage > checksums.txt)
 if [ -n "${UPDATE_SIGNING_KEY:-}" ]; then
   echo "$UPDATE_SIGNING_KEY" > "$DIST/signing/update.key"
   openssl dgst -sha256 -sign "$DIST/signing/update.key" -out "$DIST/checksums.txt.sig" "$DIST/checksums.txt"

@@ -35,6 +35,21 @@ func TestAppImageContents(t *testing.T) {
 	}
 }
 
+// TestAppImageAssembled: with a runtime given (the release's, a stand-in
+// here), make package makes the .AppImage, it runs, and checksums.txt
+// lists it, so the updater can verify it.
+func TestAppImageAssembled(t *testing.T) {
+	v, d := packages(t)
+	img := filepath.Join(d, "neurodeskapp_"+v+"_linux_amd64.AppImage")
+	if out := run(t, img, "version"); !strings.HasPrefix(out, "neurodeskapp "+v+" ") {
+		t.Errorf("the AppImage says %q", out)
+	}
+	sums, _ := os.ReadFile(filepath.Join(d, "checksums.txt"))
+	if !strings.Contains(string(sums), "  neurodeskapp_"+v+"_linux_amd64.AppImage\n") {
+		t.Errorf("checksums.txt does not list the AppImage:\n%s", sums)
+	}
+}
+
 // TestPlainBinaryIsTheWholeApp: the .tar.gz that the updater downloads for
 // a plain-binary install holds one file, neurodeskapp, the full build (the
 // window and the commands), as the updater expects to replace it.
