@@ -196,7 +196,7 @@ func TestUIRemoteEngineDataFolder(t *testing.T) {
 	if err != nil || !strings.Contains(textOf(ctx, "#data-error"), "absolute") {
 		t.Errorf("a relative path: %v %q", err, textOf(ctx, "#data-error"))
 	}
-	remotePath := "/srv/neurodesk/data of ana" // a path on the engine's host, not looked at here
+	remotePath := filepath.Join(w.home, "on the remote host", "data of ana") // not made yet: not looked at here
 	err = chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#data-remote-path"), remotePath),
 		chromedp.Click(chromedp.CSS(`#data-remote button[type="submit"]`)), chromedp.WaitNotVisible(chromedp.CSS("#data-error")))
 	if err != nil {
@@ -206,5 +206,35 @@ func TestUIRemoteEngineDataFolder(t *testing.T) {
 	b, _ := os.ReadFile(w.settingsPath())
 	if !strings.Contains(string(b), remotePath) {
 		t.Errorf("not saved:\n%s", b)
+	}
+
+	// Start from the window: JupyterLab arrives through the forward.
+	os.MkdirAll(remotePath, 0o755) // made "on the remote host"
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#start"))); err != nil {
+		t.Fatal(err)
+	}
+	var loc string
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline) && !strings.Contains(loc, "/lab?token="); time.Sleep(200 * time.Millisecond) {
+		loc, _ = chromedp.Run(ctx, chromedp.Location())
+	}
+	if !strings.Contains(loc, "/lab?token=") {
+		t.Fatalf("the window did not arrive at JupyterLab over SSH: %q (%s)", loc, textOf(ctx, "#error-message"))
+	}
+	port, _ := strconv.Atoi(strings.TrimPrefix(strings.SplitN(loc, "/lab", 2)[0], "http://127.0.0.1:"))
+	if who := listenerCommand(port); who != "ssh" {
+		t.Errorf("the window's JupyterLab at port %d is served by %q, not by ssh", port, who)
+	}
+	// Stop from the launcher (asked natively): the container goes, and the forward with it.
+	answered := make(chan error, 1)
+	go func() { answered <- answerDialog(app.display, "Stop Neurodesktop", "alt+s") }()
+	if err := chromedp.Do(ctx, chromedp.Navigate(app.url), chromedp.WaitVisible(chromedp.CSS("#running")),
+		chromedp.Click(chromedp.CSS("#stop")), chromedp.WaitVisible(chromedp.CSS("#start"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-answered; err != nil {
+		t.Fatal(err)
+	}
+	if who := listenerCommand(port); who != "" {
+		t.Errorf("after stop port %d is still served by %q", port, who)
 	}
 }
