@@ -19,10 +19,11 @@ import (
 // MAC address only in the network endpoint, which the SDK refuses to send
 // below 1.44. These calls go to the same connection without the SDK.
 
-// rawURL is path on the engine's API. Over a socket or SSH the transport
-// dials the engine whatever the URL's host; over TCP the URL must name it.
+// rawURL is path on the engine's API, for requests made without the SDK.
+// Over a socket or SSH the transport dials the engine whatever the URL's
+// host; over TCP the URL must name it.
 func (e *Engine) rawURL(path string) string {
-	base := "http://podman"
+	base := "http://engine"
 	if proto, addr, ok := strings.Cut(e.api.DaemonHost(), "://"); ok && proto == "tcp" {
 		base = "http://" + addr
 		if e.endpoint.TLSDir != "" {

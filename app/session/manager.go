@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"time"
@@ -234,8 +235,9 @@ func (m *Manager) Stop(ctx context.Context, onEvent func(Event)) error {
 		return err
 	}
 	if m.Tunnel != nil {
+		// The session is stopped either way; a connection left open is only noted.
 		if err := m.Tunnel.Close(ctx); err != nil {
-			return err
+			slog.Warn("close the ssh connection to the engine", "error", err)
 		}
 	}
 	m.emit(o, Event{State: StateStopped})

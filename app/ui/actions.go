@@ -313,11 +313,8 @@ func (s *Service) Diagnostics() (string, error) {
 	for _, l := range sn.Session.LogTail {
 		fmt.Fprintf(&w, "  | %s\n", l)
 	}
-	return Redact(w.String()), nil
+	return problem.Redact(w.String()), nil
 }
-
-// Redact hides Jupyter tokens wherever they appear.
-func Redact(s string) string { return problem.Redact(s) }
 
 // ContainerLog returns the last lines of the session container's log (ours
 // only; never any other container or file).
@@ -338,5 +335,5 @@ func (s *Service) ContainerLog() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return Redact(b.String()), nil
+	return problem.Redact(b.String()), nil
 }

@@ -24,13 +24,10 @@ func FormatError(err error) *ErrorView {
 		return nil
 	}
 	r := problem.Describe(err)
-	v := &ErrorView{Code: r.Code, Message: r.Message, Remedy: r.Remedy, Detail: Redact(err.Error())}
+	v := &ErrorView{Code: r.Code, Message: r.Message, Remedy: r.Remedy, Detail: problem.Redact(err.Error())}
 	var fields settings.Errors
 	if errors.As(err, &fields) {
 		v.Code, v.Fields = problem.InvalidSettings, fields
 	}
 	return v
 }
-
-// logFailure records a failed operation in the app log: see problem.Log.
-func logFailure(op string, err error) { problem.Log(op, err) }

@@ -322,7 +322,7 @@ func (s *Service) onEvent(e session.Event) {
 			if errors.Is(e.Err, context.Canceled) {
 				v = SessionView{State: session.StateIdle}
 			} else {
-				logFailure("start", e.Err)
+				problem.Log("start", e.Err)
 				v.Error, v.LogTail, v.LogFile = FormatError(e.Err), e.LogTail, e.LogFile
 			}
 		}
@@ -421,7 +421,7 @@ func (s *Service) stop() error {
 		s.update(func(sn *Snapshot) { sn.Session = SessionView{State: e.State} })
 	})
 	if err != nil {
-		logFailure("stop", err)
+		problem.Log("stop", err)
 		s.update(func(sn *Snapshot) { sn.Session = SessionView{State: session.StateFailed, Error: FormatError(err)} })
 		return err
 	}

@@ -127,7 +127,7 @@ func TestFormatError(t *testing.T) {
 
 func TestRedact(t *testing.T) {
 	in := "url http://127.0.0.1:1/lab?token=abc123DEF&x=1 cmd --ServerApp.token=secret-tok end"
-	out := Redact(in)
+	out := problem.Redact(in)
 	if strings.Contains(out, "abc123DEF") || strings.Contains(out, "secret-tok") || !strings.Contains(out, "&x=1") {
 		t.Errorf("redacted %q", out)
 	}

@@ -79,7 +79,7 @@ func (s *Service) UpdateNow() error {
 			err = s.cfg.Updater.Apply(r, data, s.cfg.Install)
 		}
 		if err != nil {
-			logFailure("update to "+r.Version, err)
+			problem.Log("update to "+r.Version, err)
 			s.update(func(sn *Snapshot) {
 				sn.Update = UpdateView{State: "error", Release: &r, Error: FormatError(err), Manual: true}
 			})

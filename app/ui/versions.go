@@ -109,7 +109,7 @@ func (s *Service) DownloadVersion() error {
 		case errors.Is(err, context.Canceled):
 			s.update(func(sn *Snapshot) { sn.Versions.Download = DownloadView{State: "idle"} })
 		case err != nil:
-			logFailure("download version "+tag, err)
+			problem.Log("download version "+tag, err)
 			s.update(func(sn *Snapshot) {
 				sn.Versions.Download = DownloadView{State: "failed", Tag: tag, Error: FormatError(err)}
 			})

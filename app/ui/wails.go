@@ -19,6 +19,7 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options/windows"
 	wrt "github.com/wailsapp/wails/v2/pkg/runtime"
 
+	"github.com/neurodesk/neurodeskapp/app/problem"
 	"github.com/neurodesk/neurodeskapp/app/webview"
 )
 
@@ -190,7 +191,7 @@ func Run(svc *Service, assets fs.FS, geometryFile string, onReady func(quit, rai
 		Bind:             []any{svc},
 		// Rejected calls reach the page as {code, message, remedy, detail, fields}.
 		ErrorFormatter: func(err error) any {
-			logFailure("call from the window", err)
+			problem.Log("call from the window", err)
 			return FormatError(err)
 		},
 		// BindingsAllowedOrigins stays empty: nothing JupyterLab serves may call us.
