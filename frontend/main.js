@@ -102,7 +102,12 @@ function renderLauncher() {
   $("data-remote").hidden = !remote;
   $("data-where").hidden = !remote;
   text("data-where", remote ? `A folder on the engine's host (${snap.engine.endpoint}); it must exist there.` : "");
-  if (remote && document.activeElement !== $("data-remote-path")) $("data-remote-path").value = snap.settings.data_folder;
+  // Only a changed saved folder replaces the field: what the person typed
+  // stays until they submit it, focused or not.
+  const field = $("data-remote-path");
+  if (remote && field.dataset.saved !== snap.settings.data_folder) {
+    field.value = field.dataset.saved = snap.settings.data_folder;
+  }
   text("data-free", snap.data_free ? `${bytes(snap.data_free)} free` : "");
   $("data-error").hidden = !snap.data_error;
   text("data-error", snap.data_error);
