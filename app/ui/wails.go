@@ -28,6 +28,8 @@ import (
 type wailsRuntime struct {
 	ctx context.Context
 	nat webview.Native // nil: Wails alone
+	// notify: system notifications stand in for the missing notice line.
+	notify bool
 }
 
 func (w wailsRuntime) Emit(event string, data any) { wrt.EventsEmit(w.ctx, event, data) }
@@ -47,8 +49,8 @@ func (w wailsRuntime) Navigate(url string) {
 // OpenWindow: a plain window where the platform has one; elsewhere the
 // page replaces the one shown, once that page agrees.
 func (w wailsRuntime) OpenWindow(url string) {
-	if w.nat != nil {
-		w.nat.OpenWindow(url)
+	if o, ok := w.nat.(webview.WindowOpener); ok {
+		o.OpenWindow(url)
 		return
 	}
 	w.Leave(func() { w.Navigate(url) })
@@ -77,19 +79,31 @@ func (w wailsRuntime) SetZoom(level float64) {
 		w.nat.SetZoom(level)
 	}
 }
+
+// Notice: where the window has no notice line, a system notification.
 func (w wailsRuntime) Notice(text, folder string) {
-	if w.nat != nil {
-		w.nat.Notice(text, folder)
+	if n, ok := w.nat.(webview.Noticer); ok {
+		n.Notice(text, folder)
 		return
 	}
-	slog.Info("notice", "text", text) // no native notice here yet
+	slog.Info("notice", "text", text)
+	if !w.notify {
+		return
+	}
+	if ok, err := wrt.RequestNotificationAuthorization(w.ctx); !ok { // asks once, on macOS
+		slog.Info("system notifications not allowed", "error", err)
+		return
+	}
+	if err := wrt.SendNotification(w.ctx, wrt.NotificationOptions{ID: "neurodesk-notice", Title: "Neurodesk", Body: text}); err != nil {
+		slog.Warn("system notification", "error", err)
+	}
 }
 
 // Leave: where the page cannot be asked natively, WebView2 and WebKit ask
 // on navigation themselves, so go on.
 func (w wailsRuntime) Leave(then func()) {
-	if w.nat != nil {
-		w.nat.Leave(then)
+	if l, ok := w.nat.(webview.Leaver); ok {
+		l.Leave(then)
 		return
 	}
 	go then()
@@ -99,8 +113,8 @@ func (w wailsRuntime) Leave(then func()) {
 // elsewhere (custom buttons on macOS; Yes/No/Cancel on Windows, whose
 // message box has no others, so the buttons are named in the text).
 func (w wailsRuntime) Ask(q webview.Question) (webview.Answer, error) {
-	if w.nat != nil {
-		return w.nat.Ask(q)
+	if a, ok := w.nat.(webview.Asker); ok {
+		return a.Ask(q)
 	}
 	q.Buttons = slices.Clone(q.Buttons)
 	for i, b := range q.Buttons {
@@ -203,10 +217,13 @@ func Run(svc *Service, assets fs.FS, geometryFile string, onReady func(quit, rai
 				wrt.WindowSetPosition(ctx, g.X, g.Y)
 			}
 			rt := wailsRuntime{ctx: ctx}
-			if nat, err := webview.Attach(svc.hooks()); err == nil {
+			if nat, err := webview.Attach(ctx, svc.hooks()); err == nil {
 				rt.nat = nat
 			} else {
 				slog.Info("native web view hooks", "error", err)
+			}
+			if _, ok := rt.nat.(webview.Noticer); !ok {
+				rt.notify = initNotifications(ctx)
 			}
 			svc.startup(ctx, rt)
 			if onReady != nil {
@@ -252,4 +269,14 @@ func DisableDMABufOnNvidia() {
 	if b, err := os.ReadFile("/proc/modules"); err == nil && strings.Contains(string(b), "nvidia ") {
 		os.Setenv("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
 	}
+}
+
+// initNotifications readies system notifications; false where they
+// cannot be sent.
+func initNotifications(ctx context.Context) bool {
+	if err := wrt.InitializeNotifications(ctx); err != nil {
+		slog.Info("system notifications", "error", err)
+		return false
+	}
+	return true
 }

@@ -155,9 +155,12 @@ func (s *Service) downloadTo(suggested string) string {
 // downloadEnded tells the person where the file is, or why it is not.
 func (s *Service) downloadEnded(d webview.Download) {
 	rt := s.runtime()
+	if d.Claimed != "" {
+		removeIfEmpty(d.Claimed) // the web view wrote elsewhere
+	}
 	if d.Err != "" {
 		if d.File != "" {
-			_ = os.Remove(d.File) // the empty file claimed for it
+			_ = os.Remove(d.File) // what was written of it
 		}
 		slog.Warn("download failed", "url", redactURL(d.URL), "error", d.Err)
 		rt.Notice(fmt.Sprintf("The download of %s failed: %s", nameOf(d), d.Err), "")
@@ -211,4 +214,12 @@ func (s *Service) loadZoom() float64 {
 		return 1
 	}
 	return z
+}
+
+// removeIfEmpty removes a file claimed for a download that never wrote to
+// it; anything with content stays.
+func removeIfEmpty(p string) {
+	if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Size() == 0 {
+		_ = os.Remove(p)
+	}
 }

@@ -188,6 +188,31 @@ func TestDownloadsLandInDownloadsUnderNewNames(t *testing.T) {
 	}
 }
 
+// WebView2 may write a download under a name of its own: the one we
+// claimed goes if it is still empty, and the notice names the real file.
+func TestDownloadUnderTheWebViewsNameFreesOurs(t *testing.T) {
+	s, rt := newService(t)
+	claimed := s.downloadTo("data.nii.gz")
+	real := filepath.Join(filepath.Dir(claimed), "data (2).nii.gz")
+	if err := os.WriteFile(real, []byte("voxels"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.downloadEnded(webview.Download{URL: "http://127.0.0.1:1/files/data.nii.gz", File: real, Claimed: claimed})
+	if _, err := os.Stat(claimed); !os.IsNotExist(err) {
+		t.Error("the unused empty file stayed in Downloads")
+	}
+	if len(rt.notices) != 1 || !strings.Contains(rt.notices[0], "Downloaded data (2).nii.gz") {
+		t.Errorf("notices %q", rt.notices)
+	}
+	// A claimed file that has content by now is not ours to remove.
+	other := s.downloadTo("keep.txt")
+	os.WriteFile(other, []byte("written since"), 0o644)
+	s.downloadEnded(webview.Download{URL: "http://127.0.0.1:1/files/keep.txt", File: real, Claimed: other})
+	if _, err := os.Stat(other); err != nil {
+		t.Errorf("a file with content was removed: %v", err)
+	}
+}
+
 func TestZoomStepsAndIsRemembered(t *testing.T) {
 	s, rt := newService(t)
 	s.zoom(1)

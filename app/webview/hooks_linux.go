@@ -10,6 +10,7 @@ package webview
 import "C"
 
 import (
+	"context"
 	"errors"
 	"runtime/cgo"
 	"sync"
@@ -29,9 +30,18 @@ type linux struct {
 	leave func() // what the main view's "close" (its page agreed) runs
 }
 
+// WebKitGTK has every hook.
+var _ interface {
+	Native
+	WindowOpener
+	Leaver
+	Asker
+	Noticer
+} = (*linux)(nil)
+
 // Attach finds the Wails window's web view and connects the hooks. Call it
 // once the window exists (from OnStartup); it waits for the GTK main loop.
-func Attach(h Hooks) (Native, error) {
+func Attach(_ context.Context, h Hooks) (Native, error) {
 	n := &linux{hooks: h}
 	n.handle = cgo.NewHandle(n)
 	var found bool

@@ -5,7 +5,8 @@
 // check box of our own. It decides nothing: app/ui says what happens.
 //
 // Where it is not available (Attach returns ErrUnsupported) the app falls
-// back to what Wails offers. Only the Linux (WebKitGTK) side exists so far.
+// back to what Wails offers. The Linux (WebKitGTK) side has them all; the
+// Windows (WebView2) side has new windows, downloads, the title and zoom.
 package webview
 
 import "errors"
@@ -45,6 +46,9 @@ type Download struct {
 	URL  string
 	File string // where it was written
 	Err  string // why it failed; "" when it did not
+	// Claimed is the file DownloadTo gave that the download did not use
+	// (the web view picked another name): still empty, for the app to remove.
+	Claimed string
 }
 
 // Question is a modal question with buttons of our own. A button's "_"
@@ -62,21 +66,29 @@ type Answer struct {
 	Remember bool
 }
 
-// Native is what the app asks of the window system directly.
+// Native is what the app asks of the window system directly. What a
+// platform's hooks cannot do are the optional interfaces below; the app
+// falls back to what Wails offers for those.
 type Native interface {
 	// Load shows uri in the main view.
 	Load(uri string)
-	// OpenWindow shows uri in a plain window of its own: same cookies,
-	// no access to the app.
-	OpenWindow(uri string)
 	// SetZoom sets the main view's zoom (1 is 100%).
 	SetZoom(level float64)
-	// Leave asks the main view's page whether it may be left (its
-	// beforeunload question, if it has one) and calls then if it may.
-	Leave(then func())
-	// Ask shows a modal question; it blocks, so never call it on the GUI thread.
-	Ask(Question) (Answer, error)
-	// Notice shows a line below the page for a while, with "Show in
-	// Folder" when folder is set.
-	Notice(text, folder string)
 }
+
+// WindowOpener shows uri in a plain window of its own: same cookies, no
+// access to the app.
+type WindowOpener interface{ OpenWindow(uri string) }
+
+// Leaver asks the main view's page whether it may be left (its
+// beforeunload question, if it has one) and calls then if it may.
+type Leaver interface{ Leave(then func()) }
+
+// Asker shows a modal question; it blocks, so never call it on the GUI thread.
+type Asker interface {
+	Ask(Question) (Answer, error)
+}
+
+// Noticer shows a line below the page for a while, with "Show in Folder"
+// when folder is set.
+type Noticer interface{ Notice(text, folder string) }

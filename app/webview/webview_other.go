@@ -1,6 +1,8 @@
-//go:build !(linux && (dev || production))
+//go:build !((linux || windows) && (dev || production))
 
 package webview
 
+import "context"
+
 // Attach has nothing to attach to on this platform or build.
-func Attach(Hooks) (Native, error) { return nil, ErrUnsupported }
+func Attach(context.Context, Hooks) (Native, error) { return nil, ErrUnsupported }

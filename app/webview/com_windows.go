@@ -1,0 +1,148 @@
+//go:build windows
+
+package webview
+
+import (
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/windows"
+)
+
+// The few WebView2 COM methods go-webview2 does not wrap, called through
+// their vtables. Slot numbers follow WebView2.h's declaration order (each
+// interface extends the one before it); com_windows_test.go checks them
+// against go-webview2's own vtable layouts where those exist.
+
+// ICoreWebView2 (and _2, _3, _4, which extend it).
+const (
+	wvGetSource           = 4
+	wvAddSourceChanged    = 11
+	wvAddNewWindowRequest = 44
+	wvAddTitleChanged     = 46
+	wvGetDocumentTitle    = 48
+	// ICoreWebView2_2 adds 7 methods after slot 60, _3 adds 5, and _4
+	// adds add/remove FrameCreated, then add/remove DownloadStarting.
+	wv4AddDownloadStarting = 61 + 7 + 5 + 2
+)
+
+// iidWebView2_4 is ICoreWebView2_4, the first with DownloadStarting.
+var iidWebView2_4 = windows.GUID{Data1: 0x20d02d59, Data2: 0x6df2, Data3: 0x42dc, Data4: [8]byte{0xbd, 0x06, 0xf9, 0x8a, 0x69, 0x4b, 0x13, 0x02}}
+
+// ICoreWebView2NewWindowRequestedEventArgs.
+const (
+	nwGetURI           = 3
+	nwPutHandled       = 6
+	nwGetUserInitiated = 8
+)
+
+// ICoreWebView2DownloadStartingEventArgs.
+const (
+	dsGetOperation      = 3
+	dsGetResultFilePath = 6
+	dsPutResultFilePath = 7
+	dsPutHandled        = 9
+)
+
+// ICoreWebView2DownloadOperation and its states.
+const (
+	doAddStateChanged    = 7
+	doGetURI             = 9
+	doGetResultFilePath  = 15
+	doGetState           = 16
+	doGetInterruptReason = 17
+
+	downloadInterrupted = 1
+	downloadCompleted   = 2
+)
+
+// IUnknown.
+const iunknownRelease = 2
+
+// comObj is a COM interface pointer: its first word is the vtable.
+type comObj struct{ vtbl *[128]uintptr }
+
+// call calls the method in slot with this object first. uintptrescapes
+// keeps what the arguments point to alive and in place for the call.
+//
+//go:uintptrescapes
+func (o *comObj) call(slot int, args ...uintptr) uintptr {
+	r, _, _ := syscall.SyscallN(o.vtbl[slot], append([]uintptr{uintptr(unsafe.Pointer(o))}, args...)...)
+	return r
+}
+
+func (o *comObj) release() { o.call(iunknownRelease) }
+
+// str calls a getter that returns a string the caller must free.
+func (o *comObj) str(slot int) string {
+	var p *uint16
+	if o.call(slot, uintptr(unsafe.Pointer(&p))) != 0 || p == nil {
+		return ""
+	}
+	defer windows.CoTaskMemFree(unsafe.Pointer(p))
+	return windows.UTF16PtrToString(p)
+}
+
+// obj calls a getter that returns an interface the caller must release.
+func (o *comObj) obj(slot int) *comObj {
+	var p *comObj
+	if o.call(slot, uintptr(unsafe.Pointer(&p))) != 0 {
+		return nil
+	}
+	return p
+}
+
+// num calls a getter of a BOOL or an enum.
+func (o *comObj) num(slot int) int32 {
+	var n int32
+	if o.call(slot, uintptr(unsafe.Pointer(&n))) != 0 {
+		return -1
+	}
+	return n
+}
+
+func (o *comObj) putBool(slot int, v bool) {
+	var b uintptr
+	if v {
+		b = 1
+	}
+	o.call(slot, b)
+}
+
+func (o *comObj) putStr(slot int, s string) bool {
+	p, err := windows.UTF16PtrFromString(s)
+	return err == nil && o.call(slot, uintptr(unsafe.Pointer(p))) == 0
+}
+
+// add registers h for an event and returns its token.
+func (o *comObj) add(slot int, h *comHandler) (int64, bool) {
+	var token int64
+	return token, o.call(slot, uintptr(unsafe.Pointer(h)), uintptr(unsafe.Pointer(&token))) == 0
+}
+
+// comHandler is an event handler WebView2 calls: IUnknown and Invoke. It
+// lives as long as the app (WebView2 keeps its address), so reference
+// counting is not needed.
+type comHandler struct {
+	vtbl   *comHandlerVtbl
+	invoke func(sender, args *comObj)
+}
+
+type comHandlerVtbl struct{ queryInterface, addRef, release, invoke uintptr }
+
+// newHandlerVtbl makes the one vtable every handler shares (Windows has a
+// fixed number of callbacks per process: they are made once).
+func newHandlerVtbl() *comHandlerVtbl {
+	return &comHandlerVtbl{
+		queryInterface: windows.NewCallback(func(this *comHandler, _ *windows.GUID, out *unsafe.Pointer) uintptr {
+			*out = unsafe.Pointer(this)
+			return 0
+		}),
+		addRef:  windows.NewCallback(func(*comHandler) uintptr { return 1 }),
+		release: windows.NewCallback(func(*comHandler) uintptr { return 1 }),
+		invoke: windows.NewCallback(func(this *comHandler, sender, args *comObj) uintptr {
+			this.invoke(sender, args)
+			return 0
+		}),
+	}
+}

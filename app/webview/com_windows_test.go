@@ -1,0 +1,36 @@
+//go:build windows
+
+package webview
+
+import (
+	"reflect"
+	"testing"
+	"unsafe"
+
+	"github.com/wailsapp/go-webview2/pkg/edge"
+)
+
+// The slots we call by number sit where go-webview2's vtables put the
+// same methods (its layouts are WebView2.h's).
+func TestSlotsMatchWebView2Layout(t *testing.T) {
+	vtbl := reflect.TypeOf(edge.ICoreWebView2_3{}).Field(0).Type.Elem()
+	slot := func(name string) int {
+		f, ok := vtbl.FieldByName(name)
+		if !ok {
+			t.Fatalf("go-webview2's vtable has no %s", name)
+		}
+		return int(f.Offset / unsafe.Sizeof(uintptr(0)))
+	}
+	for name, want := range map[string]int{"GetSource": wvGetSource, "AddSourceChanged": wvAddSourceChanged,
+		"AddNewWindowRequested": wvAddNewWindowRequest, "AddDocumentTitleChanged": wvAddTitleChanged,
+		"GetDocumentTitle": wvGetDocumentTitle, "Release": iunknownRelease} {
+		if got := slot(name); got != want {
+			t.Errorf("%s is slot %d, we call %d", name, got, want)
+		}
+	}
+	// ICoreWebView2_4 starts where _3 ends: FrameCreated's add and remove,
+	// then DownloadStarting's add.
+	if end := int(vtbl.Size() / unsafe.Sizeof(uintptr(0))); wv4AddDownloadStarting != end+2 {
+		t.Errorf("ICoreWebView2_3 ends at slot %d, so add_DownloadStarting is %d, not %d", end, end+2, wv4AddDownloadStarting)
+	}
+}

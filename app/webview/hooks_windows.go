@@ -1,0 +1,220 @@
+//go:build windows && (dev || production)
+
+package webview
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"reflect"
+	"sync"
+	"time"
+	"unsafe"
+
+	"github.com/wailsapp/go-webview2/pkg/edge"
+)
+
+// win is the WebView2 side. Wails v2 keeps its WebView2 (go-webview2's
+// Chromium) and its window in unexported fields of its Windows frontend;
+// Attach reads them by reflection and fails, leaving Wails' defaults, if a
+// Wails version moves them. Every COM call runs on the window's thread
+// (invoke); the handlers are called there too.
+type win struct {
+	hooks    Hooks
+	chromium *edge.Chromium
+	invoke   func(func()) bool
+	view     *comObj
+
+	vtbl                                   *comHandlerVtbl
+	onNewWindow, onSource, onTitle, onDown *comHandler
+	onState                                *comHandler
+
+	mu        sync.Mutex
+	downloads map[*comObj]string // operation -> the file claimed for it
+}
+
+// Attach finds the Wails window's WebView2 and connects the hooks. Call it
+// from OnStartup: the web view exists by then.
+func Attach(ctx context.Context, h Hooks) (Native, error) {
+	chromium, invoke, err := wailsWebView(ctx)
+	if err != nil {
+		return nil, err
+	}
+	n := &win{hooks: h, chromium: chromium, invoke: invoke, vtbl: newHandlerVtbl(), downloads: map[*comObj]string{}}
+	n.onNewWindow = n.handler(n.newWindow)
+	n.onSource = n.handler(n.sourceChanged)
+	n.onTitle = n.handler(n.titleChanged)
+	n.onDown = n.handler(n.downloadStarting)
+	n.onState = n.handler(n.downloadState)
+	done := make(chan error, 1)
+	if !invoke(func() { done <- n.connect() }) {
+		return nil, errors.New("attach to the web view: the window's thread did not take the call")
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			return nil, err
+		}
+		return n, nil
+	case <-time.After(5 * time.Second):
+		return nil, errors.New("attach to the web view: the window's thread did not answer")
+	}
+}
+
+// wailsWebView reads Wails' Windows frontend: its *edge.Chromium and its
+// main window's Invoke.
+func wailsWebView(ctx context.Context) (*edge.Chromium, func(func()) bool, error) {
+	v := reflect.ValueOf(ctx.Value("frontend"))
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return nil, nil, fmt.Errorf("attach to the web view: Wails' frontend is a %v", v.Kind())
+	}
+	s := v.Elem()
+	field := func(name string) reflect.Value {
+		f := s.FieldByName(name)
+		if !f.IsValid() {
+			return f
+		}
+		return reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem()
+	}
+	ch, win := field("chromium"), field("mainWindow")
+	if !ch.IsValid() || !win.IsValid() || win.IsNil() {
+		return nil, nil, errors.New("attach to the web view: this Wails version keeps it elsewhere")
+	}
+	chromium, ok := ch.Interface().(*edge.Chromium)
+	inv := win.MethodByName("Invoke")
+	if !ok || chromium == nil || !inv.IsValid() {
+		return nil, nil, errors.New("attach to the web view: this Wails version keeps it elsewhere")
+	}
+	invoke, ok := inv.Interface().(func(func()) bool)
+	if !ok {
+		return nil, nil, errors.New("attach to the web view: Wails' Invoke has changed")
+	}
+	return chromium, invoke, nil
+}
+
+func (n *win) handler(f func(sender, args *comObj)) *comHandler {
+	return &comHandler{vtbl: n.vtbl, invoke: f}
+}
+
+// connect registers the handlers (on the window's thread).
+func (n *win) connect() error {
+	ctrl := n.chromium.GetController()
+	if ctrl == nil {
+		return errors.New("attach to the web view: WebView2 has no controller yet")
+	}
+	wv, err := ctrl.GetCoreWebView2()
+	if err != nil || wv == nil {
+		return fmt.Errorf("attach to the web view: %v", err)
+	}
+	n.view = (*comObj)(unsafe.Pointer(wv)) // kept for the app's life
+	for _, e := range []struct {
+		slot int
+		h    *comHandler
+	}{{wvAddNewWindowRequest, n.onNewWindow}, {wvAddSourceChanged, n.onSource}, {wvAddTitleChanged, n.onTitle}} {
+		if _, ok := n.view.add(e.slot, e.h); !ok {
+			return fmt.Errorf("attach to the web view: event slot %d refused", e.slot)
+		}
+	}
+	// Downloads need WebView2 runtime 1.0.902 or later; without it they
+	// keep WebView2's own download bar.
+	var v4 *comObj
+	if n.view.call(0, uintptr(unsafe.Pointer(&iidWebView2_4)), uintptr(unsafe.Pointer(&v4))) == 0 && v4 != nil {
+		if _, ok := v4.add(wv4AddDownloadStarting, n.onDown); !ok {
+			v4.release()
+		} // else kept, as the view is
+
+	}
+	return nil
+}
+
+// newWindow: WebView2 opens nothing; the app decides where the page goes.
+func (n *win) newWindow(_, args *comObj) {
+	args.putBool(nwPutHandled, true)
+	if f := n.hooks.NewWindow; f != nil {
+		f(NewWindowRequest{URL: args.str(nwGetURI), UserGesture: args.num(nwGetUserInitiated) == 1, FromMain: true})
+	}
+}
+
+// sourceChanged follows the main view's address; the right-click menu is
+// there on session pages only.
+func (n *win) sourceChanged(sender, _ *comObj) {
+	uri := sender.str(wvGetSource)
+	if f := n.hooks.PageChanged; f != nil {
+		f(uri)
+	}
+	if f := n.hooks.ContextMenu; f != nil {
+		if s, err := n.chromium.GetSettings(); err == nil {
+			_ = s.PutAreDefaultContextMenusEnabled(f(uri))
+		}
+	}
+}
+
+func (n *win) titleChanged(sender, _ *comObj) {
+	if f := n.hooks.TitleChanged; f != nil {
+		f(true, sender.str(wvGetDocumentTitle))
+	}
+}
+
+// downloadStarting puts the file where the app says, hides WebView2's
+// download bar, and follows the download to its end.
+func (n *win) downloadStarting(_, args *comObj) {
+	suggested := args.str(dsGetResultFilePath)
+	to := ""
+	if f := n.hooks.DownloadTo; f != nil {
+		to = f(filepath.Base(suggested))
+	}
+	if to == "" || !args.putStr(dsPutResultFilePath, to) {
+		return // WebView2's own handling: its bar and its folder
+	}
+	args.putBool(dsPutHandled, true)
+	op := args.obj(dsGetOperation)
+	if op == nil {
+		return
+	}
+	n.mu.Lock()
+	n.downloads[op] = to
+	n.mu.Unlock()
+	if _, ok := op.add(doAddStateChanged, n.onState); !ok {
+		n.finish(op, "WebView2 would not report the download's progress")
+	}
+}
+
+func (n *win) downloadState(op, _ *comObj) {
+	switch op.num(doGetState) {
+	case downloadCompleted:
+		n.finish(op, "")
+	case downloadInterrupted:
+		n.finish(op, interruptReason(op.num(doGetInterruptReason)))
+	}
+}
+
+// finish reports a download's end once and lets go of the operation.
+func (n *win) finish(op *comObj, errText string) {
+	n.mu.Lock()
+	claimed, ok := n.downloads[op]
+	delete(n.downloads, op)
+	n.mu.Unlock()
+	if !ok {
+		return
+	}
+	d := Download{URL: op.str(doGetURI), File: op.str(doGetResultFilePath), Err: errText}
+	op.release()
+	if d.File == "" {
+		d.File = claimed
+	}
+	if d.File != claimed {
+		d.Claimed = claimed // WebView2 chose another name: the app frees ours
+	}
+	if f := n.hooks.Download; f != nil {
+		f(d)
+	}
+}
+
+func (n *win) Load(uri string) {
+	n.invoke(func() { n.chromium.Navigate(uri) })
+}
+
+func (n *win) SetZoom(level float64) {
+	n.invoke(func() { n.chromium.PutZoomFactor(level) })
+}
