@@ -116,6 +116,9 @@ func (n *win) connect() error {
 			return fmt.Errorf("attach to the web view: event slot %d refused", e.slot)
 		}
 	}
+	// The launcher may have been committed before the handlers were there:
+	// its address is what the app learns first.
+	n.sourceChanged(n.view, nil)
 	// Downloads need WebView2 runtime 1.0.902 or later; without it they
 	// keep WebView2's own download bar.
 	var v4 *comObj
@@ -140,6 +143,9 @@ func (n *win) newWindow(_, args *comObj) {
 // there on session pages only.
 func (n *win) sourceChanged(sender, _ *comObj) {
 	uri := sender.str(wvGetSource)
+	if uri == "" || uri == "about:blank" {
+		return // nothing committed yet
+	}
 	if f := n.hooks.PageChanged; f != nil {
 		f(uri)
 	}
