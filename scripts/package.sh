@@ -40,9 +40,11 @@ tar -C build/tarball -czf "$DIST/neurodeskapp_${VERSION}_linux_amd64.tar.gz" neu
 echo "== AppImage"
 # The AppDir and its squashfs are made here; an AppImage is the type-2
 # runtime (an ELF that mounts the squashfs appended to it) followed by that
-# squashfs. The runtime is AppImage's own, downloaded and checked by the
-# release workflow (APPIMAGE_RUNTIME); WebKitGTK comes from the system, as
-# for the .deb, so the AppImage runs where the .deb does.
+# squashfs. The release uses AppImage's own build of the runtime, downloaded
+# and checked by the release workflow (APPIMAGE_RUNTIME); elsewhere it is
+# built here from the same source (third_party/appimage-runtime). WebKitGTK
+# comes from the system, as for the .deb, so the AppImage runs where the
+# .deb does.
 APPDIR=build/appimage/AppDir
 rm -rf build/appimage && mkdir -p "$APPDIR/usr/bin" "$APPDIR/usr/share/applications" "$APPDIR/usr/share/metainfo"
 cp build/bin/neurodeskapp build/bin/neurodeskapp-window "$APPDIR/usr/bin/"
@@ -61,15 +63,17 @@ APPRUN
 chmod 755 "$APPDIR/AppRun"
 mksquashfs "$APPDIR" build/appimage/neurodeskapp.squashfs -root-owned -noappend -comp zstd -quiet >/dev/null
 APPIMAGE_FILE="$DIST/neurodeskapp_${VERSION}_linux_amd64.AppImage"
-if [ -n "${APPIMAGE_RUNTIME:-}" ]; then
-  cat "$APPIMAGE_RUNTIME" build/appimage/neurodeskapp.squashfs > "$APPIMAGE_FILE"
-  chmod 755 "$APPIMAGE_FILE"
-elif [ -n "${RELEASE:-}" ]; then
-  echo "error: RELEASE is set but APPIMAGE_RUNTIME is not: the release would lack its AppImage" >&2
-  exit 1
-else
-  echo "note: APPIMAGE_RUNTIME is not set: the AppDir and its squashfs are in build/appimage, no .AppImage is made" >&2
+runtime=${APPIMAGE_RUNTIME:-}
+if [ -z "$runtime" ]; then
+  if [ -n "${RELEASE:-}" ]; then
+    echo "error: RELEASE is set but APPIMAGE_RUNTIME is not: the release ships AppImage's own runtime" >&2
+    exit 1
+  fi
+  runtime=build/appimage/runtime
+  scripts/appimage-runtime.sh "$runtime"
 fi
+cat "$runtime" build/appimage/neurodeskapp.squashfs > "$APPIMAGE_FILE"
+chmod 755 "$APPIMAGE_FILE"
 
 echo "== Windows exe"
 go tool go-winres make --in build/windows/winres/winres.json --out rsrc --arch amd64 \
@@ -143,10 +147,10 @@ expected=(
   "$INSTALLER"
   "$DIST/neurodeskapp_${VERSION}_linux_amd64.tar.gz"
   "$DIST/neurodeskapp_${VERSION}_windows_amd64.zip"
+  "$APPIMAGE_FILE"
   "$DIST/checksums.txt"
 )
 [ -n "${UPDATE_SIGNING_KEY:-}" ] && expected+=("$DIST/checksums.txt.sig")
-[ -n "${APPIMAGE_RUNTIME:-}" ] && expected+=("$APPIMAGE_FILE")
 missing=0
 for f in "${expected[@]}"; do
   [ -s "$f" ] || { echo "missing: $f" >&2; missing=1; }

@@ -1,8 +1,11 @@
 package packaging
 
 import (
+	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -10,8 +13,8 @@ import (
 )
 
 // TestAppImageContents: make package builds the AppImage's AppDir and
-// squashfs (the release appends them to AppImage's runtime). What the
-// runtime would mount starts the app: AppRun runs `version`, the desktop
+// squashfs (the AppImage is the runtime followed by it). What the
+// runtime mounts starts the app: AppRun runs `version`, the desktop
 // entry validates, the icon is at the top as the format wants.
 func TestAppImageContents(t *testing.T) {
 	v, _ := packages(t)
@@ -35,19 +38,54 @@ func TestAppImageContents(t *testing.T) {
 	}
 }
 
-// TestAppImageAssembled: with a runtime given (the release's, a stand-in
-// here), make package makes the .AppImage, it runs, and checksums.txt
-// lists it, so the updater can verify it.
+// TestAppImageAssembled: make package makes the .AppImage with AppImage's
+// type-2 runtime (built from its source here; the release appends AppImage's
+// own build). It runs as a person runs it, mounted through FUSE, and
+// extracted where FUSE is missing; the runtime tells the app where the image
+// is (APPIMAGE), which is the file the updater replaces; checksums.txt lists
+// it, so the updater can verify it.
 func TestAppImageAssembled(t *testing.T) {
 	v, d := packages(t)
 	img := filepath.Join(d, "neurodeskapp_"+v+"_linux_amd64.AppImage")
+	runtime := filepath.Join(testenv.ModuleRoot(), "build", "appimage", "runtime")
+	if out, _ := exec.Command("ldd", runtime).CombinedOutput(); !strings.Contains(string(out), "not a dynamic executable") {
+		t.Errorf("the runtime needs libraries of the host:\n%s", out)
+	}
+	fi, err := os.Stat(runtime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if off := strings.TrimSpace(run(t, img, "--appimage-offset")); off != strconv.FormatInt(fi.Size(), 10) {
+		t.Errorf("the squashfs starts at %s, not right after the %d-byte runtime", off, fi.Size())
+	}
+	// Mounted: the runtime leaves a FUSE mount while the app runs.
 	if out := run(t, img, "version"); !strings.HasPrefix(out, "neurodeskapp "+v+" ") {
 		t.Errorf("the AppImage says %q", out)
+	}
+	cmd := exec.Command(img, "update", "--check", "--json")
+	cmd.Env = append(os.Environ(), "NEURODESK_UPDATE_API=http://127.0.0.1:1")
+	out, _ := cmd.Output()
+	var report struct {
+		Install struct{ Kind, Path string }
+	}
+	if err := json.Unmarshal(lastLine(out), &report); err != nil || report.Install.Kind != "appimage" || report.Install.Path != img {
+		t.Errorf("inside the AppImage the updater sees install %+v (%v), want the AppImage at %s:\n%s", report.Install, err, img, out)
+	}
+	// Without FUSE (containers, some distributions) it extracts and runs.
+	cmd = exec.Command(img, "version")
+	cmd.Env = append(os.Environ(), "APPIMAGE_EXTRACT_AND_RUN=1")
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.HasPrefix(string(out), "neurodeskapp "+v+" ") {
+		t.Errorf("extracted, the AppImage says %q (%v)", out, err)
 	}
 	sums, _ := os.ReadFile(filepath.Join(d, "checksums.txt"))
 	if !strings.Contains(string(sums), "  neurodeskapp_"+v+"_linux_amd64.AppImage\n") {
 		t.Errorf("checksums.txt does not list the AppImage:\n%s", sums)
 	}
+}
+
+func lastLine(b []byte) []byte {
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return []byte(lines[len(lines)-1])
 }
 
 // TestPlainBinaryIsTheWholeApp: the .tar.gz that the updater downloads for
