@@ -70,7 +70,7 @@ func TestDeb(t *testing.T) {
 	deb := filepath.Join(d, fmt.Sprintf("neurodeskapp_%s_amd64.deb", v))
 	fields := run(t, "dpkg-deb", "-f", deb)
 	for _, want := range []string{"Package: neurodeskapp", "Version: " + v, "Architecture: amd64", "libwebkit2gtk-4.1-0", "libgtk-3-0", "Maintainer: ",
-		"libc6 (>= 2.", "Replaces: neurodeskapp (<< 3.0.0~)"} {
+		"libc6 (>= 2.", "Replaces: neurodeskapp (<< 3.0.0~)", "Conflicts: neurodeskapp (<< 3.0.0~)"} {
 		if !strings.Contains(fields, want) {
 			t.Errorf("control lacks %q:\n%s", want, fields)
 		}
