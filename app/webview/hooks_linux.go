@@ -64,51 +64,9 @@ func Attach(_ context.Context, h Hooks) (Native, error) {
 	return n, nil
 }
 
-// onMain runs f on the GTK main thread, soon.
-func onMain(f func()) { C.nd_run_on_main(C.uintptr_t(cgo.NewHandle(f))) }
-
-// onMainWait runs f on the GTK main thread and waits for it.
-func onMainWait(timeout time.Duration, f func()) error {
-	done := make(chan struct{})
-	onMain(func() { f(); close(done) })
-	select {
-	case <-done:
-		return nil
-	case <-time.After(timeout):
-		return errors.New("the window's main loop did not answer")
-	}
-}
-
-//export ndRunTask
-func ndRunTask(task C.uintptr_t) {
-	h := cgo.Handle(task)
-	f := h.Value().(func())
-	h.Delete()
-	f()
-}
-
 func native(h C.uintptr_t) *linux { return cgo.Handle(h).Value().(*linux) }
 
-//export ndNewWindow
-func ndNewWindow(h C.uintptr_t, uri *C.char, gesture, fromMain C.int) {
-	if f := native(h).hooks.NewWindow; f != nil {
-		f(NewWindowRequest{URL: C.GoString(uri), UserGesture: gesture != 0, FromMain: fromMain != 0})
-	}
-}
-
-//export ndCommitted
-func ndCommitted(h C.uintptr_t, uri *C.char) {
-	if f := native(h).hooks.PageChanged; f != nil {
-		f(C.GoString(uri))
-	}
-}
-
-//export ndTitle
-func ndTitle(h C.uintptr_t, isMain C.int, title *C.char) {
-	if f := native(h).hooks.TitleChanged; f != nil {
-		f(isMain != 0, C.GoString(title))
-	}
-}
+func (n *linux) hookSet() Hooks { return n.hooks }
 
 //export ndClose
 func ndClose(h C.uintptr_t) {
@@ -119,45 +77,6 @@ func ndClose(h C.uintptr_t) {
 	n.mu.Unlock()
 	if then != nil {
 		go then() // off the GUI thread: it may ask questions
-	}
-}
-
-//export ndContextMenu
-func ndContextMenu(h C.uintptr_t, uri *C.char) C.int {
-	if f := native(h).hooks.ContextMenu; f != nil && !f(C.GoString(uri)) {
-		return 0
-	}
-	return 1
-}
-
-//export ndDownloadTo
-func ndDownloadTo(h C.uintptr_t, suggested *C.char) *C.char {
-	f := native(h).hooks.DownloadTo
-	if f == nil {
-		return nil
-	}
-	p := f(C.GoString(suggested))
-	if p == "" {
-		return nil
-	}
-	return C.CString(p) // freed by the C side
-}
-
-//export ndDownloadEnd
-func ndDownloadEnd(h C.uintptr_t, uri, file, errText *C.char) {
-	if f := native(h).hooks.Download; f != nil {
-		d := Download{URL: C.GoString(uri), File: C.GoString(file)}
-		if errText != nil {
-			d.Err = C.GoString(errText)
-		}
-		f(d)
-	}
-}
-
-//export ndOpenFolder
-func ndOpenFolder(h C.uintptr_t, folder *C.char) {
-	if f := native(h).hooks.OpenFolder; f != nil {
-		f(C.GoString(folder))
 	}
 }
 

@@ -6,7 +6,8 @@
 //
 // Where it is not available (Attach returns ErrUnsupported) the app falls
 // back to what Wails offers. The Linux (WebKitGTK) side has them all; the
-// Windows (WebView2) side has new windows, downloads, the title and zoom.
+// Windows (WebView2) side has new windows, downloads, the title and zoom;
+// the macOS (WKWebView) side has those and plain windows for session pages.
 package webview
 
 import "errors"

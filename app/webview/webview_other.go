@@ -1,4 +1,4 @@
-//go:build !((linux || windows) && (dev || production))
+//go:build !((linux || windows || darwin) && (dev || production))
 
 package webview
 

@@ -1,0 +1,247 @@
+//go:build darwin && (dev || production)
+
+// The AppKit side of package webview on macOS (manual reference counting,
+// as cgo compiles it). Every function runs on the main thread.
+
+#import <Cocoa/Cocoa.h>
+#import <WebKit/WebKit.h>
+#import <objc/runtime.h>
+#include "hooks_darwin.h"
+
+// Go's side, in hooks_cgo.go.
+extern void ndRunTask(uintptr_t task);
+extern void ndNewWindow(uintptr_t h, char *uri, int gesture, int from_main);
+extern void ndCommitted(uintptr_t h, char *uri);
+extern void ndTitle(uintptr_t h, int is_main, char *title);
+extern char *ndDownloadTo(uintptr_t h, char *suggested);
+extern void ndDownloadEnd(uintptr_t h, char *uri, char *file, char *err);
+
+static void run_task(void *task) { ndRunTask((uintptr_t)task); }
+
+void nd_run_on_main(uintptr_t task) { dispatch_async_f(dispatch_get_main_queue(), (void *)task, run_task); }
+
+static char kDownloadPath;  // a WKDownload's file, as an associated object
+static char kWindowHooks;   // a plain window's NDHooks, kept by the window
+
+static char *nd_str(NSString *s) { return (char *)(s ?: @"").UTF8String; }
+
+// NDHooks stands between a web view and Wails' delegate (inner, Wails'
+// WailsContext, for the main view; nil for plain windows). It answers what
+// Wails leaves unanswered: new windows, downloads, the address and the
+// title. Every other delegate message goes to Wails unchanged.
+@interface NDHooks : NSObject <WKNavigationDelegate, WKUIDelegate, WKDownloadDelegate, NSWindowDelegate>
+@property (assign) id inner;
+@property (assign) NDHooks *mainHooks; // owns downloads: it lives as long as the app
+@property (assign) uintptr_t handle;
+@property (assign) BOOL isMain;
+@end
+
+@implementation NDHooks
+
+- (BOOL)respondsToSelector:(SEL)sel {
+    return [super respondsToSelector:sel] || [self.inner respondsToSelector:sel];
+}
+
+- (id)forwardingTargetForSelector:(SEL)sel {
+    if ([self.inner respondsToSelector:sel]) return self.inner;
+    return [super forwardingTargetForSelector:sel];
+}
+
+// window.open, target=_blank, "Open Link in New Window": no view is made;
+// the app decides where the page goes.
+- (WKWebView *)webView:(WKWebView *)webView
+    createWebViewWithConfiguration:(WKWebViewConfiguration *)configuration
+               forNavigationAction:(WKNavigationAction *)action
+                    windowFeatures:(WKWindowFeatures *)features {
+    ndNewWindow(self.handle, nd_str(action.request.URL.absoluteString),
+                action.navigationType == WKNavigationTypeLinkActivated, self.isMain);
+    return nil;
+}
+
+- (void)webView:(WKWebView *)webView didCommitNavigation:(WKNavigation *)navigation {
+    if ([self.inner respondsToSelector:_cmd]) [self.inner webView:webView didCommitNavigation:navigation];
+    if (self.isMain) ndCommitted(self.handle, nd_str(webView.URL.absoluteString));
+}
+
+- (void)observeValueForKeyPath:(NSString *)keyPath ofObject:(id)object change:(NSDictionary *)change context:(void *)context {
+    WKWebView *view = (WKWebView *)object;
+    NSString *title = view.title ?: @"";
+    if (self.isMain) {
+        ndTitle(self.handle, 1, nd_str(title));
+    } else {
+        view.window.title = title.length ? [NSString stringWithFormat:@"%@ — Neurodesk", title] : @"Neurodesk";
+    }
+}
+
+// <a download> becomes a download.
+- (void)webView:(WKWebView *)webView
+    decidePolicyForNavigationAction:(WKNavigationAction *)action
+                        preferences:(WKWebpagePreferences *)preferences
+                    decisionHandler:(void (^)(WKNavigationActionPolicy, WKWebpagePreferences *))decisionHandler {
+    if ([self.inner respondsToSelector:_cmd]) {
+        [self.inner webView:webView decidePolicyForNavigationAction:action preferences:preferences decisionHandler:decisionHandler];
+        return;
+    }
+    if (@available(macOS 11.3, *)) {
+        if (action.shouldPerformDownload) {
+            decisionHandler(WKNavigationActionPolicyDownload, preferences);
+            return;
+        }
+    }
+    decisionHandler(WKNavigationActionPolicyAllow, preferences);
+}
+
+// So does a response sent as an attachment or one the view cannot show.
+- (void)webView:(WKWebView *)webView
+    decidePolicyForNavigationResponse:(WKNavigationResponse *)response
+                      decisionHandler:(void (^)(WKNavigationResponsePolicy))decisionHandler {
+    if ([self.inner respondsToSelector:_cmd]) {
+        [self.inner webView:webView decidePolicyForNavigationResponse:response decisionHandler:decisionHandler];
+        return;
+    }
+    BOOL attachment = NO;
+    if ([response.response isKindOfClass:[NSHTTPURLResponse class]]) {
+        NSString *cd = [(NSHTTPURLResponse *)response.response valueForHTTPHeaderField:@"Content-Disposition"];
+        attachment = cd != nil && [[cd lowercaseString] hasPrefix:@"attachment"];
+    }
+    if (@available(macOS 11.3, *)) {
+        if (attachment || !response.canShowMIMEType) {
+            decisionHandler(WKNavigationResponsePolicyDownload);
+            return;
+        }
+    }
+    decisionHandler(WKNavigationResponsePolicyAllow);
+}
+
+- (void)webView:(WKWebView *)webView navigationAction:(WKNavigationAction *)action didBecomeDownload:(WKDownload *)download API_AVAILABLE(macos(11.3)) {
+    download.delegate = self.mainHooks;
+}
+
+- (void)webView:(WKWebView *)webView navigationResponse:(WKNavigationResponse *)response didBecomeDownload:(WKDownload *)download API_AVAILABLE(macos(11.3)) {
+    download.delegate = self.mainHooks;
+}
+
+// The app names the file (in Downloads, never over another file). It
+// claims the name with an empty file; WKDownload writes over nothing, so
+// that claim makes way for it.
+- (void)download:(WKDownload *)download
+    decideDestinationUsingResponse:(NSURLResponse *)response
+                 suggestedFilename:(NSString *)suggestedFilename
+                 completionHandler:(void (^)(NSURL *))completionHandler API_AVAILABLE(macos(11.3)) {
+    char *p = ndDownloadTo(self.handle, nd_str(suggestedFilename.length ? suggestedFilename : @"download"));
+    if (p == NULL) {
+        completionHandler(nil); // refused: the download is cancelled
+        return;
+    }
+    NSString *path = [NSString stringWithUTF8String:p];
+    free(p);
+    NSFileManager *fm = [NSFileManager defaultManager];
+    NSDictionary *attrs = [fm attributesOfItemAtPath:path error:NULL];
+    if (attrs != nil && [attrs fileSize] == 0) [fm removeItemAtPath:path error:NULL];
+    objc_setAssociatedObject(download, &kDownloadPath, path, OBJC_ASSOCIATION_RETAIN);
+    completionHandler([NSURL fileURLWithPath:path]);
+}
+
+- (void)ended:(WKDownload *)download error:(NSError *)error API_AVAILABLE(macos(11.3)) {
+    NSString *path = objc_getAssociatedObject(download, &kDownloadPath);
+    ndDownloadEnd(self.handle, nd_str(download.originalRequest.URL.absoluteString), nd_str(path),
+                  error ? nd_str(error.localizedDescription) : NULL);
+}
+
+- (void)downloadDidFinish:(WKDownload *)download API_AVAILABLE(macos(11.3)) {
+    [self ended:download error:nil];
+}
+
+- (void)download:(WKDownload *)download didFailWithError:(NSError *)error resumeData:(NSData *)resumeData API_AVAILABLE(macos(11.3)) {
+    [self ended:download error:error];
+}
+
+// A plain window closes: its view stops reporting to us.
+- (void)windowWillClose:(NSNotification *)notification {
+    NSWindow *window = notification.object;
+    WKWebView *view = (WKWebView *)window.contentView;
+    [view removeObserver:self forKeyPath:@"title"];
+    view.navigationDelegate = nil;
+    view.UIDelegate = nil;
+    window.delegate = nil;
+}
+
+@end
+
+static WKWebView *find_view(NSView *v) {
+    if ([v isKindOfClass:[WKWebView class]]) return (WKWebView *)v;
+    for (NSView *sub in v.subviews) {
+        WKWebView *found = find_view(sub);
+        if (found != nil) return found;
+    }
+    return nil;
+}
+
+void *nd_mac_attach(uintptr_t h) {
+    for (NSWindow *window in [NSApp windows]) {
+        WKWebView *view = find_view(window.contentView);
+        if (view == nil) continue;
+        // Wails' WailsContext is both delegates; anything else is not the
+        // web view we know how to stand in front of.
+        id inner = view.navigationDelegate;
+        if (inner == nil || (id)view.UIDelegate != inner) return NULL;
+        NDHooks *hooks = [[NDHooks alloc] init]; // kept for the app's life
+        hooks.inner = inner;
+        hooks.mainHooks = hooks;
+        hooks.handle = h;
+        hooks.isMain = YES;
+        // WebKit reads which messages a delegate answers when it is set.
+        view.navigationDelegate = hooks;
+        view.UIDelegate = hooks;
+        [view addObserver:hooks forKeyPath:@"title" options:NSKeyValueObservingOptionNew context:NULL];
+        NSString *now = view.URL.absoluteString; // the launcher may be committed already
+        if (now.length && ![now isEqualToString:@"about:blank"]) ndCommitted(h, nd_str(now));
+        return view;
+    }
+    return NULL;
+}
+
+void nd_mac_load(void *view, const char *uri) {
+    NSURL *url = [NSURL URLWithString:[NSString stringWithUTF8String:uri]];
+    if (url != nil) [(WKWebView *)view loadRequest:[NSURLRequest requestWithURL:url]];
+}
+
+void nd_mac_zoom(void *view, double level) {
+    if (@available(macOS 11.0, *)) ((WKWebView *)view).pageZoom = level;
+}
+
+// A page of the session in a plain window of its own: the same website
+// data (so the session's cookie), no script message handler, so nothing in
+// it reaches the app.
+void nd_mac_open_window(void *main_view, const char *uri, uintptr_t h) {
+    @autoreleasepool {
+        WKWebView *main = (WKWebView *)main_view;
+        NSURL *url = [NSURL URLWithString:[NSString stringWithUTF8String:uri]];
+        if (url == nil) return;
+        WKWebViewConfiguration *config = [[[WKWebViewConfiguration alloc] init] autorelease];
+        config.websiteDataStore = main.configuration.websiteDataStore;
+        NSRect frame = NSMakeRect(0, 0, 1200, 800);
+        NSWindow *window = [[NSWindow alloc] initWithContentRect:frame
+                                                       styleMask:NSWindowStyleMaskTitled | NSWindowStyleMaskClosable |
+                                                                 NSWindowStyleMaskMiniaturizable | NSWindowStyleMaskResizable
+                                                         backing:NSBackingStoreBuffered
+                                                           defer:NO];
+        window.releasedWhenClosed = YES; // balances alloc
+        WKWebView *view = [[[WKWebView alloc] initWithFrame:frame configuration:config] autorelease];
+        view.autoresizingMask = NSViewWidthSizable | NSViewHeightSizable;
+        window.contentView = view;
+        NDHooks *hooks = [[[NDHooks alloc] init] autorelease];
+        hooks.mainHooks = (NDHooks *)main.navigationDelegate;
+        hooks.handle = h;
+        hooks.isMain = NO;
+        objc_setAssociatedObject(window, &kWindowHooks, hooks, OBJC_ASSOCIATION_RETAIN);
+        view.navigationDelegate = hooks;
+        view.UIDelegate = hooks;
+        window.delegate = hooks;
+        [view addObserver:hooks forKeyPath:@"title" options:NSKeyValueObservingOptionNew context:NULL];
+        window.title = @"Neurodesk";
+        [view loadRequest:[NSURLRequest requestWithURL:url]];
+        [window center];
+        [window makeKeyAndOrderFront:nil];
+    }
+}
