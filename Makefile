@@ -47,7 +47,7 @@ integration:
 # Debian's Podman through its Docker-compatible API, rootful and rootless,
 # and a rootless Docker daemon. Rootless Docker reaches the tests' registry
 # through its own network, where the app cannot follow it to list tags.
-ENGINE_TESTS   := TestStartPullReadyStop|TestAdoptAfterKill|TestContainerExitsDuringStartup|TestDefaultsStartOnThisEngine|TestPullSurvivesDroppedConnection|TestForeignContainerUntouched|TestDataFolderNotWritable
+ENGINE_TESTS   := TestStartPullReadyStop|TestSharedEngineTwoPeople|TestAdoptAfterKill|TestContainerExitsDuringStartup|TestDefaultsStartOnThisEngine|TestPullSurvivesDroppedConnection|TestForeignContainerUntouched|TestDataFolderNotWritable
 ENGINE_TEST     = go test -count=1 -p 1 -timeout 15m -run '^($(1))$$' ./test/integration
 engines:
 	scripts/test-engine.sh podman-rootful -- $(call ENGINE_TEST,$(ENGINE_TESTS)|TestNewVersionDoesNotBlockStart)

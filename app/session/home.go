@@ -7,22 +7,41 @@ import (
 	"strings"
 
 	"github.com/neurodesk/neurodeskapp/app/engine"
+	"github.com/neurodesk/neurodeskapp/app/problem"
 )
 
-// prepareHome makes sure the home volume exists and belongs to NB_UID:NB_GID,
-// changing ownership (with a one-shot container) only when it does not.
-func (m *Manager) prepareHome(ctx context.Context, image string) error {
-	labels := map[string]string{LabelManaged: "true"}
-	created, err := m.Engine.EnsureVolume(ctx, m.Names.HomeVolume, labels)
+// prepareHome finds this person's home volume (the contract's, unless it
+// is somebody else's: then one of their own), makes sure it belongs to
+// NB_UID:NB_GID, changing ownership (with a one-shot container) only when
+// it does not, and returns its name.
+func (m *Manager) prepareHome(ctx context.Context, image string) (string, error) {
+	for _, name := range []string{m.Names.HomeVolume, m.personal().HomeVolume} {
+		mine, err := m.prepareVolume(ctx, image, name)
+		if err != nil || mine {
+			return name, err
+		}
+	}
+	return "", &problem.Error{Code: problem.OtherUser, Message: "The home volumes " + m.Names.HomeVolume + " and " + m.personal().HomeVolume + " both belong to somebody else",
+		Remedy: "They were left untouched. Give this app names of its own with NEURODESKAPP_INSTANCE=<name>."}
+}
+
+// prepareVolume readies the named home volume for this person, or reports
+// (false) that it is somebody else's, untouched.
+func (m *Manager) prepareVolume(ctx context.Context, image, name string) (bool, error) {
+	vol, err := m.Engine.EnsureVolume(ctx, name, m.ownerLabels())
 	if err != nil {
-		return err
+		return false, err
+	}
+	owner, labelled := vol.Labels[LabelOwner]
+	if labelled && owner != m.Facts.Owner {
+		return false, nil
 	}
 	users := UsersFor(m.Engine.Info(), m.Facts)
 	want := strconv.Itoa(users.UID) + ":" + strconv.Itoa(users.GID)
 	// Checked before for this very volume and owner: no helper container.
-	key := homeKey(m.Engine.Info(), m.Names.HomeVolume, created, want)
+	key := homeKey(m.Engine.Info(), name, vol.CreatedAt, want)
 	if m.remembers(key) {
-		return nil
+		return true, nil
 	}
 	// Helpers go unnamed, so one left behind by a crash cannot block the next.
 	helper := func(role string, entrypoint ...string) engine.ContainerSpec {
@@ -32,24 +51,28 @@ func (m *Manager) prepareHome(ctx context.Context, image string) error {
 			Entrypoint: entrypoint,
 			User:       "root",
 			UsernsMode: users.UsernsMode,
-			Mounts:     []engine.Mount{{Volume: true, Source: m.Names.HomeVolume, Target: HomeTarget}},
+			Mounts:     []engine.Mount{{Volume: true, Source: name, Target: HomeTarget}},
 		}
 	}
 	code, out, err := m.Engine.RunOnce(ctx, helper("home-check", "stat", "-c", "%u:%g", HomeTarget))
 	if err != nil {
-		return fmt.Errorf("check the owner of the home volume: %w", err)
+		return false, fmt.Errorf("check the owner of the home volume: %w", err)
 	}
-	if code == 0 && strings.TrimSpace(out) == want {
+	got := strings.TrimSpace(out)
+	if code == 0 && got == want {
 		m.remember(key)
-		return nil
+		return true, nil
+	}
+	if uid, err := strconv.Atoi(strings.SplitN(got, ":", 2)[0]); code == 0 && err == nil && !labelled && m.anotherPersons(uid) {
+		return false, nil
 	}
 	code, out, err = m.Engine.RunOnce(ctx, helper("home-chown", "chown", "-R", want, HomeTarget))
 	if err != nil {
-		return fmt.Errorf("give the home volume to %s: %w", want, err)
+		return false, fmt.Errorf("give the home volume to %s: %w", want, err)
 	}
 	if code != 0 {
-		return fmt.Errorf("give the home volume to %s: chown exited %d: %s", want, code, strings.TrimSpace(out))
+		return false, fmt.Errorf("give the home volume to %s: chown exited %d: %s", want, code, strings.TrimSpace(out))
 	}
 	m.remember(key)
-	return nil
+	return true, nil
 }

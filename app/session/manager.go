@@ -28,7 +28,7 @@ type Engine interface {
 	RemoveContainer(ctx context.Context, id string) error
 	WaitExit(ctx context.Context, id string) (int, error)
 	Logs(ctx context.Context, id, tail string, follow bool, w io.Writer) error
-	EnsureVolume(ctx context.Context, name string, labels map[string]string) (createdAt string, err error)
+	EnsureVolume(ctx context.Context, name string, labels map[string]string) (engine.Volume, error)
 	RunOnce(ctx context.Context, s engine.ContainerSpec) (int, string, error)
 	BridgeGateway(ctx context.Context) (string, error)
 }
@@ -63,6 +63,9 @@ type Manager struct {
 	// on that host's loopback and reached through it.
 	Tunnel Tunnel
 	Now    func() time.Time
+	// IsPerson says whether a uid is an account of this computer; nil
+	// looks it up (os/user).
+	IsPerson func(uid int) bool
 }
 
 // StartOptions is one start request.
@@ -119,10 +122,14 @@ func (m *Manager) start(ctx context.Context, o StartOptions) (Info, error) {
 		return Info{}, err
 	}
 	m.emit(o, Event{State: StateCreating, Message: img.Ref})
-	if err := m.prepareHome(ctx, img.Ref); err != nil {
+	names := m.Names
+	if names.Container, err = m.containerName(ctx); err != nil {
 		return Info{}, err
 	}
-	return m.run(ctx, o, img)
+	if names.HomeVolume, err = m.prepareHome(ctx, img.Ref); err != nil {
+		return Info{}, err
+	}
+	return m.run(ctx, o, img, names)
 }
 
 // adopt attaches to our container when it is already running, clears away

@@ -72,12 +72,11 @@ func ours(id string, running bool, port int, token string) engine.Container {
 		Env:    []string{"JUPYTER_TOKEN=" + token}, Ports: map[int][]engine.PortBinding{8888: {{ContainerPort: 8888, HostIP: "127.0.0.1", HostPort: port}}}}
 }
 
-// TestNotOursIsLeftAlone: another user's container, one made by another
-// program, and one published beyond this machine are neither adopted,
-// shown, logged nor stopped.
+// TestNotOursIsLeftAlone: a container of ours from before the owner labels
+// (perhaps this person's, perhaps not), one made by another program, and
+// one published beyond this machine are neither adopted, shown, logged nor
+// stopped. (Another person's is stepped around: TestSharedEngine.)
 func TestNotOursIsLeftAlone(t *testing.T) {
-	otherUser := ours("x", true, 49000, "theirs")
-	otherUser.Labels[LabelOwner], otherUser.Labels[LabelOwnerName] = "1001", "bob"
 	legacy := ours("x", true, 49000, "theirs")
 	delete(legacy.Labels, LabelOwner)
 	delete(legacy.Labels, LabelOwnerName)
@@ -88,7 +87,6 @@ func TestNotOursIsLeftAlone(t *testing.T) {
 		code problem.Code
 		says string
 	}{
-		"another user's":       {otherUser, problem.OtherUser, "belongs to bob"},
 		"an older app's":       {legacy, problem.OtherUser, "older version"},
 		"another program's":    {engine.Container{ID: "x", Name: ContainerName, Running: true, Image: "someone/else"}, problem.NameConflict, "did not create"},
 		"published to the LAN": {open, problem.NameConflict, "every network address"},
@@ -443,7 +441,7 @@ func TestHomeOwnerCheckedOnce(t *testing.T) {
 		f.EngineInfo.ID = "engine-a"
 		m := manager(f, dir)
 		m.Memory = mem
-		if err := m.prepareHome(context.Background(), "img"); err != nil {
+		if _, err := m.prepareHome(context.Background(), "img"); err != nil {
 			t.Fatal(err)
 		}
 		if f.Called("runonce stat") != want {
@@ -562,5 +560,87 @@ func TestRemoteEngineWithoutSSH(t *testing.T) {
 	}
 	if len(f.Calls) != 0 {
 		t.Errorf("the engine was used: %v", f.Calls)
+	}
+}
+
+// TestSharedEngine: two people on one engine (a shared workstation's
+// rootful daemon) each get a session and a home volume of their own; the
+// first keeps the contract's names; neither's container is adopted,
+// stopped or logged by the other, and neither's home is handed over.
+func TestSharedEngine(t *testing.T) {
+	f := fakeengine.New()
+	f.OnStart = func(c engine.Container) { fakeengine.ServeJupyter(t, c) }
+	ana := manager(f, t.TempDir())
+	bob := manager(f, t.TempDir())
+	bob.Facts = platform.Facts{OS: "linux", UID: 1001, GID: 1001, Owner: "1001", OwnerName: "bob"}
+	var ev []Event
+	a, err := ana.Start(context.Background(), opts(t.TempDir(), &ev))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := bob.Start(context.Background(), opts(t.TempDir(), &ev))
+	if err != nil {
+		t.Fatalf("the second person could not start: %v", err)
+	}
+	mounts := func(id string) (string, string) {
+		s := f.Specs[id]
+		for _, m := range s.Mounts {
+			if m.Target == HomeTarget {
+				return s.Name, m.Source
+			}
+		}
+		return s.Name, ""
+	}
+	if name, home := mounts(a.ContainerID); name != "neurodeskapp" || home != "neurodesk-home" {
+		t.Errorf("the first person got %s with %s, want the contract's names", name, home)
+	}
+	if name, home := mounts(b.ContainerID); name != "neurodeskapp-bob" || home != "neurodesk-home-bob" {
+		t.Errorf("the second person got %s with %s, want names of their own", name, home)
+	}
+	if f.HomeOwner["neurodesk-home"] != "" {
+		t.Errorf("ana's home was given to %s", f.HomeOwner["neurodesk-home"])
+	}
+	if got, found, err := bob.Find(context.Background()); !found || err != nil || got.ContainerID != b.ContainerID {
+		t.Errorf("bob finds %+v %v %v, want his own session", got, found, err)
+	}
+	if err := bob.Stop(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, found, _ := ana.Find(context.Background()); !found || got.ContainerID != a.ContainerID {
+		t.Error("bob's stop took ana's session")
+	}
+	// Ana's session gone, bob starts again: his home stays his own.
+	if err := ana.Stop(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	b, err = bob.Start(context.Background(), opts(t.TempDir(), &ev))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, home := mounts(b.ContainerID); home != "neurodesk-home-bob" {
+		t.Errorf("bob's second session mounts %s", home)
+	}
+}
+
+// TestLegacyHomeOfAnotherPerson: a home volume from before the owner labels
+// whose files belong to another account of this computer stays theirs;
+// one whose files belong to nobody here (2.x's default user) is taken.
+func TestLegacyHomeOfAnotherPerson(t *testing.T) {
+	for _, tc := range []struct {
+		owner, want string
+	}{{"1001:1001", "neurodesk-home-ana"}, {"1000:1000", "neurodesk-home"}, {"1500:1500", "neurodesk-home"}} {
+		f := fakeengine.New()
+		f.Volumes["neurodesk-home"] = engine.Volume{CreatedAt: "2025-01-01T00:00:00Z", Labels: map[string]string{}}
+		f.HomeOwner["neurodesk-home"] = tc.owner
+		m := manager(f, t.TempDir())
+		m.Facts.OS = "linux"
+		m.IsPerson = func(uid int) bool { return uid == 1001 }
+		got, err := m.prepareHome(context.Background(), "img")
+		if err != nil || got != tc.want {
+			t.Errorf("home owned by %s: %q %v, want %s", tc.owner, got, err, tc.want)
+		}
+		if tc.want != "neurodesk-home" && f.HomeOwner["neurodesk-home"] != tc.owner {
+			t.Errorf("the other person's home was given to %s", f.HomeOwner["neurodesk-home"])
+		}
 	}
 }

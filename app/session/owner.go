@@ -18,8 +18,26 @@ var ErrNoSession = errors.New("no Neurodesk session container exists")
 // (LabelManaged), for this user (LabelOwner), with Jupyter published on
 // 127.0.0.1 only. Anything else holding the name is reported, and must be
 // left untouched by the caller.
+//
+// Where the contract's name is free or somebody else's, this person's
+// session may run under a name of their own (shared.go).
 func (m *Manager) inspect(ctx context.Context) (engine.Container, error) {
-	c, err := m.Engine.InspectContainer(ctx, m.Names.Container)
+	c, err := m.inspectNamed(ctx, m.Names.Container)
+	theirs := err != nil && m.someoneElses(c)
+	if err == nil || !errors.Is(err, ErrNoSession) && !theirs {
+		return c, err
+	}
+	if pc, perr := m.inspectNamed(ctx, m.personal().Container); !errors.Is(perr, ErrNoSession) {
+		return pc, perr
+	}
+	if theirs {
+		return engine.Container{}, fmt.Errorf("%w: %w", ErrNoSession, err) // theirs is not ours to report on
+	}
+	return c, err
+}
+
+func (m *Manager) inspectNamed(ctx context.Context, name string) (engine.Container, error) {
+	c, err := m.Engine.InspectContainer(ctx, name)
 	if errors.Is(err, engine.ErrNotFound) {
 		return engine.Container{}, fmt.Errorf("%w: %w", ErrNoSession, err)
 	}

@@ -31,7 +31,7 @@ func NewToken() (string, error) {
 // Whatever fails after the container exists, its logs are kept and the
 // container (ours) is removed, so the next start begins clean. An engine
 // that refuses a privileged container gets the minimal set CVMFS needs.
-func (m *Manager) run(ctx context.Context, o StartOptions, img Image) (Info, error) {
+func (m *Manager) run(ctx context.Context, o StartOptions, img Image, names Names) (Info, error) {
 	token, err := NewToken()
 	if err != nil {
 		return Info{}, err
@@ -54,7 +54,7 @@ func (m *Manager) run(ctx context.Context, o StartOptions, img Image) (Info, err
 		m.emit(o, Event{State: StateCreating, Message: FallbackNote})
 	}
 	for {
-		spec := Spec(Params{Names: m.Names, Settings: st, Image: img.Ref, Version: img.Version, Facts: m.Facts, Users: UsersFor(info, m.Facts),
+		spec := Spec(Params{Names: names, Settings: st, Image: img.Ref, Version: img.Version, Facts: m.Facts, Users: UsersFor(info, m.Facts),
 			AppArmor: info.AppArmor, Gateway: gateway, HostPort: port, Token: token})
 		id, err := m.create(ctx, spec)
 		if err != nil {
@@ -122,7 +122,7 @@ func refused(err error) bool {
 func (m *Manager) create(ctx context.Context, spec engine.ContainerSpec) (string, error) {
 	id, err := m.Engine.CreateContainer(ctx, spec)
 	if errors.Is(err, engine.ErrNameInUse) {
-		if c, ierr := m.Engine.InspectContainer(ctx, m.Names.Container); ierr == nil {
+		if c, ierr := m.Engine.InspectContainer(ctx, spec.Name); ierr == nil {
 			if err := m.owns(c); err != nil {
 				return "", err
 			}

@@ -39,12 +39,17 @@ type Engine struct {
 	Closed     bool
 	// OnStart runs when a container starts, e.g. to serve its Jupyter.
 	OnStart func(engine.Container)
+	Volumes map[string]engine.Volume
+	// HomeOwner is uid:gid of each volume's /home/jovyan, as the owner
+	// check sees it.
+	HomeOwner map[string]string
 }
 
 // New is an empty Docker Engine.
 func New() *Engine {
 	return &Engine{EngineInfo: engine.Info{Kind: engine.KindDockerEngine}, Images: map[string]bool{}, PullErr: map[string]error{},
-		Containers: map[string]engine.Container{}, Specs: map[string]engine.ContainerSpec{}, Exits: make(chan struct{})}
+		Containers: map[string]engine.Container{}, Specs: map[string]engine.ContainerSpec{}, Exits: make(chan struct{}),
+		Volumes: map[string]engine.Volume{}, HomeOwner: map[string]string{}}
 }
 
 // Call records a call.
@@ -165,12 +170,36 @@ func (f *Engine) Logs(_ context.Context, _, _ string, _ bool, w io.Writer) error
 	return err
 }
 
-func (f *Engine) EnsureVolume(context.Context, string, map[string]string) (string, error) {
-	return "2026-11-01T10:00:00Z", nil
+// EnsureVolume makes a volume once, with the labels it is first given.
+func (f *Engine) EnsureVolume(_ context.Context, name string, labels map[string]string) (engine.Volume, error) {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	if v, ok := f.Volumes[name]; ok {
+		return v, nil
+	}
+	f.Calls = append(f.Calls, "volume "+name)
+	v := engine.Volume{CreatedAt: "2026-11-01T10:00:00Z", Labels: labels}
+	f.Volumes[name] = v
+	return v, nil
 }
 
+// RunOnce answers the home volume's owner check with HomeOwner (by volume;
+// "1000:1000" when unset) and records a chown as the new owner.
 func (f *Engine) RunOnce(_ context.Context, s engine.ContainerSpec) (int, string, error) {
-	f.Call("runonce " + s.Entrypoint[0])
+	f.Call("runonce " + strings.Join(s.Entrypoint, " "))
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	vol := ""
+	if len(s.Mounts) > 0 {
+		vol = s.Mounts[0].Source
+	}
+	if len(s.Entrypoint) > 2 && s.Entrypoint[0] == "chown" {
+		f.HomeOwner[vol] = s.Entrypoint[2]
+		return 0, "", nil
+	}
+	if o, ok := f.HomeOwner[vol]; ok {
+		return 0, o + "\n", nil
+	}
 	return 0, "1000:1000\n", nil
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/volume"
 	"github.com/docker/docker/client"
 
 	"github.com/neurodesk/neurodeskapp/internal/testenv"
@@ -231,7 +232,10 @@ func (w *world) cleanup() {
 	for _, c := range list {
 		w.docker.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true})
 	}
-	w.docker.VolumeRemove(ctx, "neurodesk-home-"+w.instance, true)
+	vols, _ := w.docker.VolumeList(ctx, volume.ListOptions{Filters: filters.NewArgs(filters.Arg("name", "neurodesk-home-"+w.instance))})
+	for _, v := range vols.Volumes {
+		w.docker.VolumeRemove(ctx, v.Name, true)
+	}
 	imgs, _ := w.docker.ImageList(ctx, image.ListOptions{Filters: filters.NewArgs(filters.Arg("reference", w.repo+":"+w.tag))})
 	for _, i := range imgs {
 		w.docker.ImageRemove(ctx, i.ID, image.RemoveOptions{Force: true, PruneChildren: true})
