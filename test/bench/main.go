@@ -60,7 +60,7 @@ func main() {
 		}
 	}
 	for _, p := range []struct{ name, glob string }{
-		{".deb size", "dist/*.deb"}, {".rpm size", "dist/*.rpm"}, {"Windows installer size", "dist/*-setup.exe"},
+		{".deb size", "dist/*.deb"}, {".rpm size", "dist/*.rpm"}, {"AppImage size", "dist/*.AppImage"}, {"Windows installer size", "dist/*-setup.exe"},
 	} {
 		files, _ := filepath.Glob(filepath.Join(root, p.glob))
 		value := "run make package"
