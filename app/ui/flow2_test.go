@@ -48,7 +48,10 @@ func startedService(t *testing.T, current string, onDisk ...string) (*Service, *
 	s.cfg.Connect = func(context.Context) (Engine, []engine.Attempt, error) { return f, nil, nil }
 	rt := &fakeRuntime{}
 	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
+	t.Cleanup(func() {
+		cancel()
+		s.bgWork.Wait() // its refreshes write into the test's folders
+	})
 	s.startup(ctx, rt)
 	return s, rt, f
 }

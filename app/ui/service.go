@@ -69,6 +69,18 @@ type Service struct {
 	onLauncher     bool
 	launcherOrigin string
 	zoomLevel      float64
+	// bgWork counts the background refreshes, which write to the cache:
+	// tests wait for them before their folders go.
+	bgWork sync.WaitGroup
+}
+
+// background runs a refresh in the background, counted in bgWork.
+func (s *Service) background(f func()) {
+	s.bgWork.Add(1)
+	go func() {
+		defer s.bgWork.Done()
+		f()
+	}()
 }
 
 // New builds the service; call Startup once the window exists.
@@ -104,7 +116,7 @@ func (s *Service) startup(ctx context.Context, rt Runtime) {
 	if zoom != 1 {
 		rt.SetZoom(zoom)
 	}
-	go s.refreshVersion(ctx)
+	s.background(func() { s.refreshVersion(ctx) })
 	go s.connect(ctx)
 	if l.Settings.CheckUpdates {
 		go s.checkUpdates(ctx, false)
@@ -290,7 +302,7 @@ func (s *Service) Start() error {
 		if err == nil {
 			s.setSession(info)
 		}
-		go s.refreshVersions(s.bg)
+		s.background(func() { s.refreshVersions(s.bg) })
 	}()
 	go s.followLog(ctx, eng)
 	return nil

@@ -144,7 +144,7 @@ func (s *Service) setPinned(tag string) error {
 	if err := s.changeSettings(func(st *settings.Settings) { st.PinnedVersion = tag }); err != nil {
 		return err
 	}
-	go s.refreshVersions(s.bg)
+	s.background(func() { s.refreshVersions(s.bg) })
 	return nil
 }
 
@@ -207,7 +207,7 @@ func (s *Service) PruneVersions() error {
 		msg += " Some could not be removed: " + err.Error()
 	}
 	s.update(func(sn *Snapshot) { sn.Versions.Pruned = msg })
-	go s.refreshVersions(s.bg)
+	s.background(func() { s.refreshVersions(s.bg) })
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/wailsapp/wails/v2"
 	"github.com/wailsapp/wails/v2/pkg/options"
@@ -99,11 +100,15 @@ func (w wailsRuntime) Notice(text, folder string) {
 	}
 }
 
-// Leave: where the page cannot be asked natively, WebView2 and WebKit ask
-// on navigation themselves, so go on.
+// Leave: the page is asked natively where the web view can (WebKitGTK),
+// through its beforeunload handlers elsewhere (guardedLeave).
 func (w wailsRuntime) Leave(then func()) {
 	if l, ok := w.nat.(webview.Leaver); ok {
 		l.Leave(then)
+		return
+	}
+	if g, ok := w.nat.(webview.PageGuard); ok {
+		guardedLeave(g, w.Ask, then, 3*time.Second)
 		return
 	}
 	go then()

@@ -17,6 +17,7 @@ import (
 // ICoreWebView2 (and _2, _3, _4, which extend it).
 const (
 	wvGetSource           = 4
+	wvExecuteScript       = 29
 	wvAddSourceChanged    = 11
 	wvAddNewWindowRequest = 44
 	wvAddTitleChanged     = 46
@@ -142,6 +143,29 @@ func newHandlerVtbl() *comHandlerVtbl {
 		release: windows.NewCallback(func(*comHandler) uintptr { return 1 }),
 		invoke: windows.NewCallback(func(this *comHandler, sender, args *comObj) uintptr {
 			this.invoke(sender, args)
+			return 0
+		}),
+	}
+}
+
+// comResult is a completion handler WebView2 calls once with a result:
+// ExecuteScript's (HRESULT, the result as JSON).
+type comResult struct {
+	vtbl *comHandlerVtbl
+	done func(hr uintptr, json string)
+}
+
+// newResultVtbl makes the one vtable every comResult shares.
+func newResultVtbl() *comHandlerVtbl {
+	return &comHandlerVtbl{
+		queryInterface: windows.NewCallback(func(this *comResult, _ *windows.GUID, out *unsafe.Pointer) uintptr {
+			*out = unsafe.Pointer(this)
+			return 0
+		}),
+		addRef:  windows.NewCallback(func(*comResult) uintptr { return 1 }),
+		release: windows.NewCallback(func(*comResult) uintptr { return 1 }),
+		invoke: windows.NewCallback(func(this *comResult, hr uintptr, json *uint16) uintptr {
+			this.done(hr, windows.UTF16PtrToString(json))
 			return 0
 		}),
 	}

@@ -29,10 +29,12 @@ type mac struct {
 }
 
 // WKWebView has no public way to ask a page to close (beforeunload) or to
-// show our own dialogs: those fall back to Wails.
+// show our own dialogs: the app asks the page through scripts (PageGuard),
+// and questions fall back to Wails.
 var _ interface {
 	Native
 	WindowOpener
+	PageGuard
 } = (*mac)(nil)
 
 // Attach finds the Wails window's web view and puts the hooks in front of
@@ -72,4 +74,29 @@ func (n *mac) OpenWindow(uri string) {
 		defer C.free(unsafe.Pointer(c))
 		C.nd_mac_open_window(n.view, c, C.uintptr_t(n.handle))
 	})
+}
+
+func (n *mac) Unsaved(report func(unsaved bool)) {
+	task := cgo.NewHandle(report)
+	onMain(func() {
+		c := C.CString(UnsavedScript)
+		defer C.free(unsafe.Pointer(c))
+		C.nd_mac_eval(n.view, c, C.uintptr_t(task))
+	})
+}
+
+func (n *mac) Release() {
+	onMain(func() {
+		c := C.CString(ReleaseScript)
+		defer C.free(unsafe.Pointer(c))
+		C.nd_mac_eval(n.view, c, 0)
+	})
+}
+
+//export ndEvaluated
+func ndEvaluated(task C.uintptr_t, isTrue C.int) {
+	h := cgo.Handle(task)
+	report := h.Value().(func(bool))
+	h.Delete()
+	go report(isTrue != 0)
 }

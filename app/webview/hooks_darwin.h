@@ -11,5 +11,6 @@ void *nd_mac_attach(uintptr_t h);
 void nd_mac_load(void *view, const char *uri);
 void nd_mac_zoom(void *view, double level);
 void nd_mac_open_window(void *main_view, const char *uri, uintptr_t h);
+void nd_mac_eval(void *view, const char *script, uintptr_t task);
 
 #endif

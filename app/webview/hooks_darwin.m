@@ -15,6 +15,7 @@ extern void ndCommitted(uintptr_t h, char *uri);
 extern void ndTitle(uintptr_t h, int is_main, char *title);
 extern char *ndDownloadTo(uintptr_t h, char *suggested);
 extern void ndDownloadEnd(uintptr_t h, char *uri, char *file, char *err);
+extern void ndEvaluated(uintptr_t task, int is_true);
 
 static void run_task(void *task) { ndRunTask((uintptr_t)task); }
 
@@ -244,4 +245,17 @@ void nd_mac_open_window(void *main_view, const char *uri, uintptr_t h) {
         [window center];
         [window makeKeyAndOrderFront:nil];
     }
+}
+
+// nd_mac_eval runs script in the main view's page; with a task, Go hears
+// whether it evaluated to true.
+void nd_mac_eval(void *view, const char *script, uintptr_t task) {
+    NSString *js = [NSString stringWithUTF8String:script];
+    if (task == 0) {
+        [(WKWebView *)view evaluateJavaScript:js completionHandler:nil];
+        return;
+    }
+    [(WKWebView *)view evaluateJavaScript:js completionHandler:^(id result, NSError *error) {
+        ndEvaluated(task, error == nil && [result isKindOfClass:[NSNumber class]] && [result boolValue]);
+    }];
 }

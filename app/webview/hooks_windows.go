@@ -13,6 +13,7 @@ import (
 	"unsafe"
 
 	"github.com/wailsapp/go-webview2/pkg/edge"
+	"golang.org/x/sys/windows"
 )
 
 // win is the WebView2 side. Wails v2 keeps its WebView2 (go-webview2's
@@ -26,13 +27,18 @@ type win struct {
 	invoke   func(func()) bool
 	view     *comObj
 
-	vtbl                                   *comHandlerVtbl
+	vtbl, resultVtbl                       *comHandlerVtbl
 	onNewWindow, onSource, onTitle, onDown *comHandler
 	onState                                *comHandler
 
 	mu        sync.Mutex
-	downloads map[*comObj]string // operation -> the file claimed for it
+	downloads map[*comObj]string  // operation -> the file claimed for it
+	scripts   map[*comResult]bool // running ExecuteScripts: kept alive until they answer
 }
+
+// WebView2 asks a page's beforeunload question itself when the page is
+// navigated away, but not when the window closes: the app asks then.
+var _ PageGuard = (*win)(nil)
 
 // Attach finds the Wails window's WebView2 and connects the hooks. Call it
 // from OnStartup: the web view exists by then.
@@ -41,7 +47,8 @@ func Attach(ctx context.Context, h Hooks) (Native, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &win{hooks: h, chromium: chromium, invoke: invoke, vtbl: newHandlerVtbl(), downloads: map[*comObj]string{}}
+	n := &win{hooks: h, chromium: chromium, invoke: invoke, vtbl: newHandlerVtbl(), resultVtbl: newResultVtbl(),
+		downloads: map[*comObj]string{}, scripts: map[*comResult]bool{}}
 	n.onNewWindow = n.handler(n.newWindow)
 	n.onSource = n.handler(n.sourceChanged)
 	n.onTitle = n.handler(n.titleChanged)
@@ -223,4 +230,27 @@ func (n *win) Load(uri string) {
 
 func (n *win) SetZoom(level float64) {
 	n.invoke(func() { n.chromium.PutZoomFactor(level) })
+}
+
+func (n *win) Unsaved(report func(unsaved bool)) {
+	r := &comResult{vtbl: n.resultVtbl}
+	r.done = func(hr uintptr, json string) {
+		n.mu.Lock()
+		delete(n.scripts, r)
+		n.mu.Unlock()
+		go report(hr == 0 && json == "true")
+	}
+	n.mu.Lock()
+	n.scripts[r] = true
+	n.mu.Unlock()
+	n.invoke(func() {
+		js, err := windows.UTF16PtrFromString(UnsavedScript)
+		if err != nil || n.view.call(wvExecuteScript, uintptr(unsafe.Pointer(js)), uintptr(unsafe.Pointer(r))) != 0 {
+			r.done(1, "")
+		}
+	})
+}
+
+func (n *win) Release() {
+	n.invoke(func() { n.chromium.Eval(ReleaseScript) })
 }

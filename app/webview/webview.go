@@ -93,3 +93,45 @@ type Asker interface {
 // Noticer shows a line below the page for a while, with "Show in Folder"
 // when folder is set.
 type Noticer interface{ Notice(text, folder string) }
+
+// PageGuard is how the app asks a page about unsaved work where the web
+// view has no way to ask the page itself (WKWebView, and WebView2 when the
+// window closes): it runs the page's beforeunload handlers on an event of
+// our own and reads whether they object. The page learns nothing of the
+// app and can reach nothing in it; at worst it answers wrongly.
+type PageGuard interface {
+	// Unsaved reports, off the GUI thread, whether the main view's page
+	// has work its beforeunload handlers would warn about.
+	Unsaved(report func(unsaved bool))
+	// Release stops the page's beforeunload handlers, so the web view does
+	// not ask again after the person chose to leave.
+	Release()
+}
+
+// UnsavedScript evaluates to true when the page's beforeunload handlers
+// object to leaving: they cancel the event or set its returnValue (what
+// JupyterLab, the classic Notebook and most pages do).
+const UnsavedScript = `(function () {
+  try {
+    var e = document.createEvent("BeforeUnloadEvent");
+    e.initEvent("beforeunload", false, true);
+    window.dispatchEvent(e);
+    return !!(e.defaultPrevented || e.returnValue);
+  } catch (x) {
+    return false;
+  }
+})()`
+
+// ReleaseScript disarms the page's beforeunload handlers: a listener at
+// the window cannot run before those already there, so what they call to
+// object (preventDefault, the returnValue setter) becomes a no-op, and the
+// handler property is cleared.
+const ReleaseScript = `(function () {
+  var p = window.BeforeUnloadEvent && BeforeUnloadEvent.prototype;
+  if (p) {
+    Object.defineProperty(p, "returnValue", { configurable: true, get: function () { return ""; }, set: function () {} });
+    Object.defineProperty(p, "preventDefault", { configurable: true, value: function () {} });
+  }
+  window.onbeforeunload = null;
+  return true;
+})()`
