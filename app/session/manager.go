@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/neurodesk/neurodeskapp/app/engine"
@@ -170,7 +171,7 @@ func (m *Manager) infoOf(ctx context.Context, c engine.Container) (Info, error) 
 	if err != nil {
 		return Info{}, err
 	}
-	return Info{ContainerID: c.ID, Image: c.Image, Version: c.Labels[LabelVersion], DataFolder: c.Labels[LabelDataFolder],
+	return Info{ContainerID: c.ID, Container: strings.TrimPrefix(c.Name, "/"), Image: c.Image, Version: c.Labels[LabelVersion], DataFolder: c.Labels[LabelDataFolder],
 		BaseURL: fmt.Sprintf("http://127.0.0.1:%d", port), Token: token, Adopted: true, Privileges: c.Labels[LabelPrivileges]}, nil
 }
 

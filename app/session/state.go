@@ -39,6 +39,9 @@ type Event struct {
 // Info describes a running session.
 type Info struct {
 	ContainerID string `json:"container_id,omitempty"`
+	// Container is its name: the contract's, or this person's own on an
+	// engine somebody else uses too (shared.go).
+	Container string `json:"container,omitempty"`
 	Image       string `json:"image,omitempty"`
 	Version     string `json:"version,omitempty"`
 	DataFolder  string `json:"data_folder,omitempty"`

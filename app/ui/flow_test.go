@@ -159,3 +159,21 @@ func TestInvalidSettingsRefuseAtOnce(t *testing.T) {
 		t.Errorf("the engine was used: %v", f.Calls)
 	}
 }
+
+// TestSharedEngineNote: when somebody else's session holds the usual name,
+// Start gives this person their own, and the launcher says why.
+func TestSharedEngineNote(t *testing.T) {
+	s, _, f := withEngine(t, false)
+	f.Containers["theirs"] = engine.Container{ID: "theirs", Name: session.ContainerName, Running: true,
+		Labels: map[string]string{session.LabelManaged: "true", session.LabelOwner: "4242", session.LabelOwnerName: "mallory"}}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the session ready", func() bool { return s.sessionState() == session.StateReady })
+	if note := s.snapshot().Session.Note; !strings.Contains(note, "Somebody else") || !strings.Contains(note, session.ContainerName+"-") {
+		t.Errorf("the launcher says %q", note)
+	}
+	if f.Called("stop theirs") || f.Called("remove theirs") {
+		t.Error("the other person's session was touched")
+	}
+}

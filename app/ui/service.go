@@ -6,6 +6,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -188,9 +189,14 @@ func (s *Service) setSession(info session.Info) {
 	s.update(func(sn *Snapshot) {
 		sn.Session = SessionView{State: session.StateReady, LabURL: info.LabURL(),
 			Adopted: info.Adopted, Remote: info.Remote, Image: info.Image, BaseURL: info.BaseURL, Privileges: info.Privileges}
+		var notes []string
 		if info.Privileges == settings.PrivilegesMinimal && sn.Settings.Privileges == settings.PrivilegesFull {
-			sn.Session.Note = session.FallbackNote
+			notes = append(notes, session.FallbackNote)
 		}
+		if usual := session.NamesFor(s.cfg.Instance).Container; info.Container != "" && info.Container != usual {
+			notes = append(notes, fmt.Sprintf("Somebody else on this computer runs Neurodesktop on this engine, so your session (%s) and your home are your own.", info.Container))
+		}
+		sn.Session.Note = strings.Join(notes, " ")
 		sn.addRecent(info)
 		recent = slices.Clone(sn.Recent)
 	})
