@@ -41,14 +41,14 @@ type Info struct {
 	ContainerID string `json:"container_id,omitempty"`
 	// Container is its name: the contract's, or this person's own on an
 	// engine somebody else uses too (shared.go).
-	Container string `json:"container,omitempty"`
-	Image       string `json:"image,omitempty"`
-	Version     string `json:"version,omitempty"`
-	DataFolder  string `json:"data_folder,omitempty"`
-	BaseURL     string `json:"base_url"` // http://127.0.0.1:PORT
-	Token       string `json:"-"`        // kept out of logs and JSON; see LabURL
-	Adopted     bool   `json:"adopted"`
-	Remote      bool   `json:"remote"`
+	Container  string `json:"container,omitempty"`
+	Image      string `json:"image,omitempty"`
+	Version    string `json:"version,omitempty"`
+	DataFolder string `json:"data_folder,omitempty"`
+	BaseURL    string `json:"base_url"` // http://127.0.0.1:PORT
+	Token      string `json:"-"`        // kept out of logs and JSON; see LabURL
+	Adopted    bool   `json:"adopted"`
+	Remote     bool   `json:"remote"`
 	// Privileges the container runs with (full, minimal, none).
 	Privileges string `json:"privileges,omitempty"`
 }
