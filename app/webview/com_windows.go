@@ -149,10 +149,11 @@ func newHandlerVtbl() *comHandlerVtbl {
 }
 
 // comResult is a completion handler WebView2 calls once with a result:
-// ExecuteScript's (HRESULT, the result as JSON).
+// ExecuteScript's (HRESULT, the result as JSON) or
+// CreateCoreWebView2Controller's (HRESULT, the controller).
 type comResult struct {
 	vtbl *comHandlerVtbl
-	done func(hr uintptr, json string)
+	done func(hr uintptr, result unsafe.Pointer)
 }
 
 // newResultVtbl makes the one vtable every comResult shares.
@@ -164,9 +165,15 @@ func newResultVtbl() *comHandlerVtbl {
 		}),
 		addRef:  windows.NewCallback(func(*comResult) uintptr { return 1 }),
 		release: windows.NewCallback(func(*comResult) uintptr { return 1 }),
-		invoke: windows.NewCallback(func(this *comResult, hr uintptr, json *uint16) uintptr {
-			this.done(hr, windows.UTF16PtrToString(json))
+		invoke: windows.NewCallback(func(this *comResult, hr uintptr, result unsafe.Pointer) uintptr {
+			this.done(hr, result)
 			return 0
 		}),
 	}
 }
+
+// ICoreWebView2Environment and ICoreWebView2Controller.
+const (
+	envCreateController = 3
+	ctrlClose           = 24
+)

@@ -33,4 +33,12 @@ func TestSlotsMatchWebView2Layout(t *testing.T) {
 	if end := int(vtbl.Size() / unsafe.Sizeof(uintptr(0))); wv4AddDownloadStarting != end+2 {
 		t.Errorf("ICoreWebView2_3 ends at slot %d, so add_DownloadStarting is %d, not %d", end, end+2, wv4AddDownloadStarting)
 	}
+	ctrl := reflect.TypeOf(edge.ICoreWebView2Controller{}).Field(0).Type.Elem()
+	if f, ok := ctrl.FieldByName("Close"); !ok || int(f.Offset/unsafe.Sizeof(uintptr(0))) != ctrlClose {
+		t.Errorf("the controller's Close is not slot %d", ctrlClose)
+	}
+	env := reflect.TypeOf(edge.ICoreWebView2Environment{}).Field(0).Type.Elem()
+	if f, ok := env.FieldByName("CreateCoreWebView2Controller"); !ok || int(f.Offset/unsafe.Sizeof(uintptr(0))) != envCreateController {
+		t.Errorf("the environment's CreateCoreWebView2Controller is not slot %d", envCreateController)
+	}
 }

@@ -25,11 +25,18 @@ type win struct {
 	hooks    Hooks
 	chromium *edge.Chromium
 	invoke   func(func()) bool
+	mainHWND uintptr // 0 if this Wails does not say
 	view     *comObj
 
-	vtbl, resultVtbl                       *comHandlerVtbl
-	onNewWindow, onSource, onTitle, onDown *comHandler
-	onState                                *comHandler
+	vtbl, resultVtbl                        *comHandlerVtbl
+	onNewWindow, onSource, onTitle, onDown  *comHandler
+	onState, onPlainNewWindow, onPlainTitle *comHandler
+
+	// Plain windows (windows_plain.go), on the window thread only.
+	u32             user32
+	classRegistered bool
+	plain           map[uintptr]*plainWindow
+	pending         map[*comResult]bool // views being made: kept alive until they come
 
 	mu        sync.Mutex
 	downloads map[*comObj]string  // operation -> the file claimed for it
@@ -38,22 +45,29 @@ type win struct {
 
 // WebView2 asks a page's beforeunload question itself when the page is
 // navigated away, but not when the window closes: the app asks then.
-var _ PageGuard = (*win)(nil)
+var _ interface {
+	Native
+	WindowOpener
+	PageGuard
+} = (*win)(nil)
 
 // Attach finds the Wails window's WebView2 and connects the hooks. Call it
 // from OnStartup: the web view exists by then.
 func Attach(ctx context.Context, h Hooks) (Native, error) {
-	chromium, invoke, err := wailsWebView(ctx)
+	chromium, invoke, mainHWND, err := wailsWebView(ctx)
 	if err != nil {
 		return nil, err
 	}
-	n := &win{hooks: h, chromium: chromium, invoke: invoke, vtbl: newHandlerVtbl(), resultVtbl: newResultVtbl(),
-		downloads: map[*comObj]string{}, scripts: map[*comResult]bool{}}
+	n := &win{hooks: h, chromium: chromium, invoke: invoke, mainHWND: mainHWND, vtbl: newHandlerVtbl(), resultVtbl: newResultVtbl(),
+		downloads: map[*comObj]string{}, scripts: map[*comResult]bool{},
+		u32: newUser32(), plain: map[uintptr]*plainWindow{}, pending: map[*comResult]bool{}}
 	n.onNewWindow = n.handler(n.newWindow)
 	n.onSource = n.handler(n.sourceChanged)
 	n.onTitle = n.handler(n.titleChanged)
 	n.onDown = n.handler(n.downloadStarting)
 	n.onState = n.handler(n.downloadState)
+	n.onPlainNewWindow = n.handler(n.plainNewWindow)
+	n.onPlainTitle = n.handler(n.plainTitle)
 	done := make(chan error, 1)
 	if !invoke(func() { done <- n.connect() }) {
 		return nil, errors.New("attach to the web view: the window's thread did not take the call")
@@ -69,12 +83,13 @@ func Attach(ctx context.Context, h Hooks) (Native, error) {
 	}
 }
 
-// wailsWebView reads Wails' Windows frontend: its *edge.Chromium and its
-// main window's Invoke.
-func wailsWebView(ctx context.Context) (*edge.Chromium, func(func()) bool, error) {
+// wailsWebView reads Wails' Windows frontend: its *edge.Chromium, its
+// main window's Invoke and, where it says, that window's handle.
+func wailsWebView(ctx context.Context) (*edge.Chromium, func(func()) bool, uintptr, error) {
+	moved := errors.New("attach to the web view: this Wails version keeps it elsewhere")
 	v := reflect.ValueOf(ctx.Value("frontend"))
 	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
-		return nil, nil, fmt.Errorf("attach to the web view: Wails' frontend is a %v", v.Kind())
+		return nil, nil, 0, fmt.Errorf("attach to the web view: Wails' frontend is a %v", v.Kind())
 	}
 	s := v.Elem()
 	field := func(name string) reflect.Value {
@@ -85,19 +100,23 @@ func wailsWebView(ctx context.Context) (*edge.Chromium, func(func()) bool, error
 		return reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem()
 	}
 	ch, win := field("chromium"), field("mainWindow")
-	if !ch.IsValid() || !win.IsValid() || win.IsNil() {
-		return nil, nil, errors.New("attach to the web view: this Wails version keeps it elsewhere")
+	if !ch.IsValid() || !win.IsValid() || win.Kind() != reflect.Pointer || win.IsNil() {
+		return nil, nil, 0, moved
 	}
 	chromium, ok := ch.Interface().(*edge.Chromium)
 	inv := win.MethodByName("Invoke")
 	if !ok || chromium == nil || !inv.IsValid() {
-		return nil, nil, errors.New("attach to the web view: this Wails version keeps it elsewhere")
+		return nil, nil, 0, moved
 	}
 	invoke, ok := inv.Interface().(func(func()) bool)
 	if !ok {
-		return nil, nil, errors.New("attach to the web view: Wails' Invoke has changed")
+		return nil, nil, 0, errors.New("attach to the web view: Wails' Invoke has changed")
 	}
-	return chromium, invoke, nil
+	var hwnd uintptr
+	if h := win.MethodByName("Handle"); h.IsValid() && h.Type().NumIn() == 0 && h.Type().NumOut() == 1 && h.Type().Out(0).Kind() == reflect.Uintptr {
+		hwnd = uintptr(h.Call(nil)[0].Uint())
+	}
+	return chromium, invoke, hwnd, nil
 }
 
 func (n *win) handler(f func(sender, args *comObj)) *comHandler {
@@ -234,11 +253,11 @@ func (n *win) SetZoom(level float64) {
 
 func (n *win) Unsaved(report func(unsaved bool)) {
 	r := &comResult{vtbl: n.resultVtbl}
-	r.done = func(hr uintptr, json string) {
+	r.done = func(hr uintptr, json unsafe.Pointer) {
 		n.mu.Lock()
 		delete(n.scripts, r)
 		n.mu.Unlock()
-		go report(hr == 0 && json == "true")
+		go report(hr == 0 && json != nil && windows.UTF16PtrToString((*uint16)(json)) == "true")
 	}
 	n.mu.Lock()
 	n.scripts[r] = true
@@ -246,7 +265,7 @@ func (n *win) Unsaved(report func(unsaved bool)) {
 	n.invoke(func() {
 		js, err := windows.UTF16PtrFromString(UnsavedScript)
 		if err != nil || n.view.call(wvExecuteScript, uintptr(unsafe.Pointer(js)), uintptr(unsafe.Pointer(r))) != 0 {
-			r.done(1, "")
+			r.done(1, nil)
 		}
 	})
 }

@@ -6,8 +6,9 @@
 //
 // Where it is not available (Attach returns ErrUnsupported) the app falls
 // back to what Wails offers. The Linux (WebKitGTK) side has them all; the
-// Windows (WebView2) side has new windows, downloads, the title and zoom;
-// the macOS (WKWebView) side has those and plain windows for session pages.
+// Windows (WebView2) and macOS (WKWebView) sides have new windows, plain
+// windows, downloads, the title, zoom and the page guard (PageGuard), and
+// leave questions and notices to Wails.
 package webview
 
 import "errors"
