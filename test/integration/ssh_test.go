@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // sshd is an OpenSSH server on 127.0.0.1 that lets root in with a key made
@@ -191,16 +192,30 @@ func TestUIRemoteEngineDataFolder(t *testing.T) {
 	if !hidden(ctx, "#data-local") || !strings.Contains(textOf(ctx, "#data-where"), "engine's host") {
 		t.Errorf("the launcher does not say where the folder is: %q", textOf(ctx, "#data-where"))
 	}
-	err = chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#data-remote-path"), "relative/data"),
-		chromedp.Click(chromedp.CSS(`#data-remote button[type="submit"]`)), chromedp.WaitVisible(chromedp.CSS("#data-error")))
-	if err != nil || !strings.Contains(textOf(ctx, "#data-error"), "absolute") {
-		t.Errorf("a relative path: %v %q", err, textOf(ctx, "#data-error"))
+	// Typed and submitted with Enter, as a person does; each step with its
+	// own deadline, and what the launcher showed if it fails.
+	typeFolder := func(path string, then chromedp.Action[chromedp.Void]) error {
+		sctx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		// What is there is selected, and typing replaces it.
+		selectAll := chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			_, err := chromedp.Evaluate[bool](`(() => { const f = document.getElementById("data-remote-path"); f.focus(); f.select(); return true; })()`)(ctx, t)
+			return err
+		})
+		return chromedp.Do(sctx, selectAll, chromedp.SendKeys(chromedp.CSS("#data-remote-path"), path+kb.Enter), then)
+	}
+	shown := func() string {
+		v, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify({field: document.getElementById("data-remote-path").value,
+			error: document.getElementById("data-error").textContent, errorHidden: document.getElementById("data-error").hidden,
+			folder: document.getElementById("data-folder").textContent, banner: document.body.innerText.slice(0, 400)})`))
+		return v
+	}
+	if err := typeFolder("relative/data", chromedp.WaitVisible(chromedp.CSS("#data-error"))); err != nil || !strings.Contains(shown(), "absolute") {
+		t.Errorf("a relative path was not refused in place: %v\n%s", err, shown())
 	}
 	remotePath := filepath.Join(w.home, "on the remote host", "data of ana") // not made yet: not looked at here
-	err = chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#data-remote-path"), remotePath),
-		chromedp.Click(chromedp.CSS(`#data-remote button[type="submit"]`)), chromedp.WaitNotVisible(chromedp.CSS("#data-error")))
-	if err != nil {
-		t.Fatalf("a path on the engine's host: %v %q", err, textOf(ctx, "#data-error"))
+	if err := typeFolder(remotePath, chromedp.WaitNotVisible(chromedp.CSS("#data-error"))); err != nil {
+		t.Fatalf("a path on the engine's host: %v\n%s", err, shown())
 	}
 	shoot(t, ctx, "remote-engine")
 	b, _ := os.ReadFile(w.settingsPath())
