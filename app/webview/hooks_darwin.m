@@ -30,7 +30,9 @@ static char *nd_str(NSString *s) { return (char *)(s ?: @"").UTF8String; }
 // WailsContext, for the main view; nil for plain windows). It answers what
 // Wails leaves unanswered: new windows, downloads, the address and the
 // title. Every other delegate message goes to Wails unchanged.
-@interface NDHooks : NSObject <WKNavigationDelegate, WKUIDelegate, WKDownloadDelegate, NSWindowDelegate>
+// Not declared a WKDownloadDelegate: Wails builds for macOS 10.13, and the
+// download methods below say themselves that they need 11.3.
+@interface NDHooks : NSObject <WKNavigationDelegate, WKUIDelegate, NSWindowDelegate>
 @property (assign) id inner;
 @property (assign) NDHooks *mainHooks; // owns downloads: it lives as long as the app
 @property (assign) uintptr_t handle;
@@ -78,7 +80,7 @@ static char *nd_str(NSString *s) { return (char *)(s ?: @"").UTF8String; }
 - (void)webView:(WKWebView *)webView
     decidePolicyForNavigationAction:(WKNavigationAction *)action
                         preferences:(WKWebpagePreferences *)preferences
-                    decisionHandler:(void (^)(WKNavigationActionPolicy, WKWebpagePreferences *))decisionHandler {
+                    decisionHandler:(void (^)(WKNavigationActionPolicy, WKWebpagePreferences *))decisionHandler API_AVAILABLE(macos(10.15)) {
     if ([self.inner respondsToSelector:_cmd]) {
         [self.inner webView:webView decidePolicyForNavigationAction:action preferences:preferences decisionHandler:decisionHandler];
         return;
@@ -102,7 +104,13 @@ static char *nd_str(NSString *s) { return (char *)(s ?: @"").UTF8String; }
     }
     BOOL attachment = NO;
     if ([response.response isKindOfClass:[NSHTTPURLResponse class]]) {
-        NSString *cd = [(NSHTTPURLResponse *)response.response valueForHTTPHeaderField:@"Content-Disposition"];
+        NSHTTPURLResponse *http = (NSHTTPURLResponse *)response.response;
+        NSString *cd = nil;
+        if (@available(macOS 10.15, *)) {
+            cd = [http valueForHTTPHeaderField:@"Content-Disposition"];
+        } else {
+            cd = http.allHeaderFields[@"Content-Disposition"];
+        }
         attachment = cd != nil && [[cd lowercaseString] hasPrefix:@"attachment"];
     }
     if (@available(macOS 11.3, *)) {
@@ -115,11 +123,11 @@ static char *nd_str(NSString *s) { return (char *)(s ?: @"").UTF8String; }
 }
 
 - (void)webView:(WKWebView *)webView navigationAction:(WKNavigationAction *)action didBecomeDownload:(WKDownload *)download API_AVAILABLE(macos(11.3)) {
-    download.delegate = self.mainHooks;
+    download.delegate = (id<WKDownloadDelegate>)self.mainHooks;
 }
 
 - (void)webView:(WKWebView *)webView navigationResponse:(WKNavigationResponse *)response didBecomeDownload:(WKDownload *)download API_AVAILABLE(macos(11.3)) {
-    download.delegate = self.mainHooks;
+    download.delegate = (id<WKDownloadDelegate>)self.mainHooks;
 }
 
 // The app names the file (in Downloads, never over another file). It
