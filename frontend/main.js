@@ -157,7 +157,10 @@ function renderVersions(stable, v) {
   $("download-fill").style.width = p === null ? "" : `${p}%`;
   text("download-status", dl.state === "pulling" ? pullSummary(dl.pull) : "");
   const pinned = snap.settings.pinned_version;
-  $("pin").hidden = !stable || !!pinned || !v.next?.tag;
+  // There, disabled, until the version is known: the rows below do not
+  // move when it arrives.
+  $("pin").hidden = !stable || !!pinned;
+  $("pin").disabled = !v.next?.tag;
   text("pin", `Stay on ${v.next?.tag ?? "this version"}`);
   $("unpin").hidden = !pinned;
   const newest = v.next?.newer || (v.on_disk ?? []).map((d) => d.tag).find((t) => t !== pinned);
