@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/neurodesk/neurodeskapp/app/engine"
@@ -109,7 +108,8 @@ func (m *Manager) start(ctx context.Context, o StartOptions) (Info, error) {
 	if err := m.reachable(); err != nil {
 		return Info{}, err
 	}
-	if info, found, err := m.adopt(ctx, o); err != nil || found {
+	info, found, name, err := m.adopt(ctx, o)
+	if err != nil || found {
 		return info, err
 	}
 	// A remote engine's data folder is a path on its host, not here.
@@ -123,10 +123,7 @@ func (m *Manager) start(ctx context.Context, o StartOptions) (Info, error) {
 		return Info{}, err
 	}
 	m.emit(o, Event{State: StateCreating, Message: img.Ref})
-	names := m.Names
-	if names.Container, err = m.containerName(ctx); err != nil {
-		return Info{}, err
-	}
+	names := Names{Container: name}
 	if names.HomeVolume, err = m.prepareHome(ctx, img.Ref); err != nil {
 		return Info{}, err
 	}
@@ -135,30 +132,35 @@ func (m *Manager) start(ctx context.Context, o StartOptions) (Info, error) {
 
 // adopt attaches to our container when it is already running, clears away
 // our stopped one (keeping its log), and refuses a container that is not ours.
-func (m *Manager) adopt(ctx context.Context, o StartOptions) (Info, bool, error) {
+// With none to adopt it says what a new one is named: the contract's name,
+// or this person's own where somebody else's session holds that.
+func (m *Manager) adopt(ctx context.Context, o StartOptions) (info Info, found bool, name string, err error) {
 	c, err := m.inspect(ctx)
 	if errors.Is(err, ErrNoSession) {
-		return Info{}, false, nil
+		if problem.CodeOf(err) == problem.OtherUser {
+			return Info{}, false, m.personal().Container, nil
+		}
+		return Info{}, false, m.Names.Container, nil
 	}
 	if err != nil {
-		return Info{}, false, err
+		return Info{}, false, "", err
 	}
 	if !c.Running {
 		m.keepLogs(ctx, c.ID, "exited")
 		if err := m.Engine.RemoveContainer(ctx, c.ID); err != nil {
-			return Info{}, false, err
+			return Info{}, false, "", err
 		}
-		return Info{}, false, nil
+		return Info{}, false, c.Name, nil
 	}
-	info, err := m.infoOf(ctx, c)
+	info, err = m.infoOf(ctx, c)
 	if err != nil {
-		return Info{}, false, err
+		return Info{}, false, "", err
 	}
 	m.emit(o, Event{State: StateWaiting, Message: "adopting the running session"})
 	if err := m.waitForJupyter(ctx, c.ID, info); err != nil {
-		return Info{}, false, err
+		return Info{}, false, "", err
 	}
-	return info, true, nil
+	return info, true, "", nil
 }
 
 // infoOf describes our running container c, reached from this machine.
@@ -171,7 +173,7 @@ func (m *Manager) infoOf(ctx context.Context, c engine.Container) (Info, error) 
 	if err != nil {
 		return Info{}, err
 	}
-	return Info{ContainerID: c.ID, Container: strings.TrimPrefix(c.Name, "/"), Image: c.Image, Version: c.Labels[LabelVersion], DataFolder: c.Labels[LabelDataFolder],
+	return Info{ContainerID: c.ID, Container: c.Name, Image: c.Image, Version: c.Labels[LabelVersion], DataFolder: c.Labels[LabelDataFolder],
 		BaseURL: fmt.Sprintf("http://127.0.0.1:%d", port), Token: token, Adopted: true, Privileges: c.Labels[LabelPrivileges]}, nil
 }
 

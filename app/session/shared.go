@@ -1,8 +1,6 @@
 package session
 
 import (
-	"context"
-	"errors"
 	"os/user"
 	"strconv"
 	"strings"
@@ -49,22 +47,6 @@ func ownerSuffix(name, uid string) string {
 // ownerLabels mark a container or volume as this person's.
 func (m *Manager) ownerLabels() map[string]string {
 	return map[string]string{LabelManaged: "true", LabelOwner: m.Facts.Owner, LabelOwnerName: m.Facts.OwnerName}
-}
-
-// containerName is the name a new session container takes: the contract's,
-// unless somebody else's container holds it.
-func (m *Manager) containerName(ctx context.Context) (string, error) {
-	c, err := m.Engine.InspectContainer(ctx, m.Names.Container)
-	if errors.Is(err, engine.ErrNotFound) {
-		return m.Names.Container, nil
-	}
-	if err != nil {
-		return "", err
-	}
-	if m.someoneElses(c) {
-		return m.personal().Container, nil
-	}
-	return m.Names.Container, nil
 }
 
 // someoneElses reports whether c is another person's session, made by this
