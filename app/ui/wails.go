@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wailsapp/wails/v2"
@@ -29,8 +30,14 @@ import (
 type wailsRuntime struct {
 	ctx context.Context
 	nat webview.Native // nil: Wails alone
-	// notify: system notifications stand in for the missing notice line.
-	notify bool
+	// notifications stand in for the missing notice line; readied at the
+	// first notice, not at start.
+	notifications *notifications
+}
+
+type notifications struct {
+	once  sync.Once
+	ready bool
 }
 
 func (w wailsRuntime) Emit(event string, data any) { wrt.EventsEmit(w.ctx, event, data) }
@@ -88,11 +95,8 @@ func (w wailsRuntime) Notice(text, folder string) {
 		return
 	}
 	slog.Info("notice", "text", text)
-	if !w.notify {
-		return
-	}
-	if ok, err := wrt.RequestNotificationAuthorization(w.ctx); !ok { // asks once, on macOS
-		slog.Info("system notifications not allowed", "error", err)
+	w.notifications.once.Do(func() { w.notifications.ready = readyNotifications(w.ctx) })
+	if !w.notifications.ready {
 		return
 	}
 	if err := wrt.SendNotification(w.ctx, wrt.NotificationOptions{ID: "neurodesk-notice", Title: "Neurodesk", Body: text}); err != nil {
@@ -221,14 +225,11 @@ func Run(svc *Service, assets fs.FS, geometryFile string, onReady func(quit, rai
 			if g.Set {
 				wrt.WindowSetPosition(ctx, g.X, g.Y)
 			}
-			rt := wailsRuntime{ctx: ctx}
+			rt := wailsRuntime{ctx: ctx, notifications: &notifications{}}
 			if nat, err := webview.Attach(ctx, svc.hooks()); err == nil {
 				rt.nat = nat
 			} else {
 				slog.Info("native web view hooks", "error", err)
-			}
-			if _, ok := rt.nat.(webview.Noticer); !ok {
-				rt.notify = initNotifications(ctx)
 			}
 			svc.startup(ctx, rt)
 			if onReady != nil {
@@ -276,11 +277,15 @@ func DisableDMABufOnNvidia() {
 	}
 }
 
-// initNotifications readies system notifications; false where they
-// cannot be sent.
-func initNotifications(ctx context.Context) bool {
+// readyNotifications readies system notifications (macOS asks the person
+// once); false where they cannot be sent.
+func readyNotifications(ctx context.Context) bool {
 	if err := wrt.InitializeNotifications(ctx); err != nil {
 		slog.Info("system notifications", "error", err)
+		return false
+	}
+	if ok, err := wrt.RequestNotificationAuthorization(ctx); !ok {
+		slog.Info("system notifications not allowed", "error", err)
 		return false
 	}
 	return true
