@@ -131,23 +131,6 @@ type comHandler struct {
 
 type comHandlerVtbl struct{ queryInterface, addRef, release, invoke uintptr }
 
-// newHandlerVtbl makes the one vtable every handler shares (Windows has a
-// fixed number of callbacks per process: they are made once).
-func newHandlerVtbl() *comHandlerVtbl {
-	return &comHandlerVtbl{
-		queryInterface: windows.NewCallback(func(this *comHandler, _ *windows.GUID, out *unsafe.Pointer) uintptr {
-			*out = unsafe.Pointer(this)
-			return 0
-		}),
-		addRef:  windows.NewCallback(func(*comHandler) uintptr { return 1 }),
-		release: windows.NewCallback(func(*comHandler) uintptr { return 1 }),
-		invoke: windows.NewCallback(func(this *comHandler, sender, args *comObj) uintptr {
-			this.invoke(sender, args)
-			return 0
-		}),
-	}
-}
-
 // comResult is a completion handler WebView2 calls once with a result:
 // ExecuteScript's (HRESULT, the result as JSON) or
 // CreateCoreWebView2Controller's (HRESULT, the controller).
@@ -156,20 +139,29 @@ type comResult struct {
 	done func(hr uintptr, result unsafe.Pointer)
 }
 
-// newResultVtbl makes the one vtable every comResult shares.
-func newResultVtbl() *comHandlerVtbl {
-	return &comHandlerVtbl{
-		queryInterface: windows.NewCallback(func(this *comResult, _ *windows.GUID, out *unsafe.Pointer) uintptr {
-			*out = unsafe.Pointer(this)
+// newVtbls makes the vtables every comHandler and every comResult share,
+// once: Windows has a fixed number of callbacks per process.
+func newVtbls() (handlers, results *comHandlerVtbl) {
+	unknown := comHandlerVtbl{
+		queryInterface: windows.NewCallback(func(this unsafe.Pointer, _ *windows.GUID, out *unsafe.Pointer) uintptr {
+			*out = this
 			return 0
 		}),
-		addRef:  windows.NewCallback(func(*comResult) uintptr { return 1 }),
-		release: windows.NewCallback(func(*comResult) uintptr { return 1 }),
-		invoke: windows.NewCallback(func(this *comResult, hr uintptr, result unsafe.Pointer) uintptr {
-			this.done(hr, result)
-			return 0
-		}),
+		// They live as long as the app: no counting.
+		addRef:  windows.NewCallback(func(unsafe.Pointer) uintptr { return 1 }),
+		release: windows.NewCallback(func(unsafe.Pointer) uintptr { return 1 }),
 	}
+	handlers, results = new(comHandlerVtbl), new(comHandlerVtbl)
+	*handlers, *results = unknown, unknown
+	handlers.invoke = windows.NewCallback(func(this *comHandler, sender, args *comObj) uintptr {
+		this.invoke(sender, args)
+		return 0
+	})
+	results.invoke = windows.NewCallback(func(this *comResult, hr uintptr, result unsafe.Pointer) uintptr {
+		this.done(hr, result)
+		return 0
+	})
+	return handlers, results
 }
 
 // ICoreWebView2Environment and ICoreWebView2Controller.

@@ -58,9 +58,10 @@ func Attach(ctx context.Context, h Hooks) (Native, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &win{hooks: h, chromium: chromium, invoke: invoke, mainHWND: mainHWND, vtbl: newHandlerVtbl(), resultVtbl: newResultVtbl(),
+	n := &win{hooks: h, chromium: chromium, invoke: invoke, mainHWND: mainHWND,
 		downloads: map[*comObj]string{}, scripts: map[*comResult]bool{},
 		u32: newUser32(), plain: map[uintptr]*plainWindow{}, pending: map[*comResult]bool{}}
+	n.vtbl, n.resultVtbl = newVtbls()
 	n.onNewWindow = n.handler(n.newWindow)
 	n.onSource = n.handler(n.sourceChanged)
 	n.onTitle = n.handler(n.titleChanged)
