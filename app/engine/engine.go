@@ -34,6 +34,20 @@ const MinAPIVersion = "1.40"
 // dead or black-holed endpoint is reported in under two seconds.
 const pingTimeout = 1500 * time.Millisecond
 
+// sshPingTimeout is the first answer's deadline over SSH: it includes ssh's
+// own connection (key exchange, authentication, the remote `docker system
+// dial-stdio`), which takes over a second on a busy machine and several
+// round trips to a distant host.
+const sshPingTimeout = 20 * time.Second
+
+// pingTimeoutFor is how long the first answer from ep may take.
+func pingTimeoutFor(ep Endpoint) time.Duration {
+	if strings.HasPrefix(ep.Host, "ssh://") {
+		return sshPingTimeout
+	}
+	return pingTimeout
+}
+
 // describeTimeout bounds /info and /version once the engine answered a
 // ping: Podman takes 1-3 s for each on a busy machine.
 const describeTimeout = 20 * time.Second
@@ -134,7 +148,7 @@ func Open(ctx context.Context, ep Endpoint) (*Engine, error) {
 }
 
 func (e *Engine) handshake(ctx context.Context) error {
-	pctx, cancel := context.WithTimeout(ctx, pingTimeout)
+	pctx, cancel := context.WithTimeout(ctx, pingTimeoutFor(e.endpoint))
 	defer cancel()
 	ping, err := e.api.Ping(pctx)
 	if err != nil {
@@ -274,7 +288,7 @@ func classify(ep Endpoint, err error) error {
 	case errors.Is(err, syscall.ECONNREFUSED) || client.IsErrConnectionFailed(err):
 		return &problem.Error{Code: problem.EngineNotRunning, Message: fmt.Sprintf("The container engine at %s refused the connection", where), Remedy: notRunningRemedy(ep), Err: err}
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
-		return &problem.Error{Code: problem.EngineNotRunning, Message: fmt.Sprintf("The container engine at %s did not answer within %s", where, pingTimeout), Remedy: notRunningRemedy(ep), Err: err}
+		return &problem.Error{Code: problem.EngineNotRunning, Message: fmt.Sprintf("The container engine at %s did not answer within %s", where, pingTimeoutFor(ep)), Remedy: notRunningRemedy(ep), Err: err}
 	}
 	return &problem.Error{Code: problem.EngineFailed, Message: fmt.Sprintf("Could not talk to the container engine at %s", where), Remedy: notRunningRemedy(ep), Err: err}
 }

@@ -215,7 +215,7 @@ func (s *Service) update(f func(*Snapshot)) {
 	defer s.mu.Unlock()
 	f(&s.snap)
 	s.snap.Seq++
-	if s.rt == nil || s.emitPending || !s.onLauncher {
+	if s.rt == nil || s.emitPending || !(s.onLauncher || browserLaunchers) {
 		return
 	}
 	wait := emitInterval - time.Since(s.lastEmit)
@@ -228,7 +228,7 @@ func (s *Service) update(f func(*Snapshot)) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.emitPending = false
-		if s.onLauncher {
+		if s.onLauncher || browserLaunchers {
 			s.emitLocked()
 		}
 	})

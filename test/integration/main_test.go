@@ -227,6 +227,9 @@ func (w *world) writeSettings(content string) {
 // cleanup removes what this test made: its containers (ours carry the
 // instance in their name or our label), its volume and its images.
 func (w *world) cleanup() {
+	if w.t.Failed() {
+		w.showLogs()
+	}
 	ctx := context.Background()
 	list, _ := w.docker.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("name", w.container()))})
 	for _, c := range list {
@@ -240,6 +243,22 @@ func (w *world) cleanup() {
 	for _, i := range imgs {
 		w.docker.ImageRemove(ctx, i.ID, image.RemoveOptions{Force: true, PruneChildren: true})
 	}
+}
+
+// showLogs prints the end of the app's logs (the window's output and the
+// app log), so a failure in CI says what the app saw.
+func (w *world) showLogs() {
+	filepath.Walk(w.home, func(p string, fi os.FileInfo, err error) error {
+		if err != nil || fi.IsDir() || (fi.Name() != "gui.log" && !strings.HasSuffix(fi.Name(), "neurodeskapp.log")) {
+			return nil
+		}
+		b, _ := os.ReadFile(p)
+		if len(b) > 6000 {
+			b = b[len(b)-6000:]
+		}
+		w.t.Logf("--- the end of %s:\n%s", p, b)
+		return nil
+	})
 }
 
 type result struct {

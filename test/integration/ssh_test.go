@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -58,7 +59,15 @@ PidFile %[2]s/sshd.pid
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start sshd (scripts/deps.sh test installs openssh-server): %v", err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	t.Cleanup(func() {
+		// Its connections first: they outlive the listener, and with them
+		// the app's ssh control master, were a test to end before stop.
+		for _, child := range childrenOf(cmd.Process.Pid) {
+			syscall.Kill(child, syscall.SIGTERM)
+		}
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
 	client := filepath.Join(dir, "ssh_config")
 	os.WriteFile(client, []byte(fmt.Sprintf(`Host *
   IdentityFile %[1]s/id
@@ -79,6 +88,22 @@ PidFile %[2]s/sshd.pid
 		time.Sleep(50 * time.Millisecond)
 	}
 	return sshd{port: port, clientConfig: client}
+}
+
+// childrenOf lists the processes whose parent is pid.
+func childrenOf(pid int) []int {
+	var kids []int
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, st := range stats {
+		b, _ := os.ReadFile(st)
+		// pid (comm) state ppid ...: comm may hold spaces, so read after ")".
+		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+		if len(f) > 1 && f[1] == strconv.Itoa(pid) {
+			kid, _ := strconv.Atoi(filepath.Base(filepath.Dir(st)))
+			kids = append(kids, kid)
+		}
+	}
+	return kids
 }
 
 func freePortNumber(t *testing.T) int {
@@ -233,7 +258,8 @@ func TestUIRemoteEngineDataFolder(t *testing.T) {
 		loc, _ = chromedp.Run(ctx, chromedp.Location())
 	}
 	if !strings.Contains(loc, "/lab?token=") {
-		t.Fatalf("the window did not arrive at JupyterLab over SSH: %q (%s)", loc, textOf(ctx, "#error-message"))
+		page, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.innerText`))
+		t.Fatalf("the window did not arrive at JupyterLab over SSH: %q\n%s", loc, page)
 	}
 	port, _ := strconv.Atoi(strings.TrimPrefix(strings.SplitN(loc, "/lab", 2)[0], "http://127.0.0.1:"))
 	if who := listenerCommand(port); who != "ssh" {
