@@ -69,6 +69,9 @@ test:
 	scripts/deps.sh test
 	$(MAKE) lint
 	node --test frontend/test/*.test.mjs
+	# The unit tests again under the race detector: the service is called
+	# from the window, its watchers and the engine's streams at once.
+	go test -count=1 -race ./app/... ./internal/...
 	# One package at a time: the window tests and make package (in the
 	# packaging tests) would otherwise share two cores.
 	go test -count=1 -p 1 -timeout 30m ./...

@@ -269,6 +269,17 @@ func (e *Engine) Info() Info { return e.info }
 // Endpoint returns where the engine answered.
 func (e *Engine) Endpoint() Endpoint { return e.endpoint }
 
+// Ping asks whether the engine still answers, within the same deadline as
+// the first answer; a failure is classified as a failed connect is.
+func (e *Engine) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, pingTimeoutFor(e.endpoint))
+	defer cancel()
+	if _, err := e.api.Ping(ctx); err != nil {
+		return classify(e.endpoint, err)
+	}
+	return nil
+}
+
 // Close releases the connection.
 func (e *Engine) Close() error { return e.api.Close() }
 

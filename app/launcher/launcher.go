@@ -25,6 +25,7 @@ type Engine interface {
 	session.Engine
 	versions.Engine
 	Endpoint() engine.Endpoint
+	Ping(ctx context.Context) error
 	Close() error
 }
 

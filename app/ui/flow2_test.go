@@ -149,7 +149,9 @@ func TestSessionPagesLogsAndDiagnostics(t *testing.T) {
 	if rt.count(&rt.launcher) != 1 {
 		t.Error("back to the launcher did not show it")
 	}
+	f.Mu.Lock()
 	f.LogText = "Jupyter Server is running at http://127.0.0.1:8888/lab?token=" + token + "\n"
+	f.Mu.Unlock()
 	log, err := s.ContainerLog()
 	if err != nil || strings.Contains(log, token) || !strings.Contains(log, "token=REDACTED") {
 		t.Errorf("container log %q: %v", log, err)

@@ -70,6 +70,8 @@ type Service struct {
 	onLauncher     bool
 	launcherOrigin string
 	zoomLevel      float64
+	// connecting counts the engine connections under way.
+	connecting int
 	// bgWork counts the background refreshes, which write to the cache:
 	// tests wait for them before their folders go.
 	bgWork sync.WaitGroup
@@ -119,6 +121,7 @@ func (s *Service) startup(ctx context.Context, rt Runtime) {
 	}
 	s.background(func() { s.refreshVersion(ctx) })
 	go s.connect(ctx)
+	go s.watchEngine(ctx, engineCheckEvery)
 	if l.Settings.CheckUpdates {
 		go s.checkUpdates(ctx, false)
 	}
@@ -142,17 +145,34 @@ func (s *Service) refreshVersion(ctx context.Context) {
 }
 
 // connect finds the engine, then adopts a running session if there is one.
-func (s *Service) connect(ctx context.Context) {
-	s.update(func(sn *Snapshot) { sn.Engine = EngineView{State: "checking"} })
+func (s *Service) connect(ctx context.Context) { s.connectEngine(ctx, false) }
+
+// connectEngine is connect; quiet is the watcher's retry, which neither
+// flashes "Looking for a container engine…" every few seconds nor sends a
+// snapshot when the engine is still missing for the same reason.
+func (s *Service) connectEngine(ctx context.Context, quiet bool) {
+	s.mu.Lock()
+	s.connecting++
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.connecting--
+		s.mu.Unlock()
+	}()
+	if !quiet {
+		s.update(func(sn *Snapshot) { sn.Engine = EngineView{State: "checking"} })
+	}
 	eng, attempts, err := s.cfg.Connect(ctx)
 	var tried []string
 	for _, a := range attempts {
 		tried = append(tried, a.Endpoint.Host)
 	}
 	if err != nil {
-		s.update(func(sn *Snapshot) {
-			sn.Engine = EngineView{State: "error", Error: FormatError(err), Tried: tried, CanStartDesktop: desktopStartable()}
-		})
+		view := EngineView{State: "error", Error: FormatError(err), Tried: tried, CanStartDesktop: desktopStartable()}
+		if quiet && sameFailure(s.snapshot().Engine, view) {
+			return
+		}
+		s.update(func(sn *Snapshot) { sn.Engine = view })
 		return
 	}
 	i := eng.Info()
@@ -169,6 +189,8 @@ func (s *Service) connect(ctx context.Context) {
 	})
 	if info, found, err := s.manager(eng).Find(ctx); err == nil && found {
 		s.setSession(info)
+	} else if err == nil {
+		s.forgetGoneSession()
 	}
 	s.refreshVersions(ctx)
 }

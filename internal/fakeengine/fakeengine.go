@@ -43,6 +43,8 @@ type Engine struct {
 	// HomeOwner is uid:gid of each volume's /home/jovyan, as the owner
 	// check sees it.
 	HomeOwner map[string]string
+	// PingErr is what Ping answers: an engine that went away.
+	PingErr error
 }
 
 // New is an empty Docker Engine.
@@ -67,6 +69,9 @@ func (f *Engine) Endpoint() engine.Endpoint {
 	return engine.Endpoint{Host: "unix:///fake.sock", Source: "test"}
 }
 func (f *Engine) Close() error { f.Mu.Lock(); f.Closed = true; f.Mu.Unlock(); return nil }
+
+// Ping answers PingErr.
+func (f *Engine) Ping(context.Context) error { f.Mu.Lock(); defer f.Mu.Unlock(); return f.PingErr }
 
 func (f *Engine) ImagePresent(_ context.Context, ref string) (bool, error) {
 	f.Mu.Lock()
@@ -166,7 +171,10 @@ func (f *Engine) WaitExit(ctx context.Context, _ string) (int, error) {
 }
 
 func (f *Engine) Logs(_ context.Context, _, _ string, _ bool, w io.Writer) error {
-	_, err := io.WriteString(w, f.LogText)
+	f.Mu.Lock()
+	text := f.LogText
+	f.Mu.Unlock()
+	_, err := io.WriteString(w, text)
 	return err
 }
 

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -49,7 +50,7 @@ func main() {
 	defer stopX()
 
 	var rows []row
-	rows = append(rows, firstPaint(app, display, tmp))
+	rows = append(rows, firstPaint(app, bare, display, tmp))
 	rows = append(rows, memoryRatio(app, bare, display, tmp))
 	rows = append(rows, deadEngine(app, tmp))
 	rows = append(rows, sessionTimes(root, app, tmp, "")...)
@@ -85,31 +86,44 @@ func env(home, display string, extra ...string) []string {
 		"NEURODESKAPP_INSTANCE=bench", "NEURODESK_MANIFEST_URL=http://127.0.0.1:1/none"), extra...)
 }
 
-// firstPaint is the median time from exec to the app's "window shown" log
-// line (written on DOM ready, when the hidden window is shown).
-func firstPaint(app, display, tmp string) row {
-	var ms []float64
-	for i := 0; i < 5; i++ {
-		home := filepath.Join(tmp, fmt.Sprintf("fp%d", i))
+// firstPaint is the median time from exec to "window shown": the app's
+// log line, written on DOM ready when the hidden window is shown, and the
+// bare window's output line, so the row shows what WebKit itself costs on
+// this machine at the time.
+func firstPaint(app, bare, display, tmp string) row {
+	time1 := func(bin string, i int) float64 {
+		home := filepath.Join(tmp, fmt.Sprintf("fp-%s-%d", filepath.Base(bin), i))
 		os.MkdirAll(home, 0o755)
-		cmd := exec.Command(app)
+		out := filepath.Join(home, "stdout")
+		f, _ := os.Create(out)
+		defer f.Close()
+		cmd := exec.Command(bin)
 		cmd.Env = env(home, display)
+		cmd.Stdout = f
 		start := time.Now()
 		if err := cmd.Start(); err != nil {
-			fail("start app: %v", err)
+			fail("start %s: %v", bin, err)
 		}
-		logPath := filepath.Join(home, "s", "neurodeskapp", "neurodeskapp.log")
+		defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
 		for time.Since(start) < 20*time.Second {
-			if b, _ := os.ReadFile(logPath); strings.Contains(string(b), "window shown") {
-				ms = append(ms, float64(time.Since(start).Microseconds())/1000)
-				break
+			for _, p := range []string{out, filepath.Join(home, "s", "neurodeskapp", "neurodeskapp.log")} {
+				if b, _ := os.ReadFile(p); strings.Contains(string(b), "window shown") {
+					return float64(time.Since(start).Microseconds()) / 1000
+				}
 			}
 			time.Sleep(2 * time.Millisecond)
 		}
-		cmd.Process.Signal(os.Interrupt)
-		cmd.Wait()
+		return -1 // never shown: the row says so
 	}
-	return row{"cold start to first paint of the launcher (median of 5)", fmt.Sprintf("%.0f ms", median(ms)), "< 400 ms"}
+	var a, b []float64
+	for i := 0; i < 5; i++ { // interleaved, so both meet the same machine
+		a = append(a, time1(app, i))
+		b = append(b, time1(bare, i))
+	}
+	if slices.Contains(a, -1) || slices.Contains(b, -1) {
+		return row{"cold start to first paint of the launcher", "no window within 20 s", "< 400 ms"}
+	}
+	return row{"cold start to first paint of the launcher (median of 5) / bare Wails window", fmt.Sprintf("%.0f / %.0f ms", median(a), median(b)), "< 400 ms"}
 }
 
 // memoryRatio compares the PSS of the whole process tree (app + WebKit's

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -267,8 +268,9 @@ func TestUIStartToJupyterLab(t *testing.T) {
 	}
 }
 
-// TestUIEngineUnreachableThenBack: the launcher shows the remedy, and Retry
-// recovers once the engine answers.
+// TestUIEngineUnreachableThenBack: the launcher shows the remedy; it turns
+// green by itself once the engine answers (no Retry needed), and says so
+// when the engine goes away again.
 func TestUIEngineUnreachableThenBack(t *testing.T) {
 	w := newWorld(t)
 	sock := filepath.Join(w.home, "engine.sock")
@@ -285,33 +287,73 @@ func TestUIEngineUnreachableThenBack(t *testing.T) {
 	}
 	shoot(t, ctx, "engine-missing")
 
-	// The engine comes back: a socket that forwards to the real daemon.
-	l, err := net.Listen("unix", sock)
+	// The engine comes up: a socket that forwards to the real daemon.
+	stop := forwardSocket(t, sock, "/var/run/docker.sock")
+	within := func(d time.Duration, sel string) error {
+		sctx, cancel := context.WithTimeout(ctx, d)
+		defer cancel()
+		return chromedp.Do(sctx, chromedp.WaitVisible(chromedp.CSS(sel)))
+	}
+	if err := within(15*time.Second, `#engine-dot.ok`); err != nil {
+		t.Fatalf("the launcher did not find the engine by itself: %q", textOf(ctx, "#engine-status"))
+	}
+	if disabled, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("start").disabled`)); disabled {
+		t.Error("Start stays disabled with the engine back")
+	}
+	// It goes away (the daemon stopped): the launcher says so.
+	stop()
+	if err := within(20*time.Second, `#engine-dot.bad`); err != nil {
+		t.Fatalf("the launcher still shows a gone engine as running: %q", textOf(ctx, "#engine-status"))
+	}
+	if !strings.Contains(textOf(ctx, "#engine-status"), sock) {
+		t.Errorf("the launcher does not say which engine went away: %q", textOf(ctx, "#engine-status"))
+	}
+}
+
+// forwardSocket serves a unix socket at path that carries each connection
+// to target; stop closes it and every connection it carries, as a daemon
+// that stopped would.
+func forwardSocket(t *testing.T, path, target string) (stop func()) {
+	l, err := net.Listen("unix", path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
+	var mu sync.Mutex
+	var conns []net.Conn
+	keep := func(c net.Conn) { mu.Lock(); conns = append(conns, c); mu.Unlock() }
 	go func() {
 		for {
 			c, err := l.Accept()
 			if err != nil {
 				return
 			}
+			keep(c)
 			go func() {
-				d, err := net.Dial("unix", "/var/run/docker.sock")
+				d, err := net.Dial("unix", target)
 				if err != nil {
 					c.Close()
 					return
 				}
+				keep(d)
 				go func() { io.Copy(d, c); d.Close() }()
 				io.Copy(c, d)
 				c.Close()
 			}()
 		}
 	}()
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#retry")), chromedp.WaitVisible(chromedp.CSS(`#engine-dot.ok`))); err != nil {
-		t.Fatalf("Retry did not recover: %q", textOf(ctx, "#engine-status"))
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			l.Close()
+			mu.Lock()
+			defer mu.Unlock()
+			for _, c := range conns {
+				c.Close()
+			}
+		})
 	}
+	t.Cleanup(stop)
+	return stop
 }
 
 // TestUIStartFailureShowsLog: the error screen shows what failed, the

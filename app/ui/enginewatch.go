@@ -1,0 +1,86 @@
+package ui
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/neurodesk/neurodeskapp/app/problem"
+	"github.com/neurodesk/neurodeskapp/app/session"
+)
+
+// engineCheckEvery is how often the watcher looks at the engine.
+const engineCheckEvery = 3 * time.Second
+
+// watchEngine keeps the engine line true while the app is open, without
+// Retry: an engine that comes up later (Docker Desktop started after the
+// app, a daemon restarted) is found, and one that went away is reported
+// and Start disabled. Nothing is done while a start or another
+// connection is under way. Two missed pings in a row are needed to call
+// an engine gone: one slow answer on a busy machine is not.
+func (s *Service) watchEngine(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	missed := 0
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		s.mu.Lock()
+		eng, busy, state := s.eng, s.cancel != nil || s.connecting > 0, s.snap.Engine.State
+		s.mu.Unlock()
+		switch {
+		case busy:
+		case state == "error":
+			s.connectEngine(ctx, true)
+		case state == "ok" && eng != nil:
+			if err := eng.Ping(ctx); err == nil {
+				missed = 0
+			} else if missed++; missed >= 2 {
+				missed = 0
+				s.engineLost(eng, err)
+			}
+		}
+	}
+}
+
+// engineLost reports an engine that stopped answering; the watcher looks
+// for it again from then on.
+func (s *Service) engineLost(eng Engine, err error) {
+	problem.Log("engine stopped answering", err)
+	s.mu.Lock()
+	if s.eng != eng { // replaced meanwhile (Retry)
+		s.mu.Unlock()
+		return
+	}
+	s.eng = nil
+	s.mu.Unlock()
+	eng.Close()
+	s.update(func(sn *Snapshot) {
+		sn.Engine = EngineView{State: "error", Error: FormatError(err), Tried: []string{eng.Endpoint().Host}, CanStartDesktop: desktopStartable()}
+	})
+}
+
+// forgetGoneSession: the engine answers, and the session we showed as
+// running is not on it (the engine restarted without it). A remote
+// JupyterLab is not on the engine and stays.
+func (s *Service) forgetGoneSession() {
+	s.mu.Lock()
+	gone := s.session != nil && !s.session.Remote
+	if gone {
+		s.session = nil
+	}
+	s.mu.Unlock()
+	if gone {
+		slog.Info("the running session is no longer on the engine")
+		s.update(func(sn *Snapshot) { sn.Session = SessionView{State: session.StateIdle} })
+	}
+}
+
+// sameFailure: a retry that failed as the last attempt did.
+func sameFailure(was, now EngineView) bool {
+	return was.State == "error" && was.Error != nil && now.Error != nil &&
+		was.Error.Code == now.Error.Code && was.Error.Message == now.Error.Message
+}
