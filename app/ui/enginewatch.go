@@ -3,6 +3,8 @@ package ui
 import (
 	"context"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/neurodesk/neurodeskapp/app/problem"
@@ -29,11 +31,11 @@ func (s *Service) watchEngine(ctx context.Context, every time.Duration) {
 		case <-t.C:
 		}
 		s.mu.Lock()
-		eng, busy, state := s.eng, s.cancel != nil || s.connecting > 0, s.snap.Engine.State
+		eng, busy, state, overSSH := s.eng, s.cancel != nil || s.connecting > 0, s.snap.Engine.State, triedSSH(s.snap.Engine.Tried)
 		s.mu.Unlock()
 		switch {
 		case busy:
-		case state == "error":
+		case state == "error" && !overSSH:
 			s.connectEngine(ctx, true)
 		case state == "ok" && eng != nil:
 			if err := eng.Ping(ctx); err == nil {
@@ -77,6 +79,13 @@ func (s *Service) forgetGoneSession() {
 		slog.Info("the running session is no longer on the engine")
 		s.update(func(sn *Snapshot) { sn.Session = SessionView{State: session.StateIdle} })
 	}
+}
+
+// triedSSH: an SSH engine is looked for again only on Retry, since each
+// try may ask for a password or passphrase (ssh-askpass) or take ssh's
+// whole connect timeout.
+func triedSSH(hosts []string) bool {
+	return slices.ContainsFunc(hosts, func(h string) bool { return strings.HasPrefix(h, "ssh://") })
 }
 
 // sameFailure: a retry that failed as the last attempt did.

@@ -115,3 +115,21 @@ func (p *flakyPing) Ping(context.Context) error {
 	}
 	return nil
 }
+
+// An SSH engine is not looked for again by itself: each try could ask
+// for a passphrase.
+func TestSSHEngineRetriedOnlyOnRetry(t *testing.T) {
+	s, _ := newService(t)
+	var tries atomic.Int32
+	s.cfg.Connect = func(context.Context) (Engine, []engine.Attempt, error) {
+		tries.Add(1)
+		return nil, []engine.Attempt{{Endpoint: engine.Endpoint{Host: "ssh://ana@lab.example"}}},
+			&problem.Error{Code: problem.EngineNotRunning, Message: "The container engine at ssh://ana@lab.example did not answer within 20s"}
+	}
+	s.connect(context.Background())
+	watch(t, s)
+	time.Sleep(100 * time.Millisecond) // ten ticks
+	if n := tries.Load(); n != 1 {
+		t.Errorf("an SSH engine was tried %d times without Retry", n)
+	}
+}
