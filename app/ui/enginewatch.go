@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -58,11 +59,17 @@ func (s *Service) engineLost(eng Engine, err error) {
 		return
 	}
 	s.eng = nil
+	onPage, rt := !s.onLauncher, s.rt
 	s.mu.Unlock()
 	eng.Close()
+	view := FormatError(err)
 	s.update(func(sn *Snapshot) {
-		sn.Engine = EngineView{State: "error", Error: FormatError(err), Tried: []string{eng.Endpoint().Host}, CanStartDesktop: desktopStartable()}
+		sn.Engine = EngineView{State: "error", Error: view, Tried: []string{eng.Endpoint().Host}, CanStartDesktop: desktopStartable()}
 	})
+	if onPage && rt != nil {
+		// JupyterLab only says it lost its server; this says why.
+		rt.Notice(fmt.Sprintf("The container engine stopped answering: %s. Neurodesktop cannot respond until it is back.", view.Message), "")
+	}
 }
 
 // forgetGoneSession: the engine answers, and the session we showed as

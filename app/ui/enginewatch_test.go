@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -53,7 +54,7 @@ func TestEngineFoundWithoutRetry(t *testing.T) {
 // cause; a single missed ping is not enough; when it answers again the
 // launcher is green again, and a session that did not survive is gone.
 func TestEngineLostAndBack(t *testing.T) {
-	s, _, f := withEngine(t, false)
+	s, rt, f := withEngine(t, false)
 	if err := s.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -72,6 +73,11 @@ func TestEngineLostAndBack(t *testing.T) {
 	f.PingErr = gone
 	f.Mu.Unlock()
 	eventually(t, "the engine reported gone", func() bool { return s.snapshot().Engine.State == "error" })
+	rt.mu.Lock()
+	if len(rt.notices) != 0 {
+		t.Errorf("on the launcher the engine line says it, but there were notices too: %q", rt.notices)
+	}
+	rt.mu.Unlock()
 	if e := s.snapshot().Engine.Error; e == nil || e.Message != gone.Message {
 		t.Errorf("the launcher says %+v, not the cause", e)
 	}
@@ -132,4 +138,28 @@ func TestSSHEngineRetriedOnlyOnRetry(t *testing.T) {
 	if n := tries.Load(); n != 1 {
 		t.Errorf("an SSH engine was tried %d times without Retry", n)
 	}
+}
+
+// On JupyterLab the person hears why it stopped answering.
+func TestEngineLostOnASessionPage(t *testing.T) {
+	s, rt, f := withEngine(t, false)
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "a ready session", func() bool { return s.sessionState() == session.StateReady })
+	if _, err := s.OpenSession(); err != nil {
+		t.Fatal(err)
+	}
+	s.cfg.Connect = func(context.Context) (Engine, []engine.Attempt, error) {
+		return nil, nil, &problem.Error{Code: problem.EngineNotRunning, Message: "gone"}
+	}
+	f.Mu.Lock()
+	f.PingErr = &problem.Error{Code: problem.EngineNotRunning, Message: "The container engine at unix:///fake.sock refused the connection"}
+	f.Mu.Unlock()
+	watch(t, s)
+	eventually(t, "a notice", func() bool {
+		rt.mu.Lock()
+		defer rt.mu.Unlock()
+		return len(rt.notices) == 1 && strings.Contains(rt.notices[0], "refused the connection")
+	})
 }
