@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -67,8 +66,9 @@ func (s *Service) engineLost(eng Engine, err error) {
 		sn.Engine = EngineView{State: "error", Error: view, Tried: []string{eng.Endpoint().Host}, CanStartDesktop: desktopStartable()}
 	})
 	if onPage && rt != nil {
-		// JupyterLab only says it lost its server; this says why.
-		rt.Notice(fmt.Sprintf("The container engine stopped answering: %s. Neurodesktop cannot respond until it is back.", view.Message), "")
+		// The session may live on (its port is not the engine's API), but if
+		// JupyterLab stops answering too, this is why.
+		rt.Notice(view.Message+". If JupyterLab stops responding, this is why.", "")
 	}
 }
 

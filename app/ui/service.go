@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -182,6 +183,9 @@ func (s *Service) connectEngine(ctx context.Context, quiet bool) {
 	}
 	s.eng = eng
 	s.mu.Unlock()
+	if quiet {
+		slog.Info("the container engine answers again", "endpoint", eng.Endpoint().Host)
+	}
 	dataErr, free := dataFolderState(s.snapshot().Settings, i.Remote)
 	s.update(func(sn *Snapshot) {
 		sn.Engine = EngineView{State: "ok", Kind: i.Kind.String(), Version: i.ServerVersion, API: i.APIVersion, Endpoint: eng.Endpoint().Host, Tried: tried, Remote: i.Remote}

@@ -299,3 +299,51 @@ func mustName(a *appWindow, id string) string {
 	out, _ := xdotool(a.env, "getwindowname", id)
 	return out
 }
+
+// TestWindowEngineLostWhileOnJupyterLab: the engine's API goes away while
+// JupyterLab is shown. The person stays on JupyterLab, a notice says why it
+// may stop answering, and when the engine is back the session (which lived
+// on) is still the app's.
+func TestWindowEngineLostWhileOnJupyterLab(t *testing.T) {
+	iw := newInsideWorld(t)
+	sock := filepath.Join(iw.home, "engine.sock")
+	stop := forwardSocket(t, sock, "/var/run/docker.sock")
+	iw.env = append(iw.env, "DOCKER_HOST=unix://"+sock)
+	a := iw.startSession()
+	appLog := filepath.Join(iw.home, "state", "neurodeskapp", "neurodeskapp.log")
+	logSays := func(what string, timeout time.Duration) bool {
+		for deadline := time.Now().Add(timeout); ; time.Sleep(200 * time.Millisecond) {
+			if b, _ := os.ReadFile(appLog); strings.Contains(string(b), what) {
+				return true
+			}
+			if time.Now().After(deadline) {
+				return false
+			}
+		}
+	}
+	stop()
+	if !logSays("engine stopped answering", 20*time.Second) {
+		a.fatalf("the app did not notice that the engine went away")
+	}
+	time.Sleep(500 * time.Millisecond) // the notice is drawn
+	a.shot("window-engine-lost")
+	if got := a.title(); got != "JupyterLab — Neurodesk" {
+		t.Errorf("the engine went away and the window shows %q, not JupyterLab", got)
+	}
+	// JupyterLab itself lives on: the page still takes keys.
+	a.click(300, 350)
+	n := len(iw.page.lines())
+	a.keys("ctrl+l")
+	iw.page.wait(a, n, `^/lab key ctrl\+l$`, 15*time.Second)
+
+	forwardSocket(t, sock, "/var/run/docker.sock")
+	if !logSays("the container engine answers again", 20*time.Second) {
+		a.fatalf("the app did not notice that the engine is back")
+	}
+	if logSays("no longer on the engine", 0) {
+		t.Error("the session, still running, was forgotten when the engine came back")
+	}
+	if !iw.containerExists() {
+		t.Error("the session's container is gone")
+	}
+}
