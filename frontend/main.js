@@ -214,6 +214,7 @@ function renderProgress() {
 
 function renderError() {
   const e = snap.session.error ?? {};
+  text("error-title", snap.session.title || "Neurodesktop could not start");
   text("error-message", e.message);
   text("error-remedy", e.remedy);
   $("error-remedy").hidden = !e.remedy;

@@ -72,6 +72,8 @@ type Container struct {
 	Running  bool
 	Status   string // created, running, exited, ...
 	ExitCode int
+	// OOMKilled: the kernel ended it for using more memory than allowed.
+	OOMKilled bool
 	// Ports maps container ports to where they are published on the host
 	// (as configured, so a stopped container has them too).
 	Ports map[int][]PortBinding
@@ -205,7 +207,7 @@ func (e *Engine) InspectContainer(ctx context.Context, nameOrID string) (Contain
 		c.Image, c.Labels, c.Cmd, c.Env = r.Config.Image, r.Config.Labels, r.Config.Cmd, r.Config.Env
 	}
 	if r.State != nil {
-		c.Running, c.Status, c.ExitCode = r.State.Running, r.State.Status, r.State.ExitCode
+		c.Running, c.Status, c.ExitCode, c.OOMKilled = r.State.Running, r.State.Status, r.State.ExitCode, r.State.OOMKilled
 	}
 	// Where a running container is published; for a stopped one, where it
 	// was asked to be (a port the engine picked reads "0" there).

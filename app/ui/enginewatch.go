@@ -17,7 +17,8 @@ const engineCheckEvery = 3 * time.Second
 // watchEngine keeps the engine line true while the app is open, without
 // Retry: an engine that comes up later (Docker Desktop started after the
 // app, a daemon restarted) is found, and one that went away is reported
-// and Start disabled. Nothing is done while a start or another
+// and Start disabled; a session that ended without the app is reported
+// with its log (checkSession). Nothing is done while a start or another
 // connection is under way. Two missed pings in a row are needed to call
 // an engine gone: one slow answer on a busy machine is not.
 func (s *Service) watchEngine(ctx context.Context, every time.Duration) {
@@ -40,11 +41,44 @@ func (s *Service) watchEngine(ctx context.Context, every time.Duration) {
 		case state == "ok" && eng != nil:
 			if err := eng.Ping(ctx); err == nil {
 				missed = 0
+				s.checkSession(ctx, eng)
 			} else if missed++; missed >= 2 {
 				missed = 0
 				s.engineLost(eng, err)
 			}
 		}
+	}
+}
+
+// checkSession notices a session that ended without the app (killed, out
+// of memory, removed): the launcher shows why, with its log, and a person
+// on JupyterLab is told why it stopped answering.
+func (s *Service) checkSession(ctx context.Context, eng Engine) {
+	s.mu.Lock()
+	info := s.session
+	s.mu.Unlock()
+	if info == nil || info.Remote {
+		return
+	}
+	ended, err := s.manager(eng).Check(ctx, *info)
+	if err != nil || ended == nil {
+		return
+	}
+	s.mu.Lock()
+	if s.session == nil || s.session.ContainerID != info.ContainerID { // stopped or replaced meanwhile
+		s.mu.Unlock()
+		return
+	}
+	s.session = nil
+	onPage, rt := !s.onLauncher, s.rt
+	s.mu.Unlock()
+	problem.Log("session ended", ended.Err)
+	view := FormatError(ended.Err)
+	s.update(func(sn *Snapshot) {
+		sn.Session = SessionView{State: session.StateFailed, Title: "Neurodesktop stopped", Error: view, LogTail: ended.LogTail, LogFile: ended.LogFile}
+	})
+	if onPage && rt != nil {
+		rt.Notice(view.Message+". Its log is on the launcher (Session ▸ Back to Launcher).", "")
 	}
 }
 

@@ -142,14 +142,7 @@ func TestSSHEngineRetriedOnlyOnRetry(t *testing.T) {
 
 // On JupyterLab the person hears why it stopped answering.
 func TestEngineLostOnASessionPage(t *testing.T) {
-	s, rt, f := withEngine(t, false)
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, "a ready session", func() bool { return s.sessionState() == session.StateReady })
-	if _, err := s.OpenSession(); err != nil {
-		t.Fatal(err)
-	}
+	s, rt, f := onJupyterLab(t)
 	s.cfg.Connect = func(context.Context) (Engine, []engine.Attempt, error) {
 		return nil, nil, &problem.Error{Code: problem.EngineNotRunning, Message: "gone"}
 	}
@@ -162,4 +155,45 @@ func TestEngineLostOnASessionPage(t *testing.T) {
 		defer rt.mu.Unlock()
 		return len(rt.notices) == 1 && strings.Contains(rt.notices[0], "refused the connection")
 	})
+}
+
+// A session that ends without the app (here: out of memory) is reported
+// with its cause and log, and the person on JupyterLab is told.
+func TestSessionEndedOutsideTheApp(t *testing.T) {
+	s, rt, f := onJupyterLab(t)
+	f.Mu.Lock()
+	f.LogText = "Jupyter is running\nKilled\n"
+	for id, c := range f.Containers {
+		c.Running, c.Status, c.ExitCode, c.OOMKilled = false, "exited", 137, true
+		f.Containers[id] = c
+	}
+	f.Mu.Unlock()
+	watch(t, s)
+	eventually(t, "the session reported ended", func() bool { return s.sessionState() == session.StateFailed })
+	v := s.snapshot().Session
+	if v.Error == nil || !strings.Contains(v.Error.Message, "out of memory") || v.LogFile == "" || len(v.LogTail) == 0 || v.Title != "Neurodesktop stopped" {
+		t.Errorf("the launcher shows %+v", v)
+	}
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if len(rt.notices) != 1 || !strings.Contains(rt.notices[0], "out of memory") {
+		t.Errorf("notices %q", rt.notices)
+	}
+	if _, err := s.current(); err == nil {
+		t.Error("the ended session is still the current one")
+	}
+}
+
+// onJupyterLab is a service whose window shows a ready session's JupyterLab.
+func onJupyterLab(t *testing.T) (*Service, *fakeRuntime, *fakeengine.Engine) {
+	t.Helper()
+	s, rt, f := withEngine(t, false)
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "a ready session", func() bool { return s.sessionState() == session.StateReady })
+	if _, err := s.OpenSession(); err != nil {
+		t.Fatal(err)
+	}
+	return s, rt, f
 }

@@ -466,7 +466,9 @@ func (s *Service) stop() error {
 	})
 	if err != nil {
 		problem.Log("stop", err)
-		s.update(func(sn *Snapshot) { sn.Session = SessionView{State: session.StateFailed, Error: FormatError(err)} })
+		s.update(func(sn *Snapshot) {
+			sn.Session = SessionView{State: session.StateFailed, Title: "Neurodesktop could not be stopped", Error: FormatError(err)}
+		})
 		return err
 	}
 	s.update(func(sn *Snapshot) { sn.Session = SessionView{State: session.StateIdle} })

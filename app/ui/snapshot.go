@@ -69,6 +69,8 @@ type SessionView struct {
 	Privileges string               `json:"privileges,omitempty"`
 	// Note is what the launcher should say about how the session runs.
 	Note string `json:"note,omitempty"`
+	// Title heads the error screen; "" is "Neurodesktop could not start".
+	Title string `json:"title,omitempty"`
 }
 
 // Recent is a session to reopen. Tokens of remote sessions are not kept.

@@ -393,3 +393,43 @@ func hidden(ctx context.Context, sel string) bool {
 	h, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector(`+strconv.Quote(sel)+`).hidden`))
 	return err == nil && h
 }
+
+// TestUISessionEndedOutsideTheApp: the session's container is killed
+// behind the app's back; the launcher says so with the exit code and the
+// container's log, and the app log records it.
+func TestUISessionEndedOutsideTheApp(t *testing.T) {
+	w := newWorld(t)
+	if r := w.run("start", "--json", "--no-open"); r.code != 0 {
+		t.Fatalf("start: %s %s", r.stdout, r.stderr)
+	}
+	app := w.startGUI()
+	ctx := browser(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(app.url), chromedp.WaitVisible(chromedp.CSS("#running"))); err != nil {
+		t.Fatalf("the running session was not shown: %v", err)
+	}
+	if err := w.docker.ContainerKill(context.Background(), w.container(), "KILL"); err != nil {
+		t.Fatal(err)
+	}
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(sctx, chromedp.WaitVisible(chromedp.CSS("#error"))); err != nil {
+		t.Fatalf("the launcher did not notice the session ended: %q", textOf(ctx, "body"))
+	}
+	if msg := textOf(ctx, "#error-message"); !strings.Contains(msg, "exit code 137") {
+		t.Errorf("the launcher says %q, not how it ended", msg)
+	}
+	if title := textOf(ctx, "#error-title"); title != "Neurodesktop stopped" {
+		t.Errorf("the error screen is headed %q", title)
+	}
+	if textOf(ctx, "#error-log") == "" {
+		t.Error("no container log shown")
+	}
+	if w.containerExists() {
+		t.Error("the ended container was left behind")
+	}
+	b, _ := os.ReadFile(filepath.Join(w.home, "state", "neurodeskapp", "neurodeskapp.log"))
+	if !strings.Contains(string(b), "session ended") || !strings.Contains(string(b), "container_exited") {
+		t.Errorf("the app log does not record it:\n%s", b)
+	}
+	shoot(t, ctx, "session-ended")
+}
