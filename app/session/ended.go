@@ -12,10 +12,17 @@ import (
 // Ended is a session that stopped without the app stopping it: why, and
 // the container's log where it could be kept.
 type Ended struct {
-	Err     error // a *problem.Error that says how it ended
+	Err error // a *problem.Error that says how it ended
+	// Stopped: someone stopped it on purpose (`neurodeskapp stop` from a
+	// terminal, `docker stop` or `docker rm`), which is not a failure.
+	Stopped bool
 	LogFile string
 	LogTail []string
 }
+
+// exitSIGTERM is the exit code of a process ended by SIGTERM, as `docker
+// stop` ends one that does not exit 0 on it.
+const exitSIGTERM = 128 + 15
 
 // Check looks at a running session's container (ours: the session came
 // from our own start or adoption): nil while it runs. When it has exited
@@ -25,8 +32,8 @@ type Ended struct {
 func (m *Manager) Check(ctx context.Context, s Info) (*Ended, error) {
 	c, err := m.Engine.InspectContainer(ctx, s.ContainerID)
 	if errors.Is(err, engine.ErrNotFound) {
-		return &Ended{Err: &problem.Error{Code: problem.ContainerExited,
-			Message: "Neurodesktop's container was removed outside the app",
+		return &Ended{Stopped: true, Err: &problem.Error{Code: problem.ContainerExited,
+			Message: "Neurodesktop was stopped outside the app (its container is gone)",
 			Remedy:  "Start it again; the files in your data folder and home are kept."}}, nil
 	}
 	if err != nil {
@@ -42,9 +49,13 @@ func (m *Manager) Check(ctx context.Context, s Info) (*Ended, error) {
 		e.Message = fmt.Sprintf("Neurodesktop ran out of memory and was stopped (exit code %d)", c.ExitCode)
 		e.Remedy = "Raise the memory limit in Settings (or Docker Desktop's memory), or use less at once, then start it again."
 	}
+	stopped := !c.OOMKilled && (c.ExitCode == 0 || c.ExitCode == exitSIGTERM)
+	if stopped {
+		e.Message = "Neurodesktop was stopped outside the app"
+	}
 	file, tail := m.keepLogs(ctx, c.ID, "ended")
 	if err := m.Engine.RemoveContainer(ctx, c.ID); err != nil && !errors.Is(err, engine.ErrNotFound) {
 		return nil, fmt.Errorf("remove the ended session's container: %w", err)
 	}
-	return &Ended{Err: e, LogFile: file, LogTail: tail}, nil
+	return &Ended{Err: e, Stopped: stopped, LogFile: file, LogTail: tail}, nil
 }

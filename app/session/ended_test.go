@@ -39,12 +39,23 @@ func TestCheckSession(t *testing.T) {
 	}
 
 	f.Containers["abc"] = engine.Container{ID: "abc", Name: "neurodeskapp", Status: "exited", ExitCode: 1}
-	if ended, _ := m.Check(context.Background(), s); ended == nil || strings.Contains(ended.Err.Error(), "memory") || !strings.Contains(ended.Err.Error(), "exit code 1") {
+	if ended, _ := m.Check(context.Background(), s); ended == nil || ended.Stopped || strings.Contains(ended.Err.Error(), "memory") || !strings.Contains(ended.Err.Error(), "exit code 1") {
 		t.Errorf("a plain exit: %+v", ended)
 	}
 
+	if ended.Stopped {
+		t.Error("out of memory is not a stop on purpose")
+	}
+
+	// docker stop, or neurodeskapp stop from a terminal: not a failure.
+	for _, code := range []int{0, 143} {
+		f.Containers["abc"] = engine.Container{ID: "abc", Name: "neurodeskapp", Status: "exited", ExitCode: code}
+		if ended, _ := m.Check(context.Background(), s); ended == nil || !ended.Stopped {
+			t.Errorf("exit code %d: %+v", code, ended)
+		}
+	}
 	delete(f.Containers, "abc")
-	if ended, _ := m.Check(context.Background(), s); ended == nil || !strings.Contains(ended.Err.Error(), "removed") {
+	if ended, _ := m.Check(context.Background(), s); ended == nil || !ended.Stopped || !strings.Contains(ended.Err.Error(), "gone") {
 		t.Errorf("a removed container: %+v", ended)
 	}
 }

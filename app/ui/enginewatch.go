@@ -50,9 +50,10 @@ func (s *Service) watchEngine(ctx context.Context, every time.Duration) {
 	}
 }
 
-// checkSession notices a session that ended without the app (killed, out
-// of memory, removed): the launcher shows why, with its log, and a person
-// on JupyterLab is told why it stopped answering.
+// checkSession notices a session that ended without the app: a failure
+// (killed, out of memory, crashed) puts the launcher on its error screen
+// with the log; a stop on purpose from elsewhere just makes it ready to
+// start again. A person on JupyterLab is told either way.
 func (s *Service) checkSession(ctx context.Context, eng Engine) {
 	s.mu.Lock()
 	info := s.session
@@ -72,13 +73,23 @@ func (s *Service) checkSession(ctx context.Context, eng Engine) {
 	s.session = nil
 	onPage, rt := !s.onLauncher, s.rt
 	s.mu.Unlock()
-	problem.Log("session ended", ended.Err)
 	view := FormatError(ended.Err)
-	s.update(func(sn *Snapshot) {
-		sn.Session = SessionView{State: session.StateFailed, Title: "Neurodesktop stopped", Error: view, LogTail: ended.LogTail, LogFile: ended.LogFile}
-	})
+	if ended.Stopped {
+		// On purpose, from elsewhere: the launcher is ready to start again.
+		slog.Info("the session was stopped outside the app", "why", view.Message)
+		s.update(func(sn *Snapshot) { sn.Session = SessionView{State: session.StateIdle} })
+	} else {
+		problem.Log("session ended", ended.Err)
+		s.update(func(sn *Snapshot) {
+			sn.Session = SessionView{State: session.StateFailed, Title: "Neurodesktop stopped", Error: view, LogTail: ended.LogTail, LogFile: ended.LogFile}
+		})
+	}
 	if onPage && rt != nil {
-		rt.Notice(view.Message+". Its log is on the launcher (Session ▸ Back to Launcher).", "")
+		where := "Its log is on the launcher (Session ▸ Back to Launcher)."
+		if ended.Stopped {
+			where = "Session ▸ Back to Launcher starts it again."
+		}
+		rt.Notice(view.Message+". "+where, "")
 	}
 }
 

@@ -197,3 +197,22 @@ func onJupyterLab(t *testing.T) (*Service, *fakeRuntime, *fakeengine.Engine) {
 	}
 	return s, rt, f
 }
+
+// A stop from elsewhere (`neurodeskapp stop` in a terminal) is not shown
+// as a failure: the launcher is ready to start again.
+func TestSessionStoppedElsewhereIsNoFailure(t *testing.T) {
+	s, rt, f := onJupyterLab(t)
+	f.Mu.Lock()
+	f.Containers = map[string]engine.Container{}
+	f.Mu.Unlock()
+	watch(t, s)
+	eventually(t, "the session gone", func() bool { return s.sessionState() == session.StateIdle })
+	if v := s.snapshot().Session; v.Error != nil {
+		t.Errorf("a stop shown as a failure: %+v", v.Error)
+	}
+	eventually(t, "a notice", func() bool {
+		rt.mu.Lock()
+		defer rt.mu.Unlock()
+		return len(rt.notices) == 1 && strings.Contains(rt.notices[0], "stopped outside the app")
+	})
+}
