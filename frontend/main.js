@@ -31,7 +31,6 @@ function render(next) {
   if (shouldOpenLab(prev, next)) { openLab(); return; }
   const screen = screenOf(snap, ui);
   show(screen);
-  pollWhile(screen === "progress");
   renderLauncher();
   if (screen === "launcher") focusPrimary();
   if (screen === "progress") renderProgress();
@@ -370,16 +369,6 @@ async function boot() {
   window.addEventListener("pageshow", (e) => { if (e.persisted) refresh(); });
   await refresh();
   document.body.dataset.ready = "true";
-}
-
-// While a start runs the page also asks once a second: no event is sent
-// while the window shows another page (and under the dev server a second
-// launcher can take the window to JupyterLab first), so a missed change
-// must not leave the progress screen standing.
-let poll = null;
-function pollWhile(on) {
-  if (on && !poll) poll = setInterval(refresh, 1000);
-  if (!on && poll) { clearInterval(poll); poll = null; }
 }
 
 let fetching = null;

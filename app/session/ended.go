@@ -42,16 +42,17 @@ func (m *Manager) Check(ctx context.Context, s Info) (*Ended, error) {
 	if c.Running {
 		return nil, nil
 	}
-	e := &problem.Error{Code: problem.ContainerExited,
-		Message: fmt.Sprintf("Neurodesktop stopped on its own (exit code %d)", c.ExitCode),
-		Remedy:  "Read the container log below, then start it again. If it keeps stopping, report it with Copy diagnostics."}
-	if c.OOMKilled {
+	stopped := !c.OOMKilled && (c.ExitCode == 0 || c.ExitCode == exitSIGTERM)
+	e := &problem.Error{Code: problem.ContainerExited}
+	switch {
+	case stopped:
+		e.Message = "Neurodesktop was stopped outside the app"
+	case c.OOMKilled:
 		e.Message = fmt.Sprintf("Neurodesktop ran out of memory and was stopped (exit code %d)", c.ExitCode)
 		e.Remedy = "Raise the memory limit in Settings (or Docker Desktop's memory), or use less at once, then start it again."
-	}
-	stopped := !c.OOMKilled && (c.ExitCode == 0 || c.ExitCode == exitSIGTERM)
-	if stopped {
-		e.Message = "Neurodesktop was stopped outside the app"
+	default:
+		e.Message = fmt.Sprintf("Neurodesktop stopped on its own (exit code %d)", c.ExitCode)
+		e.Remedy = "Read the container log below, then start it again. If it keeps stopping, report it with Copy diagnostics."
 	}
 	file, tail := m.keepLogs(ctx, c.ID, "ended")
 	if err := m.Engine.RemoveContainer(ctx, c.ID); err != nil && !errors.Is(err, engine.ErrNotFound) {

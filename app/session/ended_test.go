@@ -31,6 +31,9 @@ func TestCheckSession(t *testing.T) {
 	if problem.CodeOf(ended.Err) != problem.ContainerExited || !strings.Contains(ended.Err.Error(), "out of memory") || !strings.Contains(ended.Err.Error(), "137") {
 		t.Errorf("says %v", ended.Err)
 	}
+	if ended.Stopped {
+		t.Error("out of memory is not a stop on purpose")
+	}
 	if b, err := os.ReadFile(ended.LogFile); err != nil || !strings.Contains(string(b), "Killed") || !slices.Contains(ended.LogTail, "Killed") {
 		t.Errorf("the log was not kept: %q %v %v", b, err, ended.LogTail)
 	}
@@ -41,10 +44,6 @@ func TestCheckSession(t *testing.T) {
 	f.Containers["abc"] = engine.Container{ID: "abc", Name: "neurodeskapp", Status: "exited", ExitCode: 1}
 	if ended, _ := m.Check(context.Background(), s); ended == nil || ended.Stopped || strings.Contains(ended.Err.Error(), "memory") || !strings.Contains(ended.Err.Error(), "exit code 1") {
 		t.Errorf("a plain exit: %+v", ended)
-	}
-
-	if ended.Stopped {
-		t.Error("out of memory is not a stop on purpose")
 	}
 
 	// docker stop, or neurodeskapp stop from a terminal: not a failure.
