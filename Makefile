@@ -52,11 +52,13 @@ integration:
 # Debian's Podman through its Docker-compatible API, rootful and rootless,
 # and a rootless Docker daemon. Rootless Docker reaches the tests' registry
 # through its own network, where the app cannot follow it to list tags.
-ENGINE_TESTS   := TestStartPullReadyStop|TestSharedEngineTwoPeople|TestAdoptAfterKill|TestContainerExitsDuringStartup|TestDefaultsStartOnThisEngine|TestPullSurvivesDroppedConnection|TestForeignContainerUntouched|TestDataFolderNotWritable
+# Rootless Podman also runs the JupyterLab 4 window tests, the app as the
+# engine's own user.
+ENGINE_TESTS   := TestImageContract|TestStartPullReadyStop|TestSharedEngineTwoPeople|TestAdoptAfterKill|TestContainerExitsDuringStartup|TestDefaultsStartOnThisEngine|TestPullSurvivesDroppedConnection|TestForeignContainerUntouched|TestDataFolderNotWritable
 ENGINE_TEST     = go test -count=1 -p 1 -timeout 15m -run '^($(1))$$' ./test/integration
 engines:
 	scripts/test-engine.sh podman-rootful -- $(call ENGINE_TEST,$(ENGINE_TESTS)|TestNewVersionDoesNotBlockStart)
-	scripts/test-engine.sh podman-rootless -- $(call ENGINE_TEST,$(ENGINE_TESTS)|TestNewVersionDoesNotBlockStart)
+	scripts/test-engine.sh podman-rootless -- $(call ENGINE_TEST,$(ENGINE_TESTS)|TestNewVersionDoesNotBlockStart|TestWindowJupyterLab4|TestWindowJupyterLab4Notebook)
 	scripts/test-engine.sh docker-rootless -- $(call ENGINE_TEST,$(ENGINE_TESTS))
 
 # Each fuzz target briefly; go test -fuzz takes one target at a time.

@@ -1,7 +1,7 @@
 // The launcher: renders snapshots from the Go service and calls it back.
 // All decisions live in Go; this file only shows state and forwards clicks.
 import { bytes, percent, pullSummary } from "./format.js";
-import { screenOf, steps, shouldOpenLab, newer, engineLine, launcherTitle, versionOrigin, versionWhy, newerLine } from "./view.js";
+import { screenOf, steps, progressLine, shouldOpenLab, newer, engineLine, launcherTitle, versionOrigin, versionWhy, newerLine } from "./view.js";
 
 const $ = (id) => document.getElementById(id);
 const api = () => window.go?.ui?.Service;
@@ -184,7 +184,7 @@ function renderVersionsList() {
 function renderProgress() {
   const s = snap.session;
   text("progress-title", s.state === "stopping" ? "Stopping Neurodesktop" : "Starting Neurodesktop");
-  $("steps").replaceChildren(...steps(s.state).map((st) => {
+  $("steps").replaceChildren(...steps(s.state, snap.startup).map((st) => {
     const li = document.createElement("li");
     li.className = st.status;
     li.textContent = st.label;
@@ -197,7 +197,8 @@ function renderProgress() {
   $("progress-fill").style.width = p === null ? "" : `${p}%`;
   if (p === null) bar.removeAttribute("aria-valuenow"); else bar.setAttribute("aria-valuenow", String(Math.round(p)));
   text("progress-summary", s.state === "pulling" || s.pull ? pullSummary(s.pull) : "");
-  text("progress-message", s.message);
+  text("progress-message", progressLine(s, snap.startup));
+  $("layers-box").hidden = !s.pull?.layers?.length; // no pull, no layers to show
   $("layers").replaceChildren(...(s.pull?.layers ?? []).map((l) => {
     const tr = document.createElement("tr");
     const pct = l.total > 0 ? `${bytes(l.current)} / ${bytes(l.total)}` : "";

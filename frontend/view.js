@@ -15,11 +15,16 @@ const STEPS = [
   { id: "engine", label: "Engine", states: ["checking_engine"] },
   { id: "image", label: "Image", states: ["pulling"] },
   { id: "container", label: "Container", states: ["creating", "starting"] },
+  { id: "startup", label: "Start-up", states: ["waiting_for_jupyter"] },
   { id: "jupyter", label: "JupyterLab", states: ["waiting_for_jupyter"] },
 ];
 
-/** The four steps with done / active / pending for the current state. */
-export function steps(state) {
+/**
+ * The five steps with done / active / pending for the current state. While
+ * the app waits for JupyterLab, the image's own start-up (read from its log:
+ * startup.jupyter once its scripts are done) is the step before JupyterLab.
+ */
+export function steps(state, startup = {}) {
   const order = ["checking_engine", "pulling", "creating", "starting", "waiting_for_jupyter", "ready"];
   const at = order.indexOf(state);
   return STEPS.map((s) => {
@@ -28,8 +33,17 @@ export function steps(state) {
     let status = "pending";
     if (at > last) status = "done";
     else if (at >= first) status = "active";
+    if (state === "waiting_for_jupyter" && s.id === "startup" && startup.jupyter) status = "done";
+    if (state === "waiting_for_jupyter" && s.id === "jupyter" && !startup.jupyter) status = "pending";
     return { id: s.id, label: s.label, status };
   });
+}
+
+/** The line under the steps: what the image is doing while we wait for it. */
+export function progressLine(session, startup = {}) {
+  if (session?.state === "waiting_for_jupyter" && startup.text) return startup.text;
+  if (session?.state === "waiting_for_jupyter" && /^https?:/.test(session.message ?? "")) return "Waiting for Neurodesktop to start";
+  return session?.message ?? "";
 }
 
 /** Whether the page should go to JupyterLab now: a start this page saw ended ready. */

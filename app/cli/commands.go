@@ -90,10 +90,21 @@ func cmdStart(ctx context.Context, args []string, io IO) int {
 	m := e.manager(eng)
 	tag, after := "", func() {}
 	// A running session is adopted whatever its version: no need to choose.
-	if _, running, _ := m.Find(ctx); !running {
+	_, running, _ := m.Find(ctx)
+	if !running {
 		if tag, after, err = e.pick(ctx, eng, *version, out); err != nil {
 			return fail(out, err)
 		}
+		// What the image does while JupyterLab is awaited, from its log.
+		follow, stop := context.WithCancel(ctx)
+		defer stop()
+		go func() {
+			_ = m.FollowStartLog(follow, session.LineWriter(func(line string) {
+				if st, ok := session.StartupStage(line); ok {
+					out.stage(st)
+				}
+			}))
+		}()
 	}
 	s, err := m.Start(ctx, session.StartOptions{Settings: e.settings, Tag: tag, OnEvent: out.event})
 	if err != nil {

@@ -25,6 +25,7 @@ type output struct {
 	barShown bool
 	lastLine time.Time
 	op       string // the command, for the app log
+	ended    bool   // ready or failed was printed: no stage lines after it
 }
 
 // newOutput prints what command op does; its failures also go to the app log.
@@ -43,7 +44,10 @@ type record struct {
 	Error   *errorRecord         `json:"error,omitempty"`
 	LogTail []string             `json:"log_tail,omitempty"`
 	LogFile string               `json:"log_file,omitempty"`
-	Time    time.Time            `json:"time"`
+	// Stage is what the image is doing while JupyterLab is awaited, from
+	// its log (the launcher's Start-up step).
+	Stage *session.Stage `json:"stage,omitempty"`
+	Time  time.Time      `json:"time"`
 }
 
 // errorRecord is problem.Describe's report: the window shows the same.
@@ -54,9 +58,26 @@ func errRecord(err error) *errorRecord {
 	return &r
 }
 
+// stage prints a stage of the image's start-up, until the start has ended.
+func (o *output) stage(st session.Stage) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.ended {
+		return
+	}
+	if o.json {
+		o.writeJSON(record{State: session.StateWaiting, Stage: &st, Time: time.Now()})
+		return
+	}
+	fmt.Fprintf(o.stderr, "  %s\n", st.Text)
+}
+
 func (o *output) event(e session.Event) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if e.State == session.StateReady || e.State == session.StateFailed {
+		o.ended = true
+	}
 	if e.State == session.StateFailed {
 		problem.Log(o.op, e.Err)
 	}

@@ -35,7 +35,7 @@ type ContainerSpec struct {
 	ExtraHosts  []string
 	MacAddress  string
 	SecurityOpt []string
-	UsernsMode  string // "keep-id" on rootless Podman; "" is the engine's default
+	UsernsMode  string // "keep-id:…" on rootless Podman; "" is the engine's default
 	Mounts      []Mount
 	// Publish maps a container TCP port to a host address.
 	Publish []PortBinding

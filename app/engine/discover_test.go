@@ -45,7 +45,7 @@ func TestCandidatesOrder(t *testing.T) {
 		{"DOCKER_CONTEXT beats the current context", "linux", map[string]string{"DOCKER_CONTEXT": "remote"}, "ssh://me@lab-server", true, nil},
 		{"current context from config.json", "darwin", map[string]string{}, "unix:///Users/me/.colima/default/docker.sock", true, nil},
 		{"default context falls through to sockets", "linux", map[string]string{"DOCKER_CONTEXT": "default", "XDG_RUNTIME_DIR": "/run/user/1000"}, "unix://" + filepath.Join(home, ".docker/run/docker.sock"), false,
-			[]string{"unix:///var/run/docker.sock", "unix:///run/user/1000/podman/podman.sock", "unix:///run/podman/podman.sock", "unix://" + filepath.Join(home, ".docker/desktop/docker.sock")}},
+			[]string{"unix:///var/run/docker.sock", "unix://" + filepath.Join("/run/user/1000", "podman/podman.sock"), "unix:///run/podman/podman.sock", "unix://" + filepath.Join(home, ".docker/desktop/docker.sock")}},
 		{"windows named pipes", "windows", map[string]string{"DOCKER_CONTEXT": "default"}, "npipe:////./pipe/docker_engine", false, []string{"npipe:////./pipe/podman-machine-default"}},
 		{"macOS podman machine", "darwin", map[string]string{"DOCKER_CONTEXT": "default"}, "unix://" + filepath.Join(home, ".docker/run/docker.sock"), false,
 			[]string{"unix://" + filepath.Join(home, ".local/share/containers/podman/machine/podman.sock")}},

@@ -82,6 +82,9 @@ type Info struct {
 	// Remote: the engine runs on another machine (ssh://, or tcp:// to a
 	// host other than this one): its folders and ports are that machine's.
 	Remote bool
+	// Account is the SSH account on the engine's host (nil unless the
+	// engine is reached over SSH); learned on every connect, never cached.
+	Account *Account `json:"-"`
 }
 
 // Attempt records one endpoint tried, for diagnostics.
@@ -143,6 +146,16 @@ func Open(ctx context.Context, ep Endpoint) (*Engine, error) {
 	if err := e.handshake(ctx); err != nil {
 		_ = api.Close()
 		return nil, classify(ep, err)
+	}
+	if t := e.Tunnel(); t != nil {
+		// Without it two people on this engine could not be told apart.
+		acc, err := t.account(ctx)
+		if err != nil {
+			_ = api.Close()
+			return nil, &problem.Error{Code: problem.EngineFailed, Message: fmt.Sprintf("Could not learn which account the app uses on %s", t.spec.Host),
+				Remedy: "The engine answers, but `id` over ssh did not: check that the account has a shell that runs commands, then press Retry.", Err: err}
+		}
+		e.info.Account = acc
 	}
 	return e, nil
 }

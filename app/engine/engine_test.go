@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -29,8 +30,13 @@ var infoCalls atomic.Int64
 // libpodInfo ("" for an engine without one).
 func fakePodman(t *testing.T, apiVersion, libpodInfo string) string {
 	t.Helper()
-	sock := filepath.Join(t.TempDir(), "engine.sock")
-	l, err := net.Listen("unix", sock)
+	// Windows' engines are reached on named pipes or TCP; Wine has no
+	// AF_UNIX sockets.
+	network, addr, scheme := "unix", filepath.Join(t.TempDir(), "engine.sock"), "unix://"
+	if runtime.GOOS == "windows" {
+		network, addr, scheme = "tcp", "127.0.0.1:0", "tcp://"
+	}
+	l, err := net.Listen(network, addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +68,7 @@ func fakePodman(t *testing.T, apiVersion, libpodInfo string) string {
 	srv := &http.Server{Handler: mux}
 	go srv.Serve(l)
 	t.Cleanup(func() { srv.Close() })
-	return "unix://" + sock
+	return scheme + l.Addr().String()
 }
 
 func TestOpenNegotiatesAPIVersion(t *testing.T) {
@@ -112,21 +118,27 @@ func TestOpenRejectsOldAPI(t *testing.T) {
 
 func TestConnectReportsFailures(t *testing.T) {
 	dir := t.TempDir()
-	stale := filepath.Join(dir, "stale.sock") // a socket file nobody listens on
-	l, _ := net.Listen("unix", stale)
-	l.(*net.UnixListener).SetUnlinkOnClose(false)
-	l.Close()
 	hole, _ := net.Listen("tcp", "127.0.0.1:0")
 	defer hole.Close()
-	for _, tt := range []struct {
+	type failure struct {
 		name string
 		host string
 		want problem.Code
-	}{
-		{"socket without engine", "unix://" + stale, problem.EngineNotRunning},
-		{"missing socket", "unix://" + filepath.Join(dir, "none.sock"), problem.EngineNotRunning},
+	}
+	cases := []failure{
 		{"black hole", "tcp://" + hole.Addr().String(), problem.EngineNotRunning},
-	} {
+		{"missing named pipe", "npipe:////./pipe/neurodesk-test-none", problem.EngineNotRunning},
+	}
+	if runtime.GOOS != "windows" {
+		stale := filepath.Join(dir, "stale.sock") // a socket file nobody listens on
+		l, _ := net.Listen("unix", stale)
+		l.(*net.UnixListener).SetUnlinkOnClose(false)
+		l.Close()
+		cases = append(cases[:1],
+			failure{"socket without engine", "unix://" + stale, problem.EngineNotRunning},
+			failure{"missing socket", "unix://" + filepath.Join(dir, "none.sock"), problem.EngineNotRunning})
+	}
+	for _, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {
 			start := time.Now()
 			_, attempts, err := Connect(context.Background(), envOf("linux", dir, map[string]string{"DOCKER_HOST": tt.host}))
@@ -150,7 +162,7 @@ func TestSummarize(t *testing.T) {
 	if code := problem.CodeOf(summarize(nil, env)); code != problem.EngineNotInstalled {
 		t.Errorf("nothing anywhere: %s, want engine_not_installed", code)
 	}
-	os.WriteFile(filepath.Join(bin, "docker"), []byte("#!/bin/sh\n"), 0o755)
+	os.WriteFile(filepath.Join(bin, "docker"+exeSuffix()), []byte("#!/bin/sh\n"), 0o755)
 	if code := problem.CodeOf(summarize(nil, env)); code != problem.EngineNotRunning {
 		t.Errorf("docker installed, no socket: %s, want engine_not_running", code)
 	}
@@ -193,12 +205,15 @@ func TestDescriptionRemembered(t *testing.T) {
 	if second.Kind != KindPodman || second.ID != first.ID || second.NCPU != 4 || second.APIVersion != "1.41" {
 		t.Errorf("remembered %+v, first %+v", second, first)
 	}
-	sock := strings.TrimPrefix(host, "unix://")
-	later := time.Now().Add(time.Minute)
-	os.Chtimes(sock, later, later) // as if the engine made it anew
-	open()
-	if n := infoCalls.Load() - before; n != 2 {
-		t.Errorf("a restarted engine was not described again (%d /info calls)", n)
+	// (Windows' test engine is on TCP, with no socket file to say so.)
+	if runtime.GOOS != "windows" {
+		sock := strings.TrimPrefix(host, "unix://")
+		later := time.Now().Add(time.Minute)
+		os.Chtimes(sock, later, later) // as if the engine made it anew
+		open()
+		if n := infoCalls.Load() - before; n != 2 {
+			t.Errorf("a restarted engine was not described again (%d /info calls)", n)
+		}
 	}
 	os.WriteFile(cache, []byte("{not json"), 0o600)
 	open()

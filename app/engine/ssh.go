@@ -8,9 +8,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/docker/cli/cli/connhelper/ssh"
+
+	"github.com/neurodesk/neurodeskapp/app/platform"
 )
 
 // An engine reached over SSH publishes JupyterLab on the remote host's
@@ -57,16 +61,14 @@ func (o SSHOptions) flags() []string {
 }
 
 // prepare makes the control folder, private to this user. In a shared
-// /tmp another user may have made it first: chmod then fails, and so do we.
+// /tmp another user may have made it, or a link to their own folder, first:
+// then it is refused, never followed or chmodded.
 func (o SSHOptions) prepare() error {
 	if o.ControlDir == "" {
 		return nil
 	}
-	if err := os.MkdirAll(o.ControlDir, 0o700); err != nil {
+	if err := platform.PrivateDir(o.ControlDir); err != nil {
 		return fmt.Errorf("make the ssh control folder: %w", err)
-	}
-	if err := os.Chmod(o.ControlDir, 0o700); err != nil {
-		return fmt.Errorf("make the ssh control folder %s private: %w", o.ControlDir, err)
 	}
 	return nil
 }
@@ -75,6 +77,9 @@ func (o SSHOptions) prepare() error {
 type Tunnel struct {
 	spec *ssh.Spec
 	opts SSHOptions
+
+	mu    sync.Mutex
+	alone []*exec.Cmd // forwards of their own connection (no control master)
 }
 
 // Tunnel returns the engine's tunnel, or nil when the engine is reached
@@ -95,13 +100,14 @@ func (e *Engine) Tunnel() *Tunnel {
 }
 
 // Forward makes remotePort on the remote host's 127.0.0.1 answer on a port
-// of this machine's 127.0.0.1 and returns that port. Through the shared
-// connection the same port number is asked for first: forwarding again
-// (adopting from another process) then finds the forward in place, which
-// the master accepts; a port taken by anything else gets a free one.
-func (t *Tunnel) Forward(ctx context.Context, remotePort int) (int, error) {
+// of this machine's 127.0.0.1 and returns that port, for as long as the
+// container with id runs. Through the shared connection the same port
+// number is asked for first: forwarding again (adopting from another
+// process) then finds the forward in place, which the master accepts; a
+// port taken by anything else gets a free one.
+func (t *Tunnel) Forward(ctx context.Context, remotePort int, id string) (int, error) {
 	if t.opts.ControlDir == "" {
-		return t.forwardAlone(remotePort)
+		return t.forwardAlone(remotePort, id)
 	}
 	if t.forwardShared(ctx, remotePort, remotePort) == nil {
 		return remotePort, nil
@@ -120,28 +126,51 @@ func (t *Tunnel) forwardShared(ctx context.Context, local, remote int) error {
 	return t.run(ctx, "-O", "forward", "-L", fmt.Sprintf("127.0.0.1:%d:127.0.0.1:%d", local, remote))
 }
 
-// forwardAlone is a forward of its own connection, for as long as the app
-// runs: where ssh has no control masters (Windows).
-func (t *Tunnel) forwardAlone(remotePort int) (int, error) {
+// forwardAlone is a forward of its own connection, where ssh has no
+// control masters (Windows). Its ssh runs `docker wait` on the host, so it
+// ends when the container does, whichever process stops the session (a
+// CLI start's forward outlives the CLI, and its stop comes from another).
+func (t *Tunnel) forwardAlone(remotePort int, id string) (int, error) {
 	local, err := FreeLocalPort()
 	if err != nil {
 		return 0, err
 	}
-	args, err := t.args("-N", "-o", "ExitOnForwardFailure=yes", "-L", fmt.Sprintf("127.0.0.1:%d:127.0.0.1:%d", local, remotePort))
+	forward := []string{"-n", "-o", "ExitOnForwardFailure=yes", "-L", fmt.Sprintf("127.0.0.1:%d:127.0.0.1:%d", local, remotePort)}
+	if !containerID.MatchString(id) {
+		forward = append([]string{"-N"}, forward...) // nothing to wait on: until Close
+	}
+	args, err := t.args(forward...)
 	if err != nil {
 		return 0, err
+	}
+	if containerID.MatchString(id) {
+		args = append(args, "docker", "wait", id) // hex only: nothing for the remote shell to read
 	}
 	cmd := exec.Command("ssh", args...)
 	if err := cmd.Start(); err != nil {
 		return 0, fmt.Errorf("forward port %d from %s: %w", remotePort, t.spec.Host, err)
 	}
+	t.mu.Lock()
+	t.alone = append(t.alone, cmd)
+	t.mu.Unlock()
 	go cmd.Wait() //nolint:errcheck // reaped when it ends
 	return local, nil
 }
 
-// Close ends the shared connection, and with it every forward.
+// containerID is what an engine's container id looks like.
+var containerID = regexp.MustCompile(`^[0-9a-f]{12,64}$`)
+
+// Close ends the shared connection, and with it every forward; forwards
+// of their own connection that this process made end now.
 func (t *Tunnel) Close(ctx context.Context) error {
 	if t.opts.ControlDir == "" {
+		t.mu.Lock()
+		alone := t.alone
+		t.alone = nil
+		t.mu.Unlock()
+		for _, cmd := range alone {
+			_ = cmd.Process.Kill() // an ended one says so; nothing to do
+		}
 		return nil
 	}
 	if err := t.run(ctx, "-O", "exit"); err != nil && !strings.Contains(err.Error(), "No such file") && !strings.Contains(err.Error(), "Control socket connect") {

@@ -38,13 +38,7 @@ func Acquire(dir string) (*Lock, error) {
 		f.Close()
 		return nil, ErrRunning
 	}
-	sock, err := socketPath(dir)
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	os.Remove(sock) // a stale socket from a crash; we hold the lock, so it is ours
-	l, err := net.Listen("unix", sock)
+	l, sock, err := listen(dir)
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("single-instance socket: %w", err)
@@ -95,11 +89,7 @@ func (k *Lock) Release() {
 
 // Notify hands args to the running instance in dir.
 func Notify(dir string, args []string) error {
-	sock, err := socketPath(dir)
-	if err != nil {
-		return err
-	}
-	c, err := net.DialTimeout("unix", sock, 2*time.Second)
+	c, err := dial(dir, 2*time.Second)
 	if err != nil {
 		return fmt.Errorf("reach the running instance: %w", err)
 	}

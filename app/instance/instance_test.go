@@ -35,6 +35,7 @@ func handsOver(t *testing.T, first *Lock, dir string, args []string) {
 }
 
 func TestSecondLaunchHandsOver(t *testing.T) {
+	needUnixSockets(t)
 	dir := t.TempDir()
 	first, err := Acquire(dir)
 	if err != nil {
@@ -50,6 +51,7 @@ func TestSecondLaunchHandsOver(t *testing.T) {
 }
 
 func TestAcquireWaitGetsTheLockOnceReleased(t *testing.T) {
+	needUnixSockets(t)
 	dir := t.TempDir()
 	first, err := Acquire(dir)
 	if err != nil {
@@ -75,6 +77,7 @@ func TestAcquireWaitGetsTheLockOnceReleased(t *testing.T) {
 // TestLongStatePath: a state folder whose socket path would pass the OS
 // limit still gets one instance and hands over to it.
 func TestLongStatePath(t *testing.T) {
+	needUnixSockets(t)
 	dir := filepath.Join(t.TempDir(), strings.Repeat("a-very-long-folder-name/", 6))
 	first, err := Acquire(dir)
 	if err != nil {

@@ -13,7 +13,3 @@ func lockFile(f *os.File) error {
 	ol := new(windows.Overlapped)
 	return windows.LockFileEx(windows.Handle(f.Fd()), windows.LOCKFILE_EXCLUSIVE_LOCK|windows.LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, ol)
 }
-
-// private: the fallback folder is under the user's own temp folder, which
-// Windows keeps private to the user.
-func private(os.FileInfo) bool { return true }

@@ -4,8 +4,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"time"
+
+	"github.com/neurodesk/neurodeskapp/app/platform"
 )
 
 // maxSocketPath is under the smallest limit on a socket's path (104 bytes
@@ -28,28 +32,32 @@ func socketPath(dir string) (string, error) {
 		}
 	}
 	base := filepath.Join(os.TempDir(), fmt.Sprintf("neurodeskapp-%d", os.Getuid()))
-	if err := privateDir(base); err != nil {
-		return "", fmt.Errorf("single-instance socket: %w", err)
+	if err := platform.PrivateDir(base); err != nil {
+		return "", err
 	}
 	p = filepath.Join(base, name)
 	if len(p) > maxSocketPath {
-		return "", fmt.Errorf("single-instance socket: no folder with a short enough path (tried %s)", p)
+		return "", fmt.Errorf("no folder with a short enough path (tried %s)", p)
 	}
 	return p, nil
 }
 
-// privateDir makes dir, or accepts it only when it is a real folder of ours
-// that nobody else can enter: the temp folder is shared.
-func privateDir(dir string) error {
-	if err := os.Mkdir(dir, 0o700); err != nil && !os.IsExist(err) {
-		return err
-	}
-	fi, err := os.Lstat(dir)
+// listen makes the socket, replacing a stale one from a crash: the caller
+// holds the lock, so it is ours.
+func listen(dir string) (net.Listener, string, error) {
+	sock, err := socketPath(dir)
 	if err != nil {
-		return err
+		return nil, "", err
 	}
-	if !fi.IsDir() || !private(fi) {
-		return fmt.Errorf("%s exists but is not a private folder of this user; remove it", dir)
+	os.Remove(sock)
+	l, err := net.Listen("unix", sock)
+	return l, sock, err
+}
+
+func dial(dir string, timeout time.Duration) (net.Conn, error) {
+	sock, err := socketPath(dir)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	return net.DialTimeout("unix", sock, timeout)
 }

@@ -88,7 +88,7 @@ func TestNothingToImport(t *testing.T) {
 }
 
 func TestDirs(t *testing.T) {
-	if d := Dirs("darwin", "/Users/ana", noEnv); d[0] != "/Users/ana/Library/Application Support/NeurodeskApp" {
+	if d := Dirs("darwin", "/Users/ana", noEnv); d[0] != filepath.Join("/Users/ana", "Library/Application Support/NeurodeskApp") {
 		t.Errorf("%v", d)
 	}
 	if d := Dirs("windows", `C:\Users\ana`, func(string) string { return `C:\Users\ana\AppData\Roaming` }); !strings.HasSuffix(d[0], "NeurodeskApp") || !strings.HasPrefix(d[0], `C:\Users\ana\AppData\Roaming`) {

@@ -69,6 +69,16 @@ func RedirectPage(dir, target string) (string, error) {
 	return FileURL(p), nil
 }
 
+// PathOfFileURL is the local path of a file:// address, as FileURL made
+// it (file:///C:/x/y is C:\x\y).
+func PathOfFileURL(u *url.URL) string {
+	p := u.Path
+	if len(p) > 2 && p[0] == '/' && p[2] == ':' {
+		p = p[1:]
+	}
+	return filepath.FromSlash(p)
+}
+
 // FileURL is the file:// address of a local path, on every OS
 // (C:\x\y becomes file:///C:/x/y).
 func FileURL(p string) string {

@@ -3,7 +3,7 @@ package problem
 import (
 	"errors"
 	"log/slog"
-	"strings"
+	"regexp"
 )
 
 // Report is a failure as a person is told it, the same in the window, on
@@ -44,30 +44,10 @@ func Log(op string, err error) {
 	slog.Error(op+" failed", "code", r.Code, "message", r.Message, "cause", r.Cause)
 }
 
+// tokenValue finds a token's value after the ways it is written: a query
+// or an assignment (token=, JUPYTER_TOKEN=, --ServerApp.token=), the same
+// URL-encoded (token%3D), and an Authorization header.
+var tokenValue = regexp.MustCompile(`(?i)(token(?:=|%3D)|authorization:\s*(?:token|bearer)\s+)[A-Za-z0-9_\-]+`)
+
 // Redact hides Jupyter tokens wherever they appear.
-func Redact(s string) string {
-	for _, key := range []string{"token=", "--ServerApp.token="} {
-		var out strings.Builder
-		for {
-			i := strings.Index(s, key)
-			if i < 0 {
-				out.WriteString(s)
-				break
-			}
-			out.WriteString(s[:i+len(key)])
-			s = s[i+len(key):]
-			j := strings.IndexFunc(s, func(r rune) bool {
-				return !(r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '-' || r == '_')
-			})
-			if j < 0 {
-				j = len(s)
-			}
-			if j > 0 {
-				out.WriteString("REDACTED")
-			}
-			s = s[j:]
-		}
-		s = out.String()
-	}
-	return s
-}
+func Redact(s string) string { return tokenValue.ReplaceAllString(s, "${1}REDACTED") }

@@ -2,6 +2,8 @@ package session
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"strconv"
 	"strings"
@@ -28,7 +30,9 @@ func (m *Manager) prepareHome(ctx context.Context, image string) (string, error)
 // prepareVolume readies the named home volume for this person, or reports
 // (false) that it is somebody else's, untouched.
 func (m *Manager) prepareVolume(ctx context.Context, image, name string) (bool, error) {
-	vol, err := m.Engine.EnsureVolume(ctx, name, m.ownerLabels())
+	labels := m.ownerLabels()
+	labels[LabelVolumeID] = newVolumeID()
+	vol, err := m.Engine.EnsureVolume(ctx, name, labels)
 	if err != nil {
 		return false, err
 	}
@@ -39,7 +43,14 @@ func (m *Manager) prepareVolume(ctx context.Context, image, name string) (bool, 
 	users := UsersFor(m.Engine.Info(), m.Facts)
 	want := strconv.Itoa(users.UID) + ":" + strconv.Itoa(users.GID)
 	// Checked before for this very volume and owner: no helper container.
-	key := homeKey(m.Engine.Info(), name, vol.CreatedAt, want)
+	// The volume is known by the id it was made with: Docker's CreatedAt
+	// for a local volume is its folder's time, which a new file in the home
+	// changes. Volumes made before the id have only that.
+	made := vol.Labels[LabelVolumeID]
+	if made == "" {
+		made = vol.CreatedAt
+	}
+	key := homeKey(m.Engine.Info(), name, made, want)
 	if m.remembers(key) {
 		return true, nil
 	}
@@ -75,4 +86,11 @@ func (m *Manager) prepareVolume(ctx context.Context, image, name string) (bool, 
 	}
 	m.remember(key)
 	return true, nil
+}
+
+// newVolumeID names a volume made now, for as long as it exists.
+func newVolumeID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b) // crypto/rand.Read does not fail (Go 1.24+)
+	return hex.EncodeToString(b)
 }

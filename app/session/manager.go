@@ -36,8 +36,9 @@ type Engine interface {
 // Tunnel reaches ports of a remote engine's host from this machine.
 type Tunnel interface {
 	// Forward makes remotePort on the engine host's 127.0.0.1 answer on a
-	// port of this machine's 127.0.0.1, and returns that port.
-	Forward(ctx context.Context, remotePort int) (int, error)
+	// port of this machine's 127.0.0.1 while container id runs, and
+	// returns that port.
+	Forward(ctx context.Context, remotePort int, id string) (int, error)
 	// Close ends every forward.
 	Close(ctx context.Context) error
 }
@@ -187,7 +188,7 @@ func (m *Manager) localPort(ctx context.Context, c engine.Container) (int, error
 	if m.Tunnel == nil {
 		return port, nil
 	}
-	local, err := m.Tunnel.Forward(ctx, port)
+	local, err := m.Tunnel.Forward(ctx, port, c.ID)
 	if err != nil {
 		return 0, &problem.Error{Code: problem.EngineFailed, Message: "Could not forward JupyterLab's port from the engine's host",
 			Remedy: "Check that SSH port forwarding is allowed on that host (AllowTcpForwarding in its sshd_config), then retry.", Err: err}

@@ -432,27 +432,41 @@ func TestRefusalIsRemembered(t *testing.T) {
 }
 
 // TestHomeOwnerCheckedOnce: the helper container that checks the home
-// volume's owner runs once per volume and owner, not at every start.
+// volume's owner runs once per volume and owner, not at every start, even
+// though Docker's CreatedAt for a local volume follows its folder's changes
+// (a file made in the home changes it); a volume made anew is checked again.
 func TestHomeOwnerCheckedOnce(t *testing.T) {
 	dir := t.TempDir()
 	mem := NewMemoryFile(filepath.Join(dir, "engines.json"))
-	for i, want := range []bool{true, false} {
-		f := fakeengine.New()
-		f.EngineInfo.ID = "engine-a"
+	f := fakeengine.New()
+	f.EngineInfo.ID = "engine-a"
+	start := func() (checked bool) {
+		t.Helper()
+		f.Calls = nil
 		m := manager(f, dir)
 		m.Memory = mem
 		if _, err := m.prepareHome(context.Background(), "img"); err != nil {
 			t.Fatal(err)
 		}
-		if f.Called("runonce stat") != want {
-			t.Errorf("start %d: helper ran %v, want %v", i+1, f.Called("runonce stat"), want)
-		}
+		return f.Called("runonce stat")
 	}
-	f := fakeengine.New()
-	f.EngineInfo.ID = "engine-a"
+	if !start() {
+		t.Fatal("a new home volume was not checked")
+	}
+	v := f.Volumes["neurodesk-home"]
+	v.CreatedAt = "2026-11-02T08:00:00Z" // Docker: the person made a file in ~
+	f.Volumes["neurodesk-home"] = v
+	if start() {
+		t.Error("the home was checked again after a file was made in it")
+	}
+	delete(f.Volumes, "neurodesk-home") // removed, and made anew at the next start
+	if !start() {
+		t.Error("a home volume made anew was not checked")
+	}
 	m := manager(f, dir)
 	m.Memory = mem
 	m.Facts.UID = 1001 // another owner wanted: check again
+	f.Calls = nil
 	m.prepareHome(context.Background(), "img")
 	if !f.Called("runonce stat") {
 		t.Error("a new owner was not checked")
@@ -491,7 +505,7 @@ type fakeTunnel struct {
 	closed    bool
 }
 
-func (ft *fakeTunnel) Forward(_ context.Context, remotePort int) (int, error) {
+func (ft *fakeTunnel) Forward(_ context.Context, remotePort int, _ string) (int, error) {
 	ft.forwarded = append(ft.forwarded, remotePort)
 	ft.f.Mu.Lock()
 	defer ft.f.Mu.Unlock()
@@ -642,5 +656,50 @@ func TestLegacyHomeOfAnotherPerson(t *testing.T) {
 		if tc.want != "neurodesk-home" && f.HomeOwner["neurodesk-home"] != tc.owner {
 			t.Errorf("the other person's home was given to %s", f.HomeOwner["neurodesk-home"])
 		}
+	}
+}
+
+// A start's log reaches the launcher line by line as it grows, each line
+// once, including a line written in two pieces.
+func TestFollowStartLogSendsEachLineOnce(t *testing.T) {
+	f := fakeengine.New()
+	f.Containers["abc"] = ours("abc", true, 49000, "tok")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	got := make(chan string, 10)
+	done := make(chan error, 1)
+	go func() {
+		done <- manager(f, t.TempDir()).FollowStartLog(ctx, LineWriter(func(l string) { got <- l }))
+	}()
+	next := func() string {
+		select {
+		case l := <-got:
+			return l
+		case <-time.After(5 * time.Second):
+			t.Fatal("no line within 5 s")
+			return ""
+		}
+	}
+	for _, step := range []struct{ log, want string }{
+		{"one\ntw", "one"},
+		{"one\ntwo\nthree\n", "two"},
+	} {
+		f.Mu.Lock()
+		f.LogText = step.log
+		f.Mu.Unlock()
+		if l := next(); l != step.want {
+			t.Fatalf("got %q, want %q", l, step.want)
+		}
+	}
+	if l := next(); l != "three" {
+		t.Fatalf("got %q, want three", l)
+	}
+	time.Sleep(600 * time.Millisecond) // two more reads of the same log
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("after cancel: %v", err)
+	}
+	if len(got) != 0 {
+		t.Errorf("a line came twice: %q", <-got)
 	}
 }

@@ -69,8 +69,8 @@ func (f *memoryFile) Remember(key string) {
 }
 
 // Keys are tied to the engine's id and version (an upgraded or reset
-// engine is asked again) and, for the home volume, to its creation time
-// and the owner wanted.
+// engine is asked again) and, for the home volume, to the id it was made
+// with and the owner wanted.
 func refusalKey(i engine.Info) string {
 	if i.ID == "" {
 		return ""
@@ -78,11 +78,11 @@ func refusalKey(i engine.Info) string {
 	return "refuses-privileged " + i.ID + "@" + i.ServerVersion
 }
 
-func homeKey(i engine.Info, volume, created, owner string) string {
-	if i.ID == "" || created == "" {
+func homeKey(i engine.Info, volume, made, owner string) string {
+	if i.ID == "" || made == "" {
 		return ""
 	}
-	return "home-owner " + i.ID + " " + volume + "@" + created + " " + owner
+	return "home-owner " + i.ID + " " + volume + "@" + made + " " + owner
 }
 
 func (m *Manager) remembers(key string) bool {

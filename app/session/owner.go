@@ -1,6 +1,7 @@
 package session
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -95,21 +96,39 @@ func (m *Manager) Logs(ctx context.Context, tail string, follow bool, w io.Write
 	return m.Engine.Logs(ctx, c.ID, tail, follow, w)
 }
 
-// FollowStartLog waits for our container to run, then copies its last
-// lines and everything after to w until ctx ends: what a slow start is doing.
+// FollowStartLog waits for our container to run, then copies its log to w
+// as it grows, until ctx ends: what a slow start is doing. It reads the
+// whole log again each time rather than following it: Podman's follow
+// can drop lines written while it switches from reading to waiting
+// (containers/podman#17286, seen here in CI), and a start's log is small.
 func (m *Manager) FollowStartLog(ctx context.Context, w io.Writer) error {
+	id, sent := "", 0
 	for {
-		c, err := m.inspect(ctx)
-		if err == nil && c.Running {
-			return m.Engine.Logs(ctx, c.ID, "50", true, w)
+		if id == "" {
+			c, err := m.inspect(ctx)
+			if err != nil && !errors.Is(err, ErrNoSession) {
+				return err
+			}
+			if err == nil && c.Running {
+				id = c.ID
+			}
 		}
-		if err != nil && !errors.Is(err, ErrNoSession) {
-			return err
+		if id != "" {
+			var buf bytes.Buffer
+			if err := m.Engine.Logs(ctx, id, "all", false, &buf); err != nil {
+				return err
+			}
+			if buf.Len() > sent {
+				if _, err := w.Write(buf.Bytes()[sent:]); err != nil {
+					return err
+				}
+				sent = buf.Len()
+			}
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(300 * time.Millisecond):
+		case <-time.After(250 * time.Millisecond):
 		}
 	}
 }

@@ -26,13 +26,23 @@ func pollInterval(waited time.Duration) time.Duration {
 	return 250 * time.Millisecond
 }
 
-// probe asks Jupyter's /api/status with the token. It returns nil when
-// Jupyter answers 200, a *problem.Error when it refuses the token (waiting
-// longer will not help), and another error while it is not up yet.
+// probe asks Jupyter's /api/status with the token, then JupyterLab's page,
+// which is what the person will see. It returns nil when both answer 200,
+// a *problem.Error when Jupyter refuses the token (waiting longer will not
+// help), and another error while either is not up yet.
 func probe(ctx context.Context, client *http.Client, baseURL, token string) error {
+	for _, path := range []string{"/api/status", "/lab"} {
+		if err := get(ctx, client, baseURL+path, token); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func get(ctx context.Context, client *http.Client, url, token string) error {
 	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, baseURL+"/api/status", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return fmt.Errorf("build status request: %w", err)
 	}
@@ -49,7 +59,7 @@ func probe(ctx context.Context, client *http.Client, baseURL, token string) erro
 		return &problem.Error{Code: problem.NotReady, Message: "JupyterLab refused the session token",
 			Remedy: "Stop the session and start it again."}
 	}
-	return fmt.Errorf("jupyter status: %s", resp.Status)
+	return fmt.Errorf("jupyter %s: %s", req.URL.Path, resp.Status)
 }
 
 // waitReady polls until Jupyter answers, the token is refused, exited is

@@ -25,7 +25,10 @@ const (
 
 	StorageTarget = "/neurodesktop-storage"
 	HomeTarget    = "/home/jovyan"
-	WorkTarget    = "/data"
+	// RootHomeTarget is the home when Jupyter runs as root (rootless
+	// Docker): docker-stacks' start.sh moves root's home there.
+	RootHomeTarget = "/home/root"
+	WorkTarget     = "/data"
 )
 
 // Names are the container's and the home volume's names. Tests, and a
@@ -51,6 +54,8 @@ const (
 	LabelPort       = "org.neurodesk.app.port"
 	LabelImage      = "org.neurodesk.app.image"
 	LabelRole       = "org.neurodesk.app.role"
+	// LabelVolumeID tells a home volume from one made anew under its name.
+	LabelVolumeID = "org.neurodesk.app.volume-id"
 	// LabelOwner is the uid (SID on Windows) of the user whose app made the
 	// container; another user's containers are never adopted or stopped.
 	LabelOwner     = "org.neurodesk.app.owner-uid"
@@ -107,12 +112,14 @@ func Spec(p Params) engine.ContainerSpec {
 			"GRANT_SUDO=yes",
 			"NB_UID=" + strconv.Itoa(p.Users.UID),
 			"NB_GID=" + strconv.Itoa(p.Users.GID),
+			"NB_USER=" + p.Users.name(),
 			"OLLAMA_HOST=http://host.docker.internal:11434",
 		},
 		Cmd: []string{"start.sh", "jupyter", "lab",
 			"--ServerApp.password=", "--no-browser", "--expose-app-in-browser",
 			"--ServerApp.port=" + strconv.Itoa(JupyterPort),
-			"--LabApp.quit_button=False"},
+			// quit_button is Jupyter Server 2's (LabApp only warns and passes it on).
+			"--ServerApp.quit_button=False"},
 		User:       "root",
 		UsernsMode: p.Users.UsernsMode,
 		ShmSize:    s.ShmSizeMB << 20,
@@ -120,7 +127,7 @@ func Spec(p Params) engine.ContainerSpec {
 		MacAddress: MACAddress,
 		Mounts: []engine.Mount{
 			{Source: s.DataFolder, Target: StorageTarget},
-			{Volume: true, Source: p.Names.HomeVolume, Target: HomeTarget},
+			{Volume: true, Source: p.Names.HomeVolume, Target: p.Users.home()},
 		},
 		Publish: []engine.PortBinding{{ContainerPort: JupyterPort, HostIP: "127.0.0.1", HostPort: p.HostPort}},
 		GPU:     s.GPU,

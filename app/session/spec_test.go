@@ -35,7 +35,7 @@ func TestSpec(t *testing.T) {
 			if s.Name != "neurodeskapp" || s.User != "root" || !s.Privileged || s.ShmSize != 1<<30 {
 				t.Errorf("name %q user %q privileged %v shm %d", s.Name, s.User, s.Privileged, s.ShmSize)
 			}
-			for _, e := range []string{"NEURODESKTOP_VERSION=2026-07-11", "CVMFS_DISABLE=false", "GRANT_SUDO=yes", "NB_UID=1001", "NB_GID=1002", "OLLAMA_HOST=http://host.docker.internal:11434"} {
+			for _, e := range []string{"NEURODESKTOP_VERSION=2026-07-11", "CVMFS_DISABLE=false", "GRANT_SUDO=yes", "NB_UID=1001", "NB_GID=1002", "NB_USER=jovyan", "OLLAMA_HOST=http://host.docker.internal:11434"} {
 				if !slices.Contains(s.Env, e) {
 					t.Errorf("env lacks %s", e)
 				}
@@ -50,7 +50,7 @@ func TestSpec(t *testing.T) {
 				t.Errorf("publish %+v", s.Publish)
 			}
 			want := []string{"start.sh", "jupyter", "lab", "--ServerApp.password=", "--no-browser", "--expose-app-in-browser",
-				"--ServerApp.port=8888", "--LabApp.quit_button=False"}
+				"--ServerApp.port=8888", "--ServerApp.quit_button=False"}
 			if !slices.Equal(s.Cmd, want) {
 				t.Errorf("cmd %q", s.Cmd)
 			}
@@ -175,7 +175,8 @@ func TestUsersForEngine(t *testing.T) {
 	}{
 		{"rootful Docker", engine.Info{Kind: engine.KindDockerEngine}, Users{UID: 1001, GID: 1002}},
 		{"rootful Podman", engine.Info{Kind: engine.KindPodman}, Users{UID: 1001, GID: 1002}},
-		{"rootless Podman", engine.Info{Kind: engine.KindPodman, Rootless: true}, Users{UID: 1001, GID: 1002, UsernsMode: "keep-id"}},
+		{"rootless Podman", engine.Info{Kind: engine.KindPodman, Rootless: true, ServerVersion: "4.3.1"}, Users{UID: 1000, GID: 100, UsernsMode: "keep-id:uid=1000,gid=100"}},
+		{"rootless Podman 4.2", engine.Info{Kind: engine.KindPodman, Rootless: true, ServerVersion: "4.2.0"}, Users{UID: 1001, GID: 1002, UsernsMode: "keep-id"}},
 		{"rootless Docker", engine.Info{Kind: engine.KindDockerEngine, Rootless: true}, Users{UID: 0, GID: 0, AllowRoot: true}},
 	} {
 		if got := UsersFor(tt.info, f); got != tt.want {
@@ -183,12 +184,40 @@ func TestUsersForEngine(t *testing.T) {
 		}
 	}
 	p := baseParams()
-	p.Users = UsersFor(engine.Info{Kind: engine.KindPodman, Rootless: true}, p.Facts)
-	if s := Spec(p); s.UsernsMode != "keep-id" || !slices.Contains(s.Env, "NB_UID=1001") || slices.Contains(s.Cmd, "--ServerApp.allow_root=True") {
+	p.Users = UsersFor(engine.Info{Kind: engine.KindPodman, Rootless: true, ServerVersion: "5.4.2"}, p.Facts)
+	if s := Spec(p); s.UsernsMode != "keep-id:uid=1000,gid=100" || !slices.Contains(s.Env, "NB_UID=1000") || !slices.Contains(s.Env, "NB_GID=100") || slices.Contains(s.Cmd, "--ServerApp.allow_root=True") {
 		t.Errorf("rootless Podman: userns %q env %v cmd %v", s.UsernsMode, s.Env, s.Cmd)
 	}
 	p.Users = UsersFor(engine.Info{Kind: engine.KindDockerEngine, Rootless: true}, p.Facts)
-	if s := Spec(p); s.UsernsMode != "" || !slices.Contains(s.Env, "NB_UID=0") || !slices.Contains(s.Cmd, "--ServerApp.allow_root=True") {
+	// docker-stacks' start.sh cannot give jovyan uid 0 (its useradd refuses
+	// a second uid 0): NB_USER=root, whose home it makes /home/root.
+	if s := Spec(p); s.UsernsMode != "" || !slices.Contains(s.Env, "NB_UID=0") || !slices.Contains(s.Env, "NB_USER=root") || !slices.Contains(s.Cmd, "--ServerApp.allow_root=True") {
 		t.Errorf("rootless Docker: userns %q env %v cmd %v", s.UsernsMode, s.Env, s.Cmd)
+	}
+	if m, ok := mountAt(Spec(p), "/home/root"); !ok || !m.Volume {
+		t.Errorf("rootless Docker: the home volume is not root's home /home/root: %+v", Spec(p).Mounts)
+	}
+}
+
+// On an engine reached over SSH, the account there is who the person is:
+// two laptops that are both uid 1000 are told apart by their accounts.
+func TestFactsOnTheEnginesHost(t *testing.T) {
+	local := platform.Facts{OS: "windows", UID: 1000, GID: 1000, Owner: "S-1-5-21-1", OwnerName: `LAB\ana`}
+	for _, tt := range []struct {
+		name string
+		info engine.Info
+		want platform.Facts
+	}{
+		{"this computer's engine", engine.Info{}, local},
+		{"over SSH", engine.Info{Remote: true, Account: &engine.Account{UID: 2101, GID: 2200, Name: "ana"}},
+			platform.Facts{OS: "windows", UID: 2101, GID: 2200, Owner: "2101", OwnerName: "ana"}},
+		{"over SSH as root", engine.Info{Remote: true, Account: &engine.Account{UID: 0, GID: 0, Name: "root"}},
+			platform.Facts{OS: "windows", UID: 1000, GID: 1000, Owner: "0", OwnerName: "root"}},
+		{"over TCP", engine.Info{Remote: true},
+			platform.Facts{OS: "windows", UID: 1000, GID: 1000, Owner: "S-1-5-21-1@laptop-7", OwnerName: `LAB\ana@laptop-7`}},
+	} {
+		if got := FactsOn(tt.info, local, "laptop-7"); got != tt.want {
+			t.Errorf("%s: %+v, want %+v", tt.name, got, tt.want)
+		}
 	}
 }

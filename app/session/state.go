@@ -57,4 +57,6 @@ type Info struct {
 func (i Info) LabURL() string { return i.BaseURL + "/lab?token=" + i.Token }
 
 // DesktopURL opens the Linux desktop inside JupyterLab.
-func (i Info) DesktopURL() string { return i.BaseURL + "/neurodesktop?token=" + i.Token }
+// The image serves the desktop through jupyter-server-proxy at /neurodesktop/
+// (its /neurodesktop only redirects there).
+func (i Info) DesktopURL() string { return i.BaseURL + "/neurodesktop/?token=" + i.Token }

@@ -2,6 +2,7 @@ package session
 
 import (
 	"net/http"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -19,7 +20,7 @@ func NewManager(eng Engine, logDir, instance string) *Manager {
 		Sizes:    &registry.Client{HTTP: &http.Client{Timeout: 10 * time.Second}},
 		FreeDisk: platform.FreeBytes,
 		HTTP:     &http.Client{},
-		Facts:    platform.Current(),
+		Facts:    FactsOn(eng.Info(), platform.Current(), hostname()),
 		LogDir:   logDir,
 		Names:    NamesFor(instance),
 		Memory:   NewMemoryFile(filepath.Join(logDir, "engines.json")),
@@ -30,6 +31,11 @@ func NewManager(eng Engine, logDir, instance string) *Manager {
 		}
 	}
 	return m
+}
+
+func hostname() string {
+	h, _ := os.Hostname()
+	return h
 }
 
 // LimitsOf is what settings are checked against on this engine.

@@ -3,6 +3,7 @@ package settings
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -27,7 +28,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	if res.Problem != nil || got.DataFolder != s.DataFolder || !got.GPU || got.MemoryGB != 16 || len(got.Mounts) != 1 || !got.Mounts[0].ReadOnly {
 		t.Errorf("round trip: %+v %+v", got, res)
 	}
-	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+	if fi, _ := os.Stat(path); runtime.GOOS != "windows" && fi.Mode().Perm() != 0o600 { // Windows: no modes
 		t.Errorf("mode %v", fi.Mode())
 	}
 	entries, _ := os.ReadDir(filepath.Dir(path))

@@ -9,6 +9,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 
 	"github.com/distribution/reference"
@@ -163,7 +164,7 @@ func Validate(s Settings, lim Limits) error {
 	seen := map[string]bool{}
 	for i, m := range s.Mounts {
 		field := fmt.Sprintf("mounts[%d]", i)
-		if msg := checkExistingFolder(m.Source); msg != "" {
+		if msg := checkExisting(m.Source); msg != "" {
 			add(field+".source", "%s", msg)
 		} else if msg := checkSource(m.Source, lim); msg != "" {
 			add(field+".source", "%s", msg)
@@ -225,32 +226,82 @@ func IsLoopback(host string) bool {
 }
 
 // checkSource refuses a host folder whose mount would hand the container
-// the whole machine: the root, or a folder holding the engine's socket.
+// the machine: the root, a system folder (configuration, root's home, the
+// boot files, programs) or a folder holding the engine's socket. A remote
+// engine's folders are paths on its host, never looked up on this disk.
 func checkSource(p string, lim Limits) string {
-	real := p
-	if r, err := filepath.EvalSymlinks(p); err == nil {
-		real = r
+	clean, within, system := filepath.Clean, inside, systemFolders(runtime.GOOS)
+	if lim.Remote {
+		clean, within, system = path.Clean, insideSlash, systemFolders("linux")
 	}
-	if filepath.Dir(real) == real {
+	real := clean(p)
+	if !lim.Remote {
+		if r, err := filepath.EvalSymlinks(p); err == nil {
+			real = r
+		}
+	}
+	root := filepath.Dir(real) == real
+	if lim.Remote {
+		root = real == "/"
+	}
+	if root {
 		return fmt.Sprintf("%q is the root of the file system; choose a folder inside it", p)
 	}
+	home, _ := os.UserHomeDir()
+	for _, sys := range system {
+		// Someone whose home is /root may keep their data in it.
+		if !lim.Remote && home != "" && inside(home, sys) && inside(real, home) {
+			continue
+		}
+		if within(real, sys) {
+			return fmt.Sprintf("%q is a system folder (%s); mounting it would hand the container this computer's configuration or programs; choose a folder of your own", p, sys)
+		}
+	}
 	sockets := engineSockets
-	if lim.EngineSocket != "" {
+	if lim.EngineSocket != "" && !lim.Remote {
 		sockets = append([]string{lim.EngineSocket}, sockets...)
 	}
 	for _, sock := range sockets {
-		if r, err := filepath.EvalSymlinks(sock); err == nil {
-			sock = r
+		if !lim.Remote {
+			if r, err := filepath.EvalSymlinks(sock); err == nil {
+				sock = r
+			}
 		}
-		if inside(sock, real) {
+		if within(sock, real) {
 			return fmt.Sprintf("%q holds the container engine's socket (%s); mounting it would give the container control of the engine", p, sock)
 		}
 	}
 	return ""
 }
 
+// systemFolders are the host folders no mount may be or lie in. /run and
+// /var are not among them whole: removable disks appear under /run/media
+// and data under /var/data; their engine sockets are refused by name.
+func systemFolders(goos string) []string {
+	switch goos {
+	case "windows":
+		root := os.Getenv("SystemRoot")
+		if root == "" {
+			root = `C:\Windows`
+		}
+		return []string{root, os.Getenv("ProgramFiles"), os.Getenv("ProgramFiles(x86)")}
+	case "darwin":
+		// /etc and /var are links into /private; EvalSymlinks has followed them.
+		return []string{"/System", "/private/etc", "/private/var/root", "/usr", "/bin", "/sbin", "/dev", "/cores"}
+	}
+	return []string{"/etc", "/root", "/boot", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/proc", "/sys", "/dev"}
+}
+
+// insideSlash is inside for slash-separated paths of a remote host.
+func insideSlash(p, dir string) bool {
+	return dir != "" && (p == dir || strings.HasPrefix(p, strings.TrimSuffix(dir, "/")+"/"))
+}
+
 // inside reports whether path p is dir or lies under it.
 func inside(p, dir string) bool {
+	if dir == "" {
+		return false
+	}
 	rel, err := filepath.Rel(dir, p)
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -18,12 +19,7 @@ func TestValidate(t *testing.T) {
 	work := filepath.Join(dir, "work")
 	os.Mkdir(work, 0o755)
 	lim := Limits{MemTotal: 16 << 30, NCPU: 8, EngineSocket: filepath.Join(dir, "engine", "docker.sock")}
-	tests := []struct {
-		name  string
-		edit  func(*Settings)
-		field string // "" means valid
-		says  string
-	}{
+	tests := []validateCase{
 		{"defaults", func(*Settings) {}, "", ""},
 		{"data folder created on start", func(s *Settings) { s.DataFolder = filepath.Join(dir, "new", "deeper") }, "", ""},
 		{"relative data folder", func(s *Settings) { s.DataFolder = "data" }, "data_folder", "absolute"},
@@ -65,14 +61,42 @@ func TestValidate(t *testing.T) {
 		{"mount over /proc", func(s *Settings) { s.Mounts = []Mount{{Source: work, Target: "/proc"}} }, "mounts[0].target", "system folders"},
 		{"mount over /", func(s *Settings) { s.Mounts = []Mount{{Source: work, Target: "/"}} }, "mounts[0].target", "cannot be /"},
 		{"mount over /cvmfs", func(s *Settings) { s.Mounts = []Mount{{Source: work, Target: "/cvmfs"}} }, "mounts[0].target", "clashes"},
-		{"mount source /", func(s *Settings) { s.Mounts = []Mount{{Source: "/", Target: "/host"}} }, "mounts[0].source", "root of the file system"},
-		{"mount source holds the socket", func(s *Settings) { s.Mounts = []Mount{{Source: "/run", Target: "/host"}} }, "mounts[0].source", "socket"},
 		{"mount source holds the engine's own socket", func(s *Settings) { s.Mounts = []Mount{{Source: dir, Target: "/host"}} }, "mounts[0].source", "socket"},
-		{"work folder /", func(s *Settings) { s.WorkFolder = "/" }, "work_folder", "root of the file system"},
 		{"manifest over plain http", func(s *Settings) { s.ManifestURL = "http://example.org/neurodesktop.toml" }, "manifest_url", "https"},
 		{"manifest over http on loopback", func(s *Settings) { s.ManifestURL = "http://127.0.0.1:8000/n.toml" }, "", ""},
 		{"manifest over https", func(s *Settings) { s.ManifestURL = "https://example.org/neurodesktop.toml" }, "", ""},
 	}
+	if runtime.GOOS == "windows" {
+		system := os.Getenv("SystemRoot")
+		tests = append(tests,
+			validateCase{"mount source C:\\", func(s *Settings) { s.Mounts = []Mount{{Source: filepath.VolumeName(dir) + `\`, Target: "/host"}} }, "mounts[0].source", "root of the file system"},
+			validateCase{"mount source Windows", func(s *Settings) { s.Mounts = []Mount{{Source: system, Target: "/host"}} }, "mounts[0].source", "system folder"},
+			validateCase{"work folder in Program Files", func(s *Settings) { s.WorkFolder = os.Getenv("ProgramFiles") }, "work_folder", "system folder"},
+		)
+	} else {
+		tests = append(tests, []validateCase{
+			{"mount source /", func(s *Settings) { s.Mounts = []Mount{{Source: "/", Target: "/host"}} }, "mounts[0].source", "root of the file system"},
+			{"mount source holds the socket", func(s *Settings) { s.Mounts = []Mount{{Source: "/run", Target: "/host"}} }, "mounts[0].source", "socket"},
+			{"mount source /etc", func(s *Settings) { s.Mounts = []Mount{{Source: "/etc", Target: "/host"}} }, "mounts[0].source", "system folder (/etc)"},
+			{"mount source inside /boot", func(s *Settings) { s.Mounts = []Mount{{Source: "/boot/../usr/lib", Target: "/host"}} }, "mounts[0].source", "system folder (/usr)"},
+			{"work folder /proc", func(s *Settings) { s.WorkFolder = "/proc" }, "work_folder", "system folder"},
+			{"work folder /", func(s *Settings) { s.WorkFolder = "/" }, "work_folder", "root of the file system"},
+		}...)
+	}
+	runValidateCases(t, data, lim, tests)
+}
+
+// validateCase edits the defaults and expects a field's error saying
+// something, or no error when field is "".
+type validateCase struct {
+	name  string
+	edit  func(*Settings)
+	field string
+	says  string
+}
+
+func runValidateCases(t *testing.T, data string, lim Limits, tests []validateCase) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := Defaults(data)
@@ -98,9 +122,30 @@ func TestValidate(t *testing.T) {
 	}
 }
 
+// A remote engine's folders are paths on its host: none is looked up on
+// this disk, and each is still refused when it would hand over that host.
+func TestValidateRemoteFolders(t *testing.T) {
+	lim := Limits{Remote: true, EngineSocket: "/tmp/local.sock"}
+	tests := []validateCase{
+		{"folders that exist only there", func(s *Settings) {
+			s.Mounts = []Mount{{Source: "/srv/scans-on-the-server", Target: "/mnt/scans"}}
+			s.WorkFolder = "/srv/work-on-the-server"
+		}, "", ""},
+		{"the host's /etc as data folder", func(s *Settings) { s.DataFolder = "/etc" }, "data_folder", "system folder (/etc)"},
+		{"the host's /root as mount", func(s *Settings) { s.Mounts = []Mount{{Source: "/root/.ssh", Target: "/x"}} }, "mounts[0].source", "system folder (/root)"},
+		{"the host's root", func(s *Settings) { s.Mounts = []Mount{{Source: "/", Target: "/x"}} }, "mounts[0].source", "root of the file system"},
+		{"the host's socket folder", func(s *Settings) { s.WorkFolder = "/var/run" }, "work_folder", "socket"},
+		{"a relative mount", func(s *Settings) { s.Mounts = []Mount{{Source: "scans", Target: "/x"}} }, "mounts[0].source", "absolute path on the engine's host"},
+	}
+	runValidateCases(t, "/srv/data-on-the-server", lim, tests)
+}
+
 func TestValidateUnwritableDataFolder(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "ro")
 	os.Mkdir(dir, 0o555)
+	if runtime.GOOS == "windows" {
+		t.Skip("Windows folders have no write bits: their ACL decides, and 0555 makes none")
+	}
 	if os.Getuid() == 0 {
 		// root writes anywhere; /proc/1 is a folder nobody can create files in.
 		dir = "/proc/1"

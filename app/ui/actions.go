@@ -29,6 +29,9 @@ type SaveResult struct {
 // SaveSettings validates and saves; with field errors nothing is saved.
 // Changes to the container apply on the next start.
 func (s *Service) SaveSettings(st settings.Settings) (SaveResult, error) {
+	if err := s.fromLauncher(); err != nil {
+		return SaveResult{}, err
+	}
 	if err := settings.Validate(st, s.limits()); err != nil {
 		fe, _ := err.(settings.Errors)
 		snap := s.snapshot()
@@ -74,11 +77,17 @@ func (s *Service) changeSettings(change func(*settings.Settings)) error {
 
 // DefaultSettings returns the settings a new user starts with.
 func (s *Service) DefaultSettings() (settings.Settings, error) {
+	if err := s.fromLauncher(); err != nil {
+		return settings.Settings{}, err
+	}
 	return settings.Defaults(platform.DefaultDataFolder(goos, s.cfg.Home)), nil
 }
 
 // ChooseDataFolder opens the native folder dialog and saves the choice.
 func (s *Service) ChooseDataFolder() (Snapshot, error) {
+	if err := s.fromLauncher(); err != nil {
+		return Snapshot{}, err
+	}
 	s.mu.Lock()
 	st, rt := s.snap.Settings, s.rt
 	s.mu.Unlock()
@@ -92,6 +101,9 @@ func (s *Service) ChooseDataFolder() (Snapshot, error) {
 // SetDataFolder saves dir as the data folder: typed in where no folder
 // dialog can show it (a remote engine's folders are on its host).
 func (s *Service) SetDataFolder(dir string) (Snapshot, error) {
+	if err := s.fromLauncher(); err != nil {
+		return Snapshot{}, err
+	}
 	st := s.snapshot().Settings
 	st.DataFolder = strings.TrimSpace(dir)
 	res, err := s.SaveSettings(st)
@@ -155,6 +167,9 @@ func parentDir(p string) string {
 // address the page goes to, and from now on nothing is emitted into the
 // window until the launcher is back.
 func (s *Service) OpenSession() (string, error) {
+	if err := s.fromLauncher(); err != nil {
+		return "", err
+	}
 	info, err := s.current()
 	if err != nil {
 		return "", err
@@ -175,6 +190,15 @@ func (s *Service) openSessionPage() {
 // OpenDesktop shows the Neurodesktop Linux desktop in a window of its own
 // (in this window where the platform has no second window).
 func (s *Service) OpenDesktop() error {
+	if err := s.fromLauncher(); err != nil {
+		return err
+	}
+	return s.openDesktop()
+}
+
+// openDesktop is OpenDesktop for the app's own menus and timers, which may act
+// while a session page is shown.
+func (s *Service) openDesktop() error {
 	info, err := s.current()
 	if err != nil {
 		return err
@@ -213,13 +237,22 @@ func (s *Service) backToLauncher() {
 	onPage, rt := !s.onLauncher, s.rt
 	s.mu.Unlock()
 	if onPage {
-		rt.Leave(rt.ShowLauncher)
+		rt.Leave(s.showLauncher)
 	}
 }
 
 // OpenInBrowser opens JupyterLab in the system browser, through a page
 // only we can read, so the token is on no command line.
 func (s *Service) OpenInBrowser() error {
+	if err := s.fromLauncher(); err != nil {
+		return err
+	}
+	return s.openInBrowser()
+}
+
+// openInBrowser is OpenInBrowser for the app's own menus and timers, which may act
+// while a session page is shown.
+func (s *Service) openInBrowser() error {
 	info, err := s.current()
 	if err != nil {
 		return err
@@ -235,6 +268,9 @@ func (s *Service) OpenInBrowser() error {
 // ConnectRemote checks an existing Neurodesktop and makes it the session.
 // Plain http to another machine is used only after the person agrees.
 func (s *Service) ConnectRemote(url, token string) error {
+	if err := s.fromLauncher(); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(s.bg, 15*time.Second)
 	defer cancel()
 	info, err := session.ConnectRemote(ctx, &http.Client{}, url, token, false)
@@ -257,6 +293,9 @@ func (s *Service) ConnectRemote(url, token string) error {
 // StartDockerDesktop launches Docker Desktop where it is installed but not
 // running (macOS, Windows), then looks for the engine again.
 func (s *Service) StartDockerDesktop() error {
+	if err := s.fromLauncher(); err != nil {
+		return err
+	}
 	var cmd *exec.Cmd
 	switch runtime.GOOS {
 	case "darwin":
@@ -296,6 +335,9 @@ func desktopStartable() bool {
 
 // Diagnostics is a text to paste into a bug report. Tokens are redacted.
 func (s *Service) Diagnostics() (string, error) {
+	if err := s.fromLauncher(); err != nil {
+		return "", err
+	}
 	sn := s.snapshot()
 	b := buildinfo.Get()
 	var w strings.Builder
@@ -319,6 +361,9 @@ func (s *Service) Diagnostics() (string, error) {
 // ContainerLog returns the last lines of the session container's log (ours
 // only; never any other container or file).
 func (s *Service) ContainerLog() (string, error) {
+	if err := s.fromLauncher(); err != nil {
+		return "", err
+	}
 	s.mu.Lock()
 	eng := s.eng
 	s.mu.Unlock()

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/neurodesk/neurodeskapp/app/engine"
+	"github.com/neurodesk/neurodeskapp/app/platform"
 	"github.com/neurodesk/neurodeskapp/app/settings"
 	"github.com/neurodesk/neurodeskapp/app/webview"
 	"github.com/neurodesk/neurodeskapp/internal/fakeengine"
@@ -61,13 +63,12 @@ func startedService(t *testing.T, current string, onDisk ...string) (*Service, *
 // runs it; a pin holds the older one until it is lifted.
 func TestNewVersionDownloadsInTheBackground(t *testing.T) {
 	s, _, f := startedService(t, "2026-12-01", "2026-07-11")
-	eventually(t, "the newer version offered", func() bool {
-		v := s.snapshot().Versions.Next
-		return v.Tag == "2026-07-11" && v.Newer == "2026-12-01"
+	// The offer and the image line are two updates of the launcher: wait
+	// for both.
+	eventually(t, "the newer version offered and named current", func() bool {
+		sn := s.snapshot()
+		return sn.Versions.Next.Tag == "2026-07-11" && sn.Versions.Next.Newer == "2026-12-01" && sn.Image.Tag == "2026-12-01"
 	})
-	if s.snapshot().Image.Tag != "2026-12-01" {
-		t.Errorf("image view %+v", s.snapshot().Image)
-	}
 	if err := s.DownloadVersion(); err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +134,7 @@ func TestSessionPagesLogsAndDiagnostics(t *testing.T) {
 		t.Fatalf("open session: %q %v", lab, err)
 	}
 	token := lab[strings.Index(lab, "token=")+6:]
-	if err := s.OpenDesktop(); err != nil || len(rt.windows) != 1 || !strings.Contains(rt.windows[0], "/neurodesktop?token=") {
+	if err := s.OpenDesktop(); err != nil || len(rt.windows) != 1 || !strings.Contains(rt.windows[0], "/neurodesktop/?token=") {
 		t.Errorf("desktop: %v %v", err, rt.windows)
 	}
 	if err := s.OpenInBrowser(); err != nil || len(rt.browser) != 1 {
@@ -142,7 +143,8 @@ func TestSessionPagesLogsAndDiagnostics(t *testing.T) {
 	if strings.Contains(rt.browser[0], token) {
 		t.Error("the token is in the address given to the browser")
 	}
-	if b, err := os.ReadFile(strings.TrimPrefix(rt.browser[0], "file://")); err != nil || !strings.Contains(string(b), token) {
+	page, _ := url.Parse(rt.browser[0])
+	if b, err := os.ReadFile(platform.PathOfFileURL(page)); err != nil || !strings.Contains(string(b), token) {
 		t.Errorf("the redirect page: %v", err)
 	}
 	s.backToLauncher()

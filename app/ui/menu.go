@@ -29,14 +29,14 @@ func buildMenu(svc *Service) *menu.Menu {
 	s := m.AddSubmenu("Session")
 	s.AddText("Back to Launcher", nil, func(*menu.CallbackData) { go svc.backToLauncher() })
 	s.AddText("Open JupyterLab", nil, func(*menu.CallbackData) { go svc.openSessionPage() })
-	s.AddText("Open the Linux Desktop", nil, func(*menu.CallbackData) { go svc.OpenDesktop() })
-	s.AddText("Open in System Browser", nil, func(*menu.CallbackData) { go svc.OpenInBrowser() })
+	s.AddText("Open the Linux Desktop", nil, func(*menu.CallbackData) { go svc.openDesktop() })
+	s.AddText("Open in System Browser", nil, func(*menu.CallbackData) { go svc.openInBrowser() })
 	s.AddText("Show Container Log", nil, func(*menu.CallbackData) {
 		svc.update(func(sn *Snapshot) { sn.ShowLog = true })
 		go svc.backToLauncher()
 	})
 	s.AddSeparator()
-	s.AddText("Stop Session…", nil, func(*menu.CallbackData) { go svc.Stop() })
+	s.AddText("Stop Session…", nil, func(*menu.CallbackData) { go svc.stopAsking() })
 	if runtime.GOOS != "darwin" {
 		s.AddSeparator()
 		s.AddText("Quit", keys.CmdOrCtrl("q"), func(*menu.CallbackData) { svc.runtime().Quit() })
@@ -49,7 +49,7 @@ func buildMenu(svc *Service) *menu.Menu {
 	h.AddText("Check for Updates", nil, func(*menu.CallbackData) {
 		go func() {
 			svc.backToLauncher()
-			_ = svc.CheckForUpdates()
+			_ = svc.checkForUpdatesNow()
 		}()
 	})
 	h.AddText("Show App Log Folder", nil, func(*menu.CallbackData) {

@@ -30,6 +30,9 @@ func (s *Service) saveRecent(r []Recent) {
 // becomes the data folder; a remote one's address is returned for the
 // connect form (its token was never stored).
 func (s *Service) UseRecent(i int) (Recent, error) {
+	if err := s.fromLauncher(); err != nil {
+		return Recent{}, err
+	}
 	st := s.snapshot()
 	if i < 0 || i >= len(st.Recent) {
 		return Recent{}, &problem.Error{Code: problem.Internal, Message: "No such recent session"}

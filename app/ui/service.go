@@ -39,6 +39,8 @@ type Config struct {
 	DownloadsDir string
 	// Connect finds the engine; nil is launcher.Connect.
 	Connect launcher.Connector
+	// FreeBytes measures a folder's free space; nil is the platform's.
+	FreeBytes func(dir string) (uint64, error)
 }
 
 // Engine is what the window needs of the container engine.
@@ -67,10 +69,21 @@ type Service struct {
 	lastEmit    time.Time
 	emitPending bool
 	// onLauncher is true while the window shows our own page; nothing is
-	// emitted into any other. launcherOrigin is its address's origin.
+	// emitted into any other. launcherOrigin is its address's origin
+	// (wails://wails/), where the app sends the window back to it.
 	onLauncher     bool
 	launcherOrigin string
-	zoomLevel      float64
+	// hopping is showLauncher's step through about:blank, launcherArmed
+	// its permit to load the launcher; guardCalls makes bound methods
+	// refuse while the window shows another page (guard.go).
+	hopping       bool
+	launcherArmed bool
+	guardCalls    bool
+	// downloadsStopped is why downloadRoom stopped a download, by file.
+	downloadsStopped map[string]string
+	// browserOpens are when pages last sent a link to the system browser.
+	browserOpens []time.Time
+	zoomLevel    float64
 	// connecting counts the engine connections under way.
 	connecting int
 	// bgWork counts the background refreshes, which write to the cache:
@@ -272,6 +285,9 @@ func (s *Service) emitLocked() {
 // State returns the whole current state. Only the launcher can call it,
 // so a call also says the launcher is shown; Go code reads snapshot().
 func (s *Service) State() (Snapshot, error) {
+	if err := s.fromLauncher(); err != nil {
+		return Snapshot{}, err
+	}
 	s.mu.Lock()
 	s.onLauncher = true
 	s.mu.Unlock()
@@ -287,6 +303,9 @@ func (s *Service) snapshot() Snapshot {
 
 // Retry looks for the engine again.
 func (s *Service) Retry() (Snapshot, error) {
+	if err := s.fromLauncher(); err != nil {
+		return Snapshot{}, err
+	}
 	s.connect(s.bg)
 	return s.snapshot(), nil
 }
@@ -294,6 +313,9 @@ func (s *Service) Retry() (Snapshot, error) {
 // Start starts (or adopts) the session in the background; progress arrives
 // as snapshots. It refuses invalid settings at once, field by field.
 func (s *Service) Start() error {
+	if err := s.fromLauncher(); err != nil {
+		return err
+	}
 	// One check-and-set: a double click starts one session.
 	ctx, cancel := context.WithCancel(s.bg)
 	s.mu.Lock()
@@ -321,7 +343,7 @@ func (s *Service) Start() error {
 	}
 	s.update(func(sn *Snapshot) {
 		sn.Session = SessionView{State: session.StateChecking}
-		sn.Log, sn.ShowLog = nil, false
+		sn.Log, sn.ShowLog, sn.Startup = nil, false, session.Stage{}
 	})
 	go func() {
 		defer finish()
@@ -344,6 +366,9 @@ func (s *Service) Start() error {
 // privileges: no privileges, tools from what is downloaded; saved, then
 // started.
 func (s *Service) StartOffline() error {
+	if err := s.fromLauncher(); err != nil {
+		return err
+	}
 	if err := s.changeSettings(func(st *settings.Settings) {
 		st.CVMFSMode, st.Privileges = settings.CVMFSOffline, settings.PrivilegesNone
 	}); err != nil {
@@ -375,40 +400,30 @@ func (s *Service) onEvent(e session.Event) {
 }
 
 // followLog streams the container log into the snapshot while we wait for
-// JupyterLab, so a slow start shows what it is doing.
+// JupyterLab, so a slow start shows what it is doing: the lines, and the
+// image's stage as a line of its own.
 func (s *Service) followLog(ctx context.Context, eng Engine) {
-	w := &logLines{add: func(line string) {
+	w := session.LineWriter(func(line string) {
+		stage, isStage := session.StartupStage(line)
 		s.update(func(sn *Snapshot) {
+			if isStage {
+				sn.Startup = stage
+			}
 			sn.Log = append(sn.Log, line)
 			if len(sn.Log) > 200 {
 				sn.Log = sn.Log[len(sn.Log)-200:]
 			}
 		})
-	}}
+	})
 	_ = s.manager(eng).FollowStartLog(ctx, w)
-}
-
-type logLines struct {
-	add  func(string)
-	part string
-}
-
-func (l *logLines) Write(p []byte) (int, error) {
-	l.part += string(p)
-	for {
-		i := strings.IndexByte(l.part, '\n')
-		if i < 0 {
-			break
-		}
-		l.add(strings.TrimRight(l.part[:i], "\r"))
-		l.part = l.part[i+1:]
-	}
-	return len(p), nil
 }
 
 // DismissFailure is "Back" on the error screen: the failed start is put
 // away (its log file stays) and the launcher shows.
 func (s *Service) DismissFailure() (Snapshot, error) {
+	if err := s.fromLauncher(); err != nil {
+		return Snapshot{}, err
+	}
 	s.update(func(sn *Snapshot) {
 		if sn.Session.State == session.StateFailed {
 			sn.Session = SessionView{State: session.StateIdle}
@@ -419,6 +434,9 @@ func (s *Service) DismissFailure() (Snapshot, error) {
 
 // Cancel stops a start in progress; a half-made container is removed.
 func (s *Service) Cancel() error {
+	if err := s.fromLauncher(); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	cancel := s.cancel
 	s.mu.Unlock()
@@ -432,6 +450,15 @@ func (s *Service) Cancel() error {
 // about unsaved work, then stops the session gracefully and shows the
 // launcher. A remote session is only disconnected.
 func (s *Service) Stop() error {
+	if err := s.fromLauncher(); err != nil {
+		return err
+	}
+	return s.stopAsking()
+}
+
+// stopAsking is Stop for the app's own menus and timers, which may act
+// while a session page is shown.
+func (s *Service) stopAsking() error {
 	s.mu.Lock()
 	remote, onPage, rt := s.session != nil && s.session.Remote, !s.onLauncher, s.rt
 	s.mu.Unlock()
@@ -440,7 +467,7 @@ func (s *Service) Stop() error {
 	}
 	if onPage {
 		rt.Leave(func() {
-			rt.ShowLauncher()
+			s.showLauncher()
 			_ = s.stop() // shown on the launcher
 		})
 		return nil

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -126,10 +128,21 @@ func TestFormatError(t *testing.T) {
 }
 
 func TestRedact(t *testing.T) {
-	in := "url http://127.0.0.1:1/lab?token=abc123DEF&x=1 cmd --ServerApp.token=secret-tok end"
-	out := problem.Redact(in)
-	if strings.Contains(out, "abc123DEF") || strings.Contains(out, "secret-tok") || !strings.Contains(out, "&x=1") {
-		t.Errorf("redacted %q", out)
+	for _, in := range []string{
+		"url http://127.0.0.1:1/lab?token=SECRET&x=1",
+		"cmd --ServerApp.token=SECRET end",
+		"env JUPYTER_TOKEN=SECRET", // a container's environment in a log or an inspect
+		"Authorization: token SECRET",
+		"authorization: Bearer SECRET",
+		"next=%2Flab%3Ftoken%3DSECRET%26x%3D1", // a redirect's next= parameter
+	} {
+		out := problem.Redact(in)
+		if strings.Contains(out, "SECRET") || !strings.Contains(out, "REDACTED") {
+			t.Errorf("Redact(%q) = %q", in, out)
+		}
+	}
+	if out := problem.Redact("JupyterLab refused the session token&x=1"); out != "JupyterLab refused the session token&x=1" {
+		t.Errorf("words about tokens were changed: %q", out)
 	}
 }
 
@@ -212,11 +225,16 @@ func TestSkipThisVersionIsRemembered(t *testing.T) {
 // only for its form, and no free space is claimed for it.
 func TestRemoteDataFolderIsTypedIn(t *testing.T) {
 	s, _ := newService(t)
-	onRemote := "/etc/hostname/neurodesk" // no folder can be made here, but there it may exist
+	file := filepath.Join(t.TempDir(), "a file")
+	os.WriteFile(file, nil, 0o644)
+	onRemote := filepath.ToSlash(file) + "/neurodesk" // no folder can be made here, but there it may exist
 	if snap, err := s.SetDataFolder(onRemote); err != nil || snap.Settings.DataFolder == onRemote {
 		t.Fatalf("a local engine accepted %s: %+v %v", onRemote, snap.Settings.DataFolder, err)
 	}
 	s.update(func(sn *Snapshot) { sn.Engine = EngineView{State: "ok", Remote: true} })
+	if runtime.GOOS == "windows" {
+		onRemote = "/srv/a file/neurodesk" // the engine's host is Linux: C:/... is no path there
+	}
 	snap, err := s.SetDataFolder("  " + onRemote + " ")
 	if err != nil || snap.Settings.DataFolder != onRemote || snap.DataError != "" || snap.DataFree != 0 {
 		t.Fatalf("remote: folder %q error %q free %d: %v", snap.Settings.DataFolder, snap.DataError, snap.DataFree, err)

@@ -25,9 +25,11 @@ type Snapshot struct {
 	DataError    string            `json:"data_error,omitempty"`
 	Session      SessionView       `json:"session"`
 	Log          []string          `json:"log"`
-	Recent       []Recent          `json:"recent"`
-	Update       UpdateView        `json:"update"`
-	Versions     VersionsView      `json:"versions"`
+	// Startup is what the image does during a start, read from Log.
+	Startup  session.Stage `json:"startup"`
+	Recent   []Recent      `json:"recent"`
+	Update   UpdateView    `json:"update"`
+	Versions VersionsView  `json:"versions"`
 	// ShowLog opens the log panel (from the menu).
 	ShowLog bool `json:"show_log"`
 }

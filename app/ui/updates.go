@@ -57,6 +57,15 @@ func (s *Service) checkUpdates(ctx context.Context, manual bool) {
 
 // CheckForUpdates is the menu's "Check for Updates".
 func (s *Service) CheckForUpdates() error {
+	if err := s.fromLauncher(); err != nil {
+		return err
+	}
+	return s.checkForUpdatesNow()
+}
+
+// checkForUpdatesNow is CheckForUpdates for the app's own menus and timers, which may act
+// while a session page is shown.
+func (s *Service) checkForUpdatesNow() error {
 	go s.checkUpdates(s.bg, true)
 	return nil
 }
@@ -64,6 +73,9 @@ func (s *Service) CheckForUpdates() error {
 // UpdateNow downloads, verifies and applies the offered update, reporting
 // progress; if anything fails the running version stays as it is.
 func (s *Service) UpdateNow() error {
+	if err := s.fromLauncher(); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	r := s.offered
 	s.mu.Unlock()
@@ -92,6 +104,9 @@ func (s *Service) UpdateNow() error {
 
 // SkipUpdate remembers not to offer this version again automatically.
 func (s *Service) SkipUpdate() error {
+	if err := s.fromLauncher(); err != nil {
+		return err
+	}
 	st := s.snapshot()
 	if st.Update.Release == nil {
 		return nil
@@ -106,6 +121,9 @@ func (s *Service) SkipUpdate() error {
 
 // LaterUpdate hides the prompt until the next start.
 func (s *Service) LaterUpdate() error {
+	if err := s.fromLauncher(); err != nil {
+		return err
+	}
 	s.update(func(sn *Snapshot) { sn.Update = UpdateView{State: "idle"} })
 	return nil
 }
@@ -113,6 +131,9 @@ func (s *Service) LaterUpdate() error {
 // RestartApp starts the updated app and quits this one; a running session
 // keeps running and is adopted by the new version.
 func (s *Service) RestartApp() error {
+	if err := s.fromLauncher(); err != nil {
+		return err
+	}
 	if err := update.Restart(s.cfg.Install); err != nil {
 		return err
 	}

@@ -73,13 +73,22 @@ func (s *Service) refreshVersions(ctx context.Context) {
 		sn.Versions.Next, sn.Versions.OnDisk = c, local
 	})
 	if c.Newer != "" && st.NewVersions == settings.NewVersionsAuto && dl != "pulling" {
-		_ = s.DownloadVersion()
+		_ = s.downloadVersion()
 	}
 }
 
 // DownloadVersion fetches the newer version in the background; the
 // session keeps running and nothing waits for it.
 func (s *Service) DownloadVersion() error {
+	if err := s.fromLauncher(); err != nil {
+		return err
+	}
+	return s.downloadVersion()
+}
+
+// downloadVersion is DownloadVersion for the app's own menus and timers, which may act
+// while a session page is shown.
+func (s *Service) downloadVersion() error {
 	s.mu.Lock()
 	tag, eng, st := s.snap.Versions.Next.Newer, s.eng, s.snap.Settings
 	if s.dlCancel != nil || tag == "" || eng == nil {
@@ -125,6 +134,9 @@ func (s *Service) DownloadVersion() error {
 // CancelDownload stops the background download; layers already fetched
 // stay, so a later download resumes.
 func (s *Service) CancelDownload() error {
+	if err := s.fromLauncher(); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	cancel := s.dlCancel
 	s.mu.Unlock()
@@ -135,10 +147,20 @@ func (s *Service) CancelDownload() error {
 }
 
 // PinVersion makes every start use tag until UnpinVersion.
-func (s *Service) PinVersion(tag string) error { return s.setPinned(tag) }
+func (s *Service) PinVersion(tag string) error {
+	if err := s.fromLauncher(); err != nil {
+		return err
+	}
+	return s.setPinned(tag)
+}
 
 // UnpinVersion goes back to the current version.
-func (s *Service) UnpinVersion() error { return s.setPinned("") }
+func (s *Service) UnpinVersion() error {
+	if err := s.fromLauncher(); err != nil {
+		return err
+	}
+	return s.setPinned("")
+}
 
 func (s *Service) setPinned(tag string) error {
 	if err := s.changeSettings(func(st *settings.Settings) { st.PinnedVersion = tag }); err != nil {
@@ -151,6 +173,9 @@ func (s *Service) setPinned(tag string) error {
 // RestartIntoVersion stops the running session (after the same question
 // as Stop) and starts again, on the version the next start runs.
 func (s *Service) RestartIntoVersion() error {
+	if err := s.fromLauncher(); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	next, running := s.snap.Versions.Next.Tag, s.session != nil && !s.session.Remote
 	s.mu.Unlock()
@@ -170,6 +195,9 @@ func (s *Service) RestartIntoVersion() error {
 // PruneVersions removes old Neurodesktop versions after saying which and
 // how much space they hold.
 func (s *Service) PruneVersions() error {
+	if err := s.fromLauncher(); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	eng, st := s.eng, s.snap.Settings
 	s.mu.Unlock()

@@ -21,6 +21,7 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options/windows"
 	wrt "github.com/wailsapp/wails/v2/pkg/runtime"
 
+	"github.com/neurodesk/neurodeskapp/app/platform"
 	"github.com/neurodesk/neurodeskapp/app/problem"
 	"github.com/neurodesk/neurodeskapp/app/webview"
 )
@@ -44,7 +45,19 @@ func (w wailsRuntime) Emit(event string, data any) { wrt.EventsEmit(w.ctx, event
 func (w wailsRuntime) ChooseFolder(title, start string) (string, error) {
 	return wrt.OpenDirectoryDialog(w.ctx, wrt.OpenDialogOptions{Title: title, DefaultDirectory: existingDir(start), CanCreateDirectories: true})
 }
-func (w wailsRuntime) OpenBrowser(url string) { wrt.BrowserOpenURL(w.ctx, url) }
+
+// OpenBrowser opens a web address through Wails (which refuses any other
+// scheme), and a file:// one (a folder, the private redirect page) with
+// the system's opener itself: Wails would drop it without a word.
+func (w wailsRuntime) OpenBrowser(url string) {
+	if !strings.HasPrefix(url, "file://") {
+		wrt.BrowserOpenURL(w.ctx, url)
+		return
+	}
+	if err := platform.OpenURL(w.ctx, url); err != nil {
+		slog.Error("open a file address failed", "url", problem.Redact(url), "cause", err)
+	}
+}
 func (w wailsRuntime) Navigate(url string) {
 	if w.nat != nil {
 		w.nat.Load(url)
@@ -228,6 +241,7 @@ func Run(svc *Service, assets fs.FS, geometryFile string, onReady func(quit, rai
 			rt := wailsRuntime{ctx: ctx, notifications: &notifications{}}
 			if nat, err := webview.Attach(ctx, svc.hooks()); err == nil {
 				rt.nat = nat
+				svc.guard() // the hooks follow the main view's pages
 			} else {
 				slog.Info("native web view hooks", "error", err)
 			}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/adrg/xdg"
 
@@ -27,7 +28,9 @@ func (s *Service) hooks() webview.Hooks {
 		TitleChanged: s.titleChanged,
 		DownloadTo:   s.downloadTo,
 		Download:     func(d webview.Download) { go s.downloadEnded(d) },
+		DownloadRoom: s.downloadRoom,
 		ContextMenu:  func(uri string) bool { return !s.isLauncher(uri) },
+		MayNavigate:  s.mayNavigate,
 		OpenFolder:   func(p string) { s.runtime().OpenBrowser(platform.FileURL(p)) },
 	}
 }
@@ -53,11 +56,40 @@ func (s *Service) newWindow(r webview.NewWindowRequest) {
 		slog.Info("new window inside the app", "url", redactURL(r.URL))
 		rt.OpenWindow(r.URL)
 	case routeBrowser:
+		if !r.UserGesture || !s.mayOpenBrowser(time.Now()) {
+			slog.Warn("refused a page's request for the system browser: no click or key asked for it, or too many at once", "url", redactURL(r.URL), "user_gesture", r.UserGesture)
+			return
+		}
 		slog.Info("new window in the system browser", "url", redactURL(r.URL))
 		rt.OpenBrowser(r.URL)
 	default:
 		slog.Warn("refused a page's request for a new window", "url", redactURL(r.URL), "user_gesture", r.UserGesture)
 	}
+}
+
+// Pages may send at most browserBurst links to the system browser in
+// browserWindow: a page that loops on window.open must not flood it.
+const (
+	browserBurst  = 3
+	browserWindow = 10 * time.Second
+)
+
+// mayOpenBrowser records an opening at now if the page's budget allows it.
+func (s *Service) mayOpenBrowser(now time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	recent := s.browserOpens[:0]
+	for _, t := range s.browserOpens {
+		if now.Sub(t) < browserWindow {
+			recent = append(recent, t)
+		}
+	}
+	s.browserOpens = recent
+	if len(recent) >= browserBurst {
+		return false
+	}
+	s.browserOpens = append(s.browserOpens, now)
+	return true
 }
 
 // isLauncher reports whether uri is our own page: the first address the
@@ -71,6 +103,9 @@ func (s *Service) isLauncher(uri string) bool {
 // pageChanged follows the main view. While a page we did not serve is
 // shown, nothing is emitted into it.
 func (s *Service) pageChanged(uri string) {
+	if s.hop(uri) {
+		return // a step back to the launcher: it is the same to the person
+	}
 	s.mu.Lock()
 	if s.launcherOrigin == "" {
 		s.launcherOrigin = originOf(uri)
@@ -132,12 +167,8 @@ func (s *Service) downloadTo(suggested string) string {
 		slog.Warn("downloads folder", "error", err)
 		return ""
 	}
-	name := filepath.Base(filepath.Clean("/" + strings.ReplaceAll(suggested, `\`, "/")))
-	if name == "/" || name == "." || strings.HasPrefix(name, ".") {
-		name = "download" + name
-	}
-	ext := filepath.Ext(name)
-	stem := strings.TrimSuffix(name, ext)
+	name := downloadName(suggested)
+	stem, ext := splitExt(name)
 	for i := 0; i < 1000; i++ {
 		p := filepath.Join(dir, name)
 		if i > 0 {
@@ -152,9 +183,53 @@ func (s *Service) downloadTo(suggested string) string {
 	return ""
 }
 
+// downloadReserve is the free space a download never takes: a page cannot
+// fill the disk the person's work and the engine live on.
+const downloadReserve = 1e9
+
+// downloadRoom lets a download go on while the rest of it leaves the
+// reserve free on its disk; else it is stopped, and downloadEnded says why.
+func (s *Service) downloadRoom(file string, received, expected uint64) bool {
+	free, err := s.freeBytes(filepath.Dir(file))
+	if err != nil {
+		return true // unknown: the file system's own limit stands
+	}
+	rest := uint64(0)
+	if expected > received {
+		rest = expected - received
+	}
+	if free >= rest && free-rest >= downloadReserve {
+		return true
+	}
+	why := fmt.Sprintf("the disk of %s has %s free, and downloads leave %s free", filepath.Dir(file), gb(int64(free)), gb(downloadReserve))
+	if expected > 0 {
+		why = fmt.Sprintf("it needs %s; %s", gb(int64(expected)), why)
+	}
+	s.mu.Lock()
+	if s.downloadsStopped == nil {
+		s.downloadsStopped = map[string]string{}
+	}
+	s.downloadsStopped[file] = why
+	s.mu.Unlock()
+	return false
+}
+
+func (s *Service) freeBytes(dir string) (uint64, error) {
+	if s.cfg.FreeBytes != nil {
+		return s.cfg.FreeBytes(dir)
+	}
+	return platform.FreeBytes(dir)
+}
+
 // downloadEnded tells the person where the file is, or why it is not.
 func (s *Service) downloadEnded(d webview.Download) {
 	rt := s.runtime()
+	s.mu.Lock()
+	if why, ok := s.downloadsStopped[d.File]; ok && d.File != "" {
+		delete(s.downloadsStopped, d.File)
+		d.Err = why
+	}
+	s.mu.Unlock()
 	if d.Claimed != "" {
 		removeIfEmpty(d.Claimed) // the web view wrote elsewhere
 	}

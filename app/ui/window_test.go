@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -124,6 +125,26 @@ func TestNewWindowRouting(t *testing.T) {
 	}
 	if !slices.Equal(rt.windows, []string{"http://127.0.0.1:49200/neurodesktop"}) || !slices.Equal(rt.browser, []string{"https://neurodesk.org/docs/"}) {
 		t.Errorf("inside %v, browser %v", rt.windows, rt.browser)
+	}
+}
+
+// A page cannot open the system browser without a click or key of the
+// person's, nor flood it with one.
+func TestSystemBrowserNeedsAGestureAndIsRateLimited(t *testing.T) {
+	s, rt := newService(t)
+	withSession(s)
+	s.newWindow(webview.NewWindowRequest{URL: "https://example.org/popup"})
+	if len(rt.browser) != 0 {
+		t.Fatalf("opened without a gesture: %v", rt.browser)
+	}
+	for i := 0; i < 10; i++ {
+		s.newWindow(webview.NewWindowRequest{URL: fmt.Sprintf("https://example.org/%d", i), UserGesture: true})
+	}
+	if len(rt.browser) != browserBurst {
+		t.Errorf("a burst of ten opened %d pages in the browser, want %d", len(rt.browser), browserBurst)
+	}
+	if !s.mayOpenBrowser(time.Now().Add(browserWindow)) {
+		t.Error("the budget did not come back after its window")
 	}
 }
 
@@ -283,5 +304,35 @@ func TestRememberingTheQuitChoiceOnAPageEmitsNothing(t *testing.T) {
 	}
 	if s.snapshot().Settings.OnQuit != settings.QuitKeep {
 		t.Error("the choice was not remembered")
+	}
+}
+
+// A download goes on while the rest of it leaves a reserve free on its
+// disk; one that would not is stopped, its part removed, and the notice
+// says why.
+func TestDownloadsLeaveTheDiskRoom(t *testing.T) {
+	s, rt := newService(t)
+	free := uint64(downloadReserve + 500<<20)
+	s.cfg.FreeBytes = func(string) (uint64, error) { return free, nil }
+	small := s.downloadTo("small.csv")
+	if !s.downloadRoom(small, 0, 100<<20) || !s.downloadRoom(small, 50<<20, 0) {
+		t.Fatal("a download with room to spare was stopped")
+	}
+	big := s.downloadTo("scan.nii.gz")
+	if s.downloadRoom(big, 0, 800<<20) {
+		t.Fatal("a download that would eat into the reserve went on")
+	}
+	os.WriteFile(big, []byte("part of it"), 0o644)
+	s.downloadEnded(webview.Download{URL: "http://127.0.0.1:1/files/scan.nii.gz?token=tok", File: big, Err: "Download was cancelled"})
+	if _, err := os.Stat(big); err == nil {
+		t.Error("the stopped download's part was left in Downloads")
+	}
+	if n := rt.notices; len(n) != 1 || !strings.Contains(n[0], "scan.nii.gz") || !strings.Contains(n[0], "needs 0.8 GB") || !strings.Contains(n[0], "downloads leave 1.0 GB free") {
+		t.Errorf("the notice says %q", n)
+	}
+	// Without a length: stopped once the disk itself runs low.
+	free = downloadReserve - 1
+	if s.downloadRoom(small, 900<<20, 0) {
+		t.Error("a download of unknown length went on into the reserve")
 	}
 }

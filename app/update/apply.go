@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strings"
 	"time"
@@ -68,7 +69,10 @@ func DetectInstall(exe string, env Env) Install {
 			return Install{Kind: KindWindowsUser, Path: exe}
 		}
 	case "linux":
-		if p := env.Getenv("APPIMAGE"); p != "" {
+		// $APPIMAGE is inherited by whatever another AppImage starts (a
+		// terminal inside one, say): it names our file only when we run
+		// from inside its mount, $APPDIR.
+		if p, dir := env.Getenv("APPIMAGE"), env.Getenv("APPDIR"); p != "" && dir != "" && withinSlash(exe, dir) {
 			return Install{Kind: KindAppImage, Path: p}
 		}
 		if env.Owner != nil {
@@ -78,6 +82,19 @@ func DetectInstall(exe string, env Env) Install {
 		}
 	}
 	return Install{Kind: KindBinary, Path: exe}
+}
+
+// within reports whether p lies inside dir (lexically; both absolute).
+func within(p, dir string) bool {
+	rel, err := filepath.Rel(filepath.Clean(dir), filepath.Clean(p))
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+}
+
+// withinSlash is within for Linux paths, whatever this OS's separator
+// (DetectInstall is told which OS it reads for).
+func withinSlash(p, dir string) bool {
+	p, dir = path.Clean(p), path.Clean(dir)
+	return p == dir || strings.HasPrefix(p, strings.TrimSuffix(dir, "/")+"/")
 }
 
 func packageOwner(path string) string {
@@ -215,6 +232,24 @@ func unzip(data []byte, dst string) error {
 		}
 		if err := os.Symlink(t, p); err != nil {
 			return err
+		}
+	}
+	// By their text each link stays inside; followed, through the others,
+	// each must too ("here -> ." and "up -> here/.." do not).
+	// The bundle (the archive's top folder) is what moves into place:
+	// a link that leads out of it would lead elsewhere there.
+	for _, f := range links {
+		top, _, _ := strings.Cut(filepath.ToSlash(filepath.Clean(f.Name)), "/")
+		bundle, err := filepath.EvalSymlinks(filepath.Join(dst, top))
+		if err != nil {
+			return err
+		}
+		real, err := filepath.EvalSymlinks(filepath.Join(dst, f.Name))
+		if err != nil {
+			return fmt.Errorf("archive link %q points at nothing in the bundle: %w", f.Name, err)
+		}
+		if !within(real, bundle) {
+			return fmt.Errorf("archive link %q leads outside the bundle (%s)", f.Name, real)
 		}
 	}
 	return nil

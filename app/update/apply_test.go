@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 )
 
@@ -40,6 +41,7 @@ func installedBundle(t *testing.T) string {
 }
 
 func TestMacBundleIsSwappedWhole(t *testing.T) {
+	onlyUnix(t, "a macOS bundle, with its symlinks")
 	bundle := installedBundle(t)
 	data := zipOf(t, []zipEntry{
 		{name: "Neurodesk.app/Contents/MacOS/neurodeskapp", body: "new"},
@@ -65,6 +67,11 @@ func TestMacUnzipRefusesLinksLeavingTheBundle(t *testing.T) {
 		"absolute link": {{name: "Neurodesk.app/Contents/MacOS/neurodeskapp", body: "new"}, {name: "Neurodesk.app/Contents/etc", body: outside, link: true}},
 		"relative link": {{name: "Neurodesk.app/Contents/MacOS/neurodeskapp", body: "new"}, {name: "Neurodesk.app/Contents/up", body: "../../../../..", link: true}},
 		"write through": {{name: "Neurodesk.app/Contents/out", body: outside, link: true}, {name: "Neurodesk.app/Contents/out/planted", body: "x"}},
+		// Each inside by its text, outside once followed: here is the
+		// bundle's folder, so here/.. is its parent, and up/.. beyond it.
+		"through another link": {{name: "Neurodesk.app/Contents/MacOS/neurodeskapp", body: "new"},
+			{name: "Neurodesk.app/here", body: ".", link: true}, {name: "Neurodesk.app/up", body: "here/..", link: true}},
+		"nowhere": {{name: "Neurodesk.app/Contents/MacOS/neurodeskapp", body: "new"}, {name: "Neurodesk.app/Contents/lib", body: "missing/lib", link: true}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			bundle := installedBundle(t)
@@ -83,6 +90,7 @@ func TestMacUnzipRefusesLinksLeavingTheBundle(t *testing.T) {
 }
 
 func TestAppImageIsReplacedByTheDownload(t *testing.T) {
+	onlyUnix(t, "an AppImage, with its mode bits")
 	img := filepath.Join(t.TempDir(), "Neurodesk.AppImage")
 	os.WriteFile(img, []byte("old appimage"), 0o755)
 	if err := (&Updater{}).Apply(Release{Version: "2.0.0"}, []byte("new appimage"), Install{Kind: KindAppImage, Path: img}); err != nil {
@@ -91,5 +99,13 @@ func TestAppImageIsReplacedByTheDownload(t *testing.T) {
 	st, err := os.Stat(img)
 	if b, _ := os.ReadFile(img); err != nil || string(b) != "new appimage" || st.Mode().Perm()&0o111 == 0 {
 		t.Errorf("AppImage is %q, mode %v (%v)", b, st.Mode(), err)
+	}
+}
+
+// onlyUnix skips a test of a Linux or macOS install on Windows, where
+// such an install cannot be (the test runs on those systems' runners).
+func onlyUnix(t *testing.T, what string) {
+	if runtime.GOOS == "windows" {
+		t.Skipf("%s: not on Windows", what)
 	}
 }

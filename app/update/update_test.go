@@ -7,9 +7,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/neurodesk/neurodeskapp/app/problem"
 	"github.com/neurodesk/neurodeskapp/internal/fakegithub"
@@ -23,9 +25,25 @@ func fakeGitHub(t *testing.T, tag string, assets []asset) string {
 	return srv.APIBase()
 }
 
+// buildFake builds testdata/fakeapp as version into dir. Where there is no
+// Go (the tests compiled for Windows and run under Wine) it copies
+// fakeapp-VERSION.exe from $NEURODESK_TEST_FAKEAPP, built beforehand.
 func buildFake(t *testing.T, dir, version string) string {
 	t.Helper()
 	out := filepath.Join(dir, "neurodeskapp")
+	if runtime.GOOS == "windows" {
+		out += ".exe"
+	}
+	if pre := os.Getenv("NEURODESK_TEST_FAKEAPP"); pre != "" {
+		b, err := os.ReadFile(filepath.Join(pre, "fakeapp-"+version+".exe"))
+		if err == nil {
+			err = os.WriteFile(out, b, 0o755)
+		}
+		if err != nil {
+			t.Fatalf("the prebuilt fake app %s: %v", version, err)
+		}
+		return out
+	}
 	cmd := exec.Command("go", "build", "-ldflags", "-X main.version="+version, "-o", out, "./testdata/fakeapp")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("build fake app: %v\n%s", err, b)
@@ -196,6 +214,9 @@ func TestDevBuildsAreNotUpdated(t *testing.T) {
 }
 
 func TestGoodUpdateReplacesBinary(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("a Linux binary install; Windows' own is TestWindowsInstallUpdatedWhileRunning")
+	}
 	key, pub := keypair(t)
 	u := updater(t, release(t, key, nil), pub)
 	exe := buildFake(t, t.TempDir(), "1.0.0")
@@ -271,7 +292,12 @@ func TestDetectInstall(t *testing.T) {
 	}{
 		{"/Applications/Neurodesk.app/Contents/MacOS/neurodeskapp", env("darwin", nil, ""), Install{Kind: KindMacBundle, Path: "/Applications/Neurodesk.app"}},
 		{`C:\Users\ana\AppData\Local\Programs\Neurodesk\neurodeskapp.exe`, env("windows", map[string]string{"LOCALAPPDATA": `C:\Users\ana\AppData\Local`}, ""), Install{Kind: KindWindowsUser, Path: `C:\Users\ana\AppData\Local\Programs\Neurodesk\neurodeskapp.exe`}},
-		{"/tmp/.mount_Neuro/usr/bin/neurodeskapp", env("linux", map[string]string{"APPIMAGE": "/home/ana/Neurodesk.AppImage"}, ""), Install{Kind: KindAppImage, Path: "/home/ana/Neurodesk.AppImage"}},
+		{"/tmp/.mount_Neuro/usr/bin/neurodeskapp", env("linux", map[string]string{"APPIMAGE": "/home/ana/Neurodesk.AppImage", "APPDIR": "/tmp/.mount_Neuro"}, ""), Install{Kind: KindAppImage, Path: "/home/ana/Neurodesk.AppImage"}},
+		// Started from a terminal inside another AppImage app: its
+		// APPIMAGE is not ours, and Update must not overwrite it.
+		{"/home/ana/bin/neurodeskapp", env("linux", map[string]string{"APPIMAGE": "/home/ana/Other.AppImage", "APPDIR": "/tmp/.mount_Other"}, ""), Install{Kind: KindBinary, Path: "/home/ana/bin/neurodeskapp"}},
+		{"/tmp/.mount_Other2/usr/bin/neurodeskapp", env("linux", map[string]string{"APPIMAGE": "/home/ana/Other.AppImage", "APPDIR": "/tmp/.mount_Other"}, ""), Install{Kind: KindBinary, Path: "/tmp/.mount_Other2/usr/bin/neurodeskapp"}},
+		{"/home/ana/bin/neurodeskapp", env("linux", map[string]string{"APPIMAGE": "/home/ana/Other.AppImage"}, ""), Install{Kind: KindBinary, Path: "/home/ana/bin/neurodeskapp"}},
 		{"/usr/bin/neurodeskapp", env("linux", nil, PackageDeb), Install{Kind: KindPackage, Path: "/usr/bin/neurodeskapp", Package: PackageDeb}},
 		{"/usr/bin/neurodeskapp", env("linux", nil, PackageRPM), Install{Kind: KindPackage, Path: "/usr/bin/neurodeskapp", Package: PackageRPM}},
 		{"/home/ana/bin/neurodeskapp", env("linux", nil, ""), Install{Kind: KindBinary, Path: "/home/ana/bin/neurodeskapp"}},
@@ -295,5 +321,65 @@ func TestPackageInstallIsNotReplaced(t *testing.T) {
 func TestEmbeddedKeyParses(t *testing.T) {
 	if _, err := parseKey(ReleaseKey); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestWindowsInstallUpdatedWhileRunning: the per-user Windows install is
+// replaced from the verified zip while the old program still runs (Windows
+// cannot delete a running .exe: it is moved aside, and keeps running);
+// the next start is the new version. Under Wine this is Windows' own
+// file semantics; elsewhere the same steps on this OS's.
+func TestWindowsInstallUpdatedWhileRunning(t *testing.T) {
+	key, pub := keypair(t)
+	exe := buildFake(t, t.TempDir(), "1.0.0")
+	newer, err := os.ReadFile(buildFake(t, t.TempDir(), "1.2.0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := realisticAssets("1.2.0", []byte("linux"))
+	for i := range files {
+		if files[i].Name == "neurodeskapp_1.2.0_windows_amd64.zip" {
+			files[i].Data = zipOf(t, []zipEntry{{name: filepath.Base(exe), body: string(newer)}})
+		}
+	}
+	assets := key.Sign(files)
+	u, err := New(Config{APIBaseURL: fakeGitHub(t, "v1.2.0", assets), PublicKey: pub, OS: "windows", Arch: "amd64"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst := Install{Kind: KindWindowsUser, Path: exe}
+
+	running := exec.Command(exe, "wait")
+	stdin, _ := running.StdinPipe()
+	var said strings.Builder
+	running.Stdout = &said
+	if err := running.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { stdin.Close(); running.Wait() }()
+	for i := 0; i < 100 && said.Len() == 0; i++ {
+		time.Sleep(50 * time.Millisecond) // it has started when it speaks
+	}
+
+	r, found, err := u.Check(t.Context(), "1.0.0", inst)
+	if err != nil || !found || r.AssetName != "neurodeskapp_1.2.0_windows_amd64.zip" {
+		t.Fatalf("check: %+v %v %v", r, found, err)
+	}
+	data, err := u.Download(t.Context(), r, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := u.Apply(r, data, inst); err != nil {
+		t.Fatalf("update while the old version runs: %v", err)
+	}
+	if out, err := exec.Command(exe).Output(); err != nil || strings.TrimSpace(string(out)) != "neurodeskapp 1.2.0" {
+		t.Errorf("the next start says %q (%v)", out, err)
+	}
+	if running.ProcessState != nil {
+		t.Error("the running old version was stopped by the update")
+	}
+	stdin.Close()
+	if err := running.Wait(); err != nil {
+		t.Errorf("the old version, still running through the update, ended with %v", err)
 	}
 }

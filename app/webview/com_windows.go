@@ -47,11 +47,15 @@ const (
 
 // ICoreWebView2DownloadOperation and its states.
 const (
-	doAddStateChanged    = 7
-	doGetURI             = 9
-	doGetResultFilePath  = 15
-	doGetState           = 16
-	doGetInterruptReason = 17
+	doAddBytesReceivedChanged = 3
+	doAddStateChanged         = 7
+	doGetURI                  = 9
+	doGetTotalBytesToReceive  = 12
+	doGetBytesReceived        = 13
+	doGetResultFilePath       = 15
+	doGetState                = 16
+	doGetInterruptReason      = 17
+	doCancel                  = 18
 
 	downloadInterrupted = 1
 	downloadCompleted   = 2
@@ -96,6 +100,15 @@ func (o *comObj) obj(slot int) *comObj {
 // num calls a getter of a BOOL or an enum.
 func (o *comObj) num(slot int) int32 {
 	var n int32
+	if o.call(slot, uintptr(unsafe.Pointer(&n))) != 0 {
+		return -1
+	}
+	return n
+}
+
+// num64 calls a getter of an INT64 (-1 if it fails).
+func (o *comObj) num64(slot int) int64 {
+	var n int64
 	if o.call(slot, uintptr(unsafe.Pointer(&n))) != 0 {
 		return -1
 	}

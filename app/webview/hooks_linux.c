@@ -12,6 +12,8 @@ extern int ndContextMenu(uintptr_t h, char *uri);
 extern char *ndDownloadTo(uintptr_t h, char *suggested);
 extern void ndDownloadEnd(uintptr_t h, char *uri, char *file, char *err);
 extern void ndOpenFolder(uintptr_t h, char *folder);
+extern int ndMayNavigate(uintptr_t h, char *to, char *from);
+extern int ndDownloadRoom(uintptr_t h, char *file, uint64_t received, uint64_t expected);
 
 static gboolean run_task(gpointer data) {
     ndRunTask((uintptr_t)data);
@@ -19,6 +21,19 @@ static gboolean run_task(gpointer data) {
 }
 
 void nd_run_on_main(uintptr_t task) { g_idle_add(run_task, (gpointer)task); }
+
+static void on_script_done(GObject *view, GAsyncResult *res, gpointer task) {
+    GError *err = NULL;
+    JSCValue *v = webkit_web_view_evaluate_javascript_finish(WEBKIT_WEB_VIEW(view), res, &err);
+    if (v) g_object_unref(v);
+    if (err) g_error_free(err);
+    ndRunTask((uintptr_t)task);
+}
+
+// Runs script in the main view's page, then task (whether it worked or not).
+void nd_eval_then(WebKitWebView *view, const char *script, uintptr_t task) {
+    webkit_web_view_evaluate_javascript(view, script, -1, NULL, NULL, NULL, on_script_done, (gpointer)task);
+}
 
 static WebKitWebView *find_view(GtkWidget *w) {
     if (WEBKIT_IS_WEB_VIEW(w)) return WEBKIT_WEB_VIEW(w);
@@ -55,8 +70,20 @@ static GtkWidget *on_create(WebKitWebView *view, WebKitNavigationAction *action,
     return NULL; // no window: the app decides where the page goes
 }
 
-// Attachments, and what the view cannot show, are downloads.
+// The main view's navigations (its frames' too) are the app's to allow;
+// attachments, and what the view cannot show, are downloads.
 static gboolean on_decide_policy(WebKitWebView *view, WebKitPolicyDecision *d, WebKitPolicyDecisionType type, gpointer data) {
+    if (type == WEBKIT_POLICY_DECISION_TYPE_NAVIGATION_ACTION && GPOINTER_TO_INT(g_object_get_data(G_OBJECT(view), "nd-main"))) {
+        WebKitNavigationAction *a = webkit_navigation_policy_decision_get_navigation_action(WEBKIT_NAVIGATION_POLICY_DECISION(d));
+        WebKitURIRequest *req = a ? webkit_navigation_action_get_request(a) : NULL;
+        const gchar *to = req ? webkit_uri_request_get_uri(req) : NULL;
+        const gchar *from = webkit_web_view_get_uri(view); // still the page that asks
+        if (to && !ndMayNavigate(handle_of(data), (char *)to, (char *)(from ? from : ""))) {
+            webkit_policy_decision_ignore(d);
+            return TRUE;
+        }
+        return FALSE;
+    }
     if (type != WEBKIT_POLICY_DECISION_TYPE_RESPONSE) return FALSE;
     WebKitResponsePolicyDecision *rd = WEBKIT_RESPONSE_POLICY_DECISION(d);
     WebKitURIResponse *resp = webkit_response_policy_decision_get_response(rd);
@@ -147,9 +174,38 @@ static const char *download_uri(WebKitDownload *dl) {
     return uri ? uri : "";
 }
 
+// The file a download writes, as a path (g_free it).
+static gchar *download_file(WebKitDownload *dl) {
+    const gchar *dest = webkit_download_get_destination(dl);
+    return dest ? g_filename_from_uri(dest, NULL, NULL) : NULL;
+}
+
 static void on_download_failed(WebKitDownload *dl, GError *err, gpointer data) {
     g_object_set_data(G_OBJECT(dl), "nd-failed", GINT_TO_POINTER(1));
-    ndDownloadEnd(handle_of(data), (char *)download_uri(dl), "", err && err->message ? err->message : "failed");
+    gchar *file = download_file(dl);
+    ndDownloadEnd(handle_of(data), (char *)download_uri(dl), file ? file : "", err && err->message ? err->message : "failed");
+    g_free(file);
+}
+
+// Every ND_ROOM_STEP bytes (and at the first), the app says whether the
+// disk has room for the rest; if not, the download stops.
+#define ND_ROOM_STEP (16u << 20)
+static void on_received_data(WebKitDownload *dl, guint64 len, gpointer data) {
+    guint64 got = webkit_download_get_received_data_length(dl);
+    guint64 *next = g_object_get_data(G_OBJECT(dl), "nd-next-room");
+    if (!next) {
+        next = g_new0(guint64, 1);
+        g_object_set_data_full(G_OBJECT(dl), "nd-next-room", next, g_free);
+    } else if (got < *next) {
+        return;
+    }
+    *next = got + ND_ROOM_STEP;
+    WebKitURIResponse *resp = webkit_download_get_response(dl);
+    guint64 expected = resp ? webkit_uri_response_get_content_length(resp) : 0;
+    gchar *file = download_file(dl);
+    int room = file ? ndDownloadRoom(handle_of(data), file, got, expected) : 1;
+    g_free(file);
+    if (!room) webkit_download_cancel(dl);
 }
 
 static void on_download_finished(WebKitDownload *dl, gpointer data) {
@@ -163,6 +219,7 @@ static void on_download_finished(WebKitDownload *dl, gpointer data) {
 static void on_download_started(WebKitWebContext *ctx, WebKitDownload *dl, gpointer data) {
     g_signal_connect(dl, "decide-destination", G_CALLBACK(on_decide_destination), data);
     g_signal_connect(dl, "failed", G_CALLBACK(on_download_failed), data);
+    g_signal_connect(dl, "received-data", G_CALLBACK(on_received_data), data);
     g_signal_connect(dl, "finished", G_CALLBACK(on_download_finished), data);
 }
 

@@ -53,6 +53,14 @@ func Attach(_ context.Context, h Hooks) (Native, error) {
 		found = true
 		C.nd_connect_view(n.view, C.uintptr_t(n.handle), 1)
 		C.nd_connect_downloads(C.uintptr_t(n.handle))
+		// Wails loads the launcher while OnStartup (and so this) runs: its
+		// commit may be past. The app learns the launcher's address from
+		// the first page reported, so report what the view shows now.
+		if uri := C.webkit_web_view_get_uri(n.view); uri != nil && h.PageChanged != nil {
+			if s := C.GoString(uri); s != "" && s != "about:blank" {
+				h.PageChanged(s)
+			}
+		}
 	})
 	if err != nil {
 		return nil, err
@@ -75,9 +83,31 @@ func ndClose(h C.uintptr_t) {
 	then := n.leave
 	n.leave = nil
 	n.mu.Unlock()
-	if then != nil {
-		go then() // off the GUI thread: it may ask questions
+	if then == nil {
+		return
 	}
+	// The person chose to leave: the page's beforeunload handlers are
+	// stopped first, so the navigation that follows does not ask again.
+	c := C.CString(ReleaseScript)
+	defer C.free(unsafe.Pointer(c))
+	task := cgo.NewHandle(func() { go then() }) // off the GUI thread: it may ask questions
+	C.nd_eval_then(n.view, c, C.uintptr_t(task))
+}
+
+//export ndMayNavigate
+func ndMayNavigate(h C.uintptr_t, to, from *C.char) C.int {
+	if f := native(h).hooks.MayNavigate; f != nil && !f(C.GoString(to), C.GoString(from)) {
+		return 0
+	}
+	return 1
+}
+
+//export ndDownloadRoom
+func ndDownloadRoom(h C.uintptr_t, file *C.char, received, expected C.uint64_t) C.int {
+	if f := native(h).hooks.DownloadRoom; f != nil && !f(C.GoString(file), uint64(received), uint64(expected)) {
+		return 0
+	}
+	return 1
 }
 
 func (n *linux) Load(uri string) {

@@ -9,6 +9,7 @@
 #include <webkit2/webkit2.h>
 
 void nd_run_on_main(uintptr_t task);
+void nd_eval_then(WebKitWebView *view, const char *script, uintptr_t task);
 WebKitWebView *nd_find_main_view(GtkWindow **window);
 void nd_connect_view(WebKitWebView *view, uintptr_t h, int is_main);
 void nd_connect_downloads(uintptr_t h);

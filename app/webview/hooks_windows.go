@@ -31,6 +31,7 @@ type win struct {
 	vtbl, resultVtbl                        *comHandlerVtbl
 	onNewWindow, onSource, onTitle, onDown  *comHandler
 	onState, onPlainNewWindow, onPlainTitle *comHandler
+	onBytes                                 *comHandler
 
 	// Plain windows (windows_plain.go), on the window thread only.
 	u32             user32
@@ -40,6 +41,7 @@ type win struct {
 
 	mu        sync.Mutex
 	downloads map[*comObj]string  // operation -> the file claimed for it
+	nextRoom  map[*comObj]int64   // operation -> when to ask DownloadRoom next
 	scripts   map[*comResult]bool // running ExecuteScripts: kept alive until they answer
 }
 
@@ -59,7 +61,7 @@ func Attach(ctx context.Context, h Hooks) (Native, error) {
 		return nil, err
 	}
 	n := &win{hooks: h, chromium: chromium, invoke: invoke, mainHWND: mainHWND,
-		downloads: map[*comObj]string{}, scripts: map[*comResult]bool{},
+		downloads: map[*comObj]string{}, nextRoom: map[*comObj]int64{}, scripts: map[*comResult]bool{},
 		u32: newUser32(), plain: map[uintptr]*plainWindow{}, pending: map[*comResult]bool{}}
 	n.vtbl, n.resultVtbl = newVtbls()
 	n.onNewWindow = n.handler(n.newWindow)
@@ -67,6 +69,7 @@ func Attach(ctx context.Context, h Hooks) (Native, error) {
 	n.onTitle = n.handler(n.titleChanged)
 	n.onDown = n.handler(n.downloadStarting)
 	n.onState = n.handler(n.downloadState)
+	n.onBytes = n.handler(n.downloadBytes)
 	n.onPlainNewWindow = n.handler(n.plainNewWindow)
 	n.onPlainTitle = n.handler(n.plainTitle)
 	done := make(chan error, 1)
@@ -168,10 +171,10 @@ func (n *win) newWindow(_, args *comObj) {
 
 // sourceChanged follows the main view's address; the right-click menu is
 // there on session pages only.
-func (n *win) sourceChanged(sender, _ *comObj) {
+func (n *win) sourceChanged(sender, args *comObj) {
 	uri := sender.str(wvGetSource)
-	if uri == "" || uri == "about:blank" {
-		return // nothing committed yet
+	if uri == "" || (args == nil && uri == "about:blank") {
+		return // nothing committed yet; later, about:blank is the app's way back to the launcher
 	}
 	if f := n.hooks.PageChanged; f != nil {
 		f(uri)
@@ -210,6 +213,31 @@ func (n *win) downloadStarting(_, args *comObj) {
 	n.mu.Unlock()
 	if _, ok := op.add(doAddStateChanged, n.onState); !ok {
 		n.finish(op, "WebView2 would not report the download's progress")
+		return
+	}
+	_, _ = op.add(doAddBytesReceivedChanged, n.onBytes) // without it, no room check
+}
+
+// roomStep is how often (in bytes received) DownloadRoom is asked.
+const roomStep = 16 << 20
+
+// downloadBytes asks the app, now and then, whether the disk has room for
+// the rest; if not, the download is cancelled (and reported by its state).
+func (n *win) downloadBytes(op, _ *comObj) {
+	got := op.num64(doGetBytesReceived)
+	n.mu.Lock()
+	file, ok := n.downloads[op]
+	due := ok && got >= n.nextRoom[op]
+	if due {
+		n.nextRoom[op] = got + roomStep
+	}
+	n.mu.Unlock()
+	f := n.hooks.DownloadRoom
+	if !due || f == nil || got < 0 {
+		return
+	}
+	if total := op.num64(doGetTotalBytesToReceive); !f(file, uint64(got), uint64(max(total, 0))) {
+		op.call(doCancel)
 	}
 }
 
@@ -227,6 +255,7 @@ func (n *win) finish(op *comObj, errText string) {
 	n.mu.Lock()
 	claimed, ok := n.downloads[op]
 	delete(n.downloads, op)
+	delete(n.nextRoom, op)
 	n.mu.Unlock()
 	if !ok {
 		return

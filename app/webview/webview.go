@@ -30,10 +30,16 @@ type Hooks struct {
 	DownloadTo func(suggested string) string
 	// Download reports a download's end.
 	Download func(Download)
+	// DownloadRoom says whether a download into file, received bytes so
+	// far of expected (0 if unknown), may go on; asked now and then.
+	DownloadRoom func(file string, received, expected uint64) bool
 	// ContextMenu says whether the right-click menu may show on uri.
 	ContextMenu func(uri string) bool
 	// OpenFolder is the download notice's "Show in Folder".
 	OpenFolder func(path string)
+	// MayNavigate says whether the main view may go from from to to (a
+	// frame's navigation included); nil allows every one.
+	MayNavigate func(to, from string) bool
 }
 
 // NewWindowRequest is a page asking for a new window.

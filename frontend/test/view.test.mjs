@@ -1,6 +1,6 @@
 import test from "node:test";
 import assert from "node:assert/strict";
-import { screenOf, steps, shouldOpenLab, newer, engineLine, launcherTitle, versionOrigin, versionWhy, newerLine } from "../view.js";
+import { screenOf, steps, progressLine, shouldOpenLab, newer, engineLine, launcherTitle, versionOrigin, versionWhy, newerLine } from "../view.js";
 
 const snap = (state, extra = {}) => ({ seq: 1, session: { state, ...extra } });
 
@@ -16,9 +16,19 @@ test("screen follows the session state", () => {
 
 test("steps mark done, active and pending", () => {
   const s = steps("creating").map((x) => x.status);
-  assert.deepEqual(s, ["done", "done", "active", "pending"]);
-  assert.deepEqual(steps("ready").map((x) => x.status), ["done", "done", "done", "done"]);
-  assert.deepEqual(steps("checking_engine").map((x) => x.status), ["active", "pending", "pending", "pending"]);
+  assert.deepEqual(s, ["done", "done", "active", "pending", "pending"]);
+  assert.deepEqual(steps("ready").map((x) => x.status), ["done", "done", "done", "done", "done"]);
+  assert.deepEqual(steps("checking_engine").map((x) => x.status), ["active", "pending", "pending", "pending", "pending"]);
+});
+
+test("the image's start-up is a step of its own, read from its log", () => {
+  assert.deepEqual(steps("waiting_for_jupyter").map((x) => x.status), ["done", "done", "done", "active", "pending"]);
+  assert.deepEqual(steps("waiting_for_jupyter", { text: "Preparing", jupyter: false }).map((x) => x.status), ["done", "done", "done", "active", "pending"]);
+  assert.deepEqual(steps("waiting_for_jupyter", { text: "Starting JupyterLab", jupyter: true }).map((x) => x.status), ["done", "done", "done", "done", "active"]);
+  const waiting = { state: "waiting_for_jupyter", message: "http://127.0.0.1:49200" };
+  assert.equal(progressLine(waiting, { text: "Neurodesktop's start-up took 2.3 s" }), "Neurodesktop's start-up took 2.3 s");
+  assert.equal(progressLine(waiting, {}), "Waiting for Neurodesktop to start");
+  assert.equal(progressLine({ state: "pulling", message: "3 of 9 layers" }, { text: "old" }), "3 of 9 layers");
 });
 
 test("the lab opens only after a start this page saw", () => {

@@ -4,7 +4,7 @@
 //
 // start.sh jupyter lab ... --ServerApp.port=P, with the token in
 // JUPYTER_TOKEN as Jupyter Server reads it, serves
-// /api/status (token checked), /lab and /neurodesktop, appends a line to
+// /api/status (token checked), /lab and /neurodesktop/, appends a line to
 // /neurodesktop-storage/standin-starts.txt, and stops on SIGTERM.
 // STANDIN_EXIT=N makes it print a few log lines and exit with N instead.
 // As the real start.sh hands over to the Jupyter user, it also appends to
@@ -88,7 +88,9 @@ func jupyter(args []string) int {
 		}
 	}
 	mux.HandleFunc("/lab", page("JupyterLab"))
-	mux.HandleFunc("/neurodesktop", page("Neurodesktop"))
+	// As jupyter-server-proxy does in the image: the desktop is at
+	// /neurodesktop/, and /neurodesktop redirects there.
+	mux.HandleFunc("/neurodesktop/", page("Neurodesktop"))
 	srv := &http.Server{Addr: ":" + port, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()

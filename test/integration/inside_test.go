@@ -2,7 +2,9 @@ package integration
 
 import (
 	"fmt"
+	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -24,13 +26,17 @@ type insideWorld struct {
 func newInsideWorld(t *testing.T) *insideWorld {
 	w := newWorld(t)
 	img := jupyterImage(t)
-	// The app runs as root here, so Jupyter runs as the image's user 1000,
-	// who must be able to write the data folder.
+	// Jupyter must be able to write the data folder: it runs as the app's
+	// user, or as the image's 1000 when the app runs as root.
 	if err := os.MkdirAll(w.data, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	os.Chown(w.data, 1000, 1000)
+	os.Chown(w.data, w.s.appUser(), w.s.appUser())
 	os.WriteFile(filepath.Join(w.data, "hello.txt"), []byte("hello from the data folder\n"), 0o644)
+	// These tests are of the web view's own mechanics: the image's test
+	// page, whose every key and click they can read, stands in for /lab
+	// (the real JupyterLab 4 is TestWindowJupyterLab4's).
+	os.WriteFile(filepath.Join(w.data, ".neurodesk-test-lab-page"), nil, 0o644)
 	w.writeSettings(w.baseSettings() + fmt.Sprintf("channel = \"custom\"\ncustom_image = %q\n", img))
 	bin := filepath.Join(w.home, "stand-in-bin")
 	os.MkdirAll(bin, 0o755)
@@ -44,14 +50,15 @@ func newInsideWorld(t *testing.T) *insideWorld {
 	return iw
 }
 
-func (iw *insideWorld) browserOpened() []string {
-	b, _ := os.ReadFile(iw.opened)
-	return strings.Fields(string(b))
+// realLab makes the session show the real JupyterLab 4 at /lab, not the
+// test page.
+func (iw *insideWorld) realLab() {
+	os.Remove(filepath.Join(iw.data, ".neurodesk-test-lab-page"))
 }
 
-// startSession opens the production window, presses Enter on the launcher
-// (Start has the focus) and waits for JupyterLab in the window.
-func (iw *insideWorld) startSession() *appWindow {
+// pressStart opens the production window and presses Enter on the
+// launcher (Start has the focus) until the session's container exists.
+func (iw *insideWorld) pressStart() *appWindow {
 	a := iw.startWindow()
 	a.focus(a.id)
 	for i := 0; i < 30 && !iw.containerExists(); i++ {
@@ -60,6 +67,18 @@ func (iw *insideWorld) startSession() *appWindow {
 			time.Sleep(300 * time.Millisecond)
 		}
 	}
+	return a
+}
+
+func (iw *insideWorld) browserOpened() []string {
+	b, _ := os.ReadFile(iw.opened)
+	return strings.Fields(string(b))
+}
+
+// startSession opens the production window, presses Enter on the launcher
+// (Start has the focus) and waits for JupyterLab in the window.
+func (iw *insideWorld) startSession() *appWindow {
+	a := iw.pressStart()
 	a.waitTitle("JupyterLab — Neurodesk", 90*time.Second)
 	iw.page.wait(a, 0, `^/lab loaded$`, 30*time.Second)
 	// Where the page's (0, 0) is in the window: click an empty spot and
@@ -134,7 +153,7 @@ func TestWindowNewWindowsAndDownloads(t *testing.T) {
 	}
 	// WebKit itself never lets a web page open a file: address; the app
 	// refuses javascript: and says so in its log.
-	if log, _ := os.ReadFile(filepath.Join(iw.home, "state", "neurodeskapp", "neurodeskapp.log")); !strings.Contains(string(log), `refused a page's request for a new window" url=javascript:`) {
+	if log := iw.appLog(); !strings.Contains(log, `refused a page's request for a new window" url=javascript:`) {
 		t.Errorf("the refusal was not logged:\n%s", log)
 	}
 	if got := a.title(); got != "JupyterLab — Neurodesk" {
@@ -145,13 +164,13 @@ func TestWindowNewWindowsAndDownloads(t *testing.T) {
 	n := len(iw.page.lines())
 	a.click(200, 100)
 	desk := a.waitWindow("Neurodesktop — Neurodesk", 30*time.Second)
-	iw.page.wait(a, n, `^/neurodesktop loaded$`, 15*time.Second)
+	iw.page.wait(a, n, `^/neurodesktop/ loaded$`, 15*time.Second)
 	a.shot("window-desktop")
 	a.focus(desk)
 	a.clickWindow(desk, 300, 350) // its editor; this window has no menu bar
 	n = len(iw.page.lines())
 	a.keys("ctrl+l")
-	iw.page.wait(a, n, `^/neurodesktop key ctrl\+l$`, 15*time.Second)
+	iw.page.wait(a, n, `^/neurodesktop/ key ctrl\+l$`, 15*time.Second)
 
 	// Downloads.
 	a.focus(a.id)
@@ -163,6 +182,27 @@ func TestWindowNewWindowsAndDownloads(t *testing.T) {
 	waitFile(t, a, results, "subject,score\n1,42\n")
 	time.Sleep(500 * time.Millisecond)
 	a.shot("window-downloaded")
+
+	// The notice's Show in Folder, and Help → Show App Log Folder, reach
+	// the system's opener with the folders (Wails' own opener drops file:).
+	opened := len(iw.browserOpened())
+	openedNext := func(want string) {
+		t.Helper()
+		for i := 0; i < 50 && len(iw.browserOpened()) == opened; i++ {
+			time.Sleep(200 * time.Millisecond)
+		}
+		got := iw.browserOpened()
+		if len(got) != opened+1 || got[opened] != want {
+			a.fatalf("the opener was asked for %q, want %q", got[opened:], want)
+		}
+		opened++
+	}
+	a.clickWindow(a.id, 1157, 774) // Show in Folder, at the notice's right
+	openedNext("file://" + (&url.URL{Path: iw.downloads}).EscapedPath())
+	a.clickWindow(a.id, 138, 12) // the menu bar's Help
+	time.Sleep(500 * time.Millisecond)
+	a.keys("Down", "Down", "Return")
+	openedNext("file://" + (&url.URL{Path: filepath.Join(iw.home, "state", "neurodeskapp")}).EscapedPath())
 }
 
 func waitFile(t *testing.T, a *appWindow, path, content string) {
@@ -345,5 +385,82 @@ func TestWindowEngineLostWhileOnJupyterLab(t *testing.T) {
 	}
 	if !iw.containerExists() {
 		t.Error("the session's container is gone")
+	}
+}
+
+// TestWindowPageCannotReachTheLauncher: a page that sends the window to
+// the launcher's address (and frames it) while posting calls to the app's
+// bindings reaches nothing: the window stays on the page, no call acts,
+// and the app's own way back (Session → Back to Launcher) still works.
+func TestWindowPageCannotReachTheLauncher(t *testing.T) {
+	iw := newInsideWorld(t)
+	a := iw.startSession()
+	n := len(iw.page.lines())
+	a.click(900, 260) // Reach into the launcher
+	iw.page.wait(a, n, `^/lab reaching into the launcher$`, 15*time.Second)
+	time.Sleep(4 * time.Second) // the page's three seconds of calls, and then some
+	if got := a.title(); got != "JupyterLab — Neurodesk" {
+		a.fatalf("after the page reached for the launcher the window shows %q", got)
+	}
+	if opened := iw.browserOpened(); len(opened) != 0 {
+		t.Errorf("a page's posted call opened the system browser: %q", opened)
+	}
+	if !iw.containerExists() {
+		t.Error("the session went away")
+	}
+	if log := iw.appLog(); !strings.Contains(log, "refused a page's navigation to the launcher") {
+		t.Errorf("the app log does not say it refused the navigation:\n%s", log)
+	}
+	a.shot("window-page-reached-for-launcher")
+
+	// Session → Back to Launcher: through about:blank, to a launcher that works.
+	a.clickWindow(a.id, 31, 12)
+	time.Sleep(500 * time.Millisecond)
+	a.keys("Down", "Return")
+	a.waitTitle("Neurodesk", 20*time.Second)
+	time.Sleep(2 * time.Second) // its first snapshot
+	a.shot("window-back-to-launcher")
+	// Open JupyterLab has the focus: Enter is a call to the app, answered.
+	a.keys("Return")
+	a.waitTitle("JupyterLab — Neurodesk", 20*time.Second)
+	if log := iw.appLog(); strings.Contains(log, "refused a call from the window") {
+		t.Errorf("the launcher's own calls were refused after the way back:\n%s", log)
+	}
+}
+
+// TestWindowDownloadLeavesTheDiskRoom: a download that would leave the
+// disk of Downloads with less than its reserve free is stopped at its
+// start, its part removed, and the window and the log say why.
+func TestWindowDownloadLeavesTheDiskRoom(t *testing.T) {
+	iw := newInsideWorld(t)
+	// Downloads on a small disk of its own: 1.15 GB, of which 1 GB is kept free.
+	os.MkdirAll(iw.downloads, 0o755)
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=1100m", "tmpfs", iw.downloads).CombinedOutput(); err != nil {
+		t.Fatalf("mount a small disk for Downloads: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", iw.downloads).Run() })
+	// 200 MiB of zeros (sparse): more than that disk can spare.
+	if f, err := os.Create(filepath.Join(iw.data, "big.bin")); err != nil || f.Truncate(200<<20) != nil {
+		t.Fatal(err)
+	} else {
+		f.Close()
+	}
+	a := iw.startSession()
+	a.click(900, 310) // Download big.bin
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) && !strings.Contains(iw.appLog(), "download failed") {
+		time.Sleep(200 * time.Millisecond)
+	}
+	log := iw.appLog()
+	if !regexp.MustCompile(`download failed".*error="it needs 0\.2 GB; the disk of .* has 1\.2 GB free, and downloads leave 1\.0 GB free"`).MatchString(log) {
+		a.fatalf("the stopped download is not reported with its reason:\n%s", log)
+	}
+	time.Sleep(500 * time.Millisecond)
+	a.shot("window-download-no-room")
+	entries, _ := os.ReadDir(iw.downloads)
+	for _, e := range entries {
+		if info, _ := e.Info(); strings.HasPrefix(e.Name(), "big") || info.Size() > 0 {
+			t.Errorf("Downloads holds %s (%d bytes) after the download was stopped", e.Name(), info.Size())
+		}
 	}
 }

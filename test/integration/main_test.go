@@ -65,6 +65,15 @@ func (s *shared) registryAddr() string {
 }
 
 // hostUser is the uid the app runs as.
+// appUser is who owns what the session writes on the host: the app's
+// user, or the image's 1000 when the app runs as root.
+func (s *shared) appUser() int {
+	if u := s.hostUser(); u != 0 {
+		return u
+	}
+	return 1000
+}
+
 func (s *shared) hostUser() int {
 	if s.runAs != nil {
 		return int(s.runAs.Uid)
@@ -206,6 +215,12 @@ func newWorld(t *testing.T) *world {
 // defaults (full privileges, streaming), as a new user has them.
 func (w *world) baseSettings() string {
 	return fmt.Sprintf("data_folder = %q\nimage_repository = %q\nmirror_repository = \"\"\ncheck_updates = false\n", w.data, w.repo)
+}
+
+// appLog is the app's log file as it is now.
+func (w *world) appLog() string {
+	b, _ := os.ReadFile(filepath.Join(w.home, "state", "neurodeskapp", "neurodeskapp.log"))
+	return string(b)
 }
 
 func (w *world) container() string { return "neurodeskapp-" + w.instance }

@@ -23,6 +23,7 @@ import (
 type sshd struct {
 	port         int
 	clientConfig string
+	publicKey    []byte // the client's key, which other accounts may authorize too
 }
 
 func startSSHD(t *testing.T) sshd {
@@ -42,7 +43,7 @@ func startSSHD(t *testing.T) sshd {
 	cfg := fmt.Sprintf(`Port %d
 ListenAddress 127.0.0.1
 HostKey %[2]s/host
-AuthorizedKeysFile %[2]s/authorized_keys
+AuthorizedKeysFile %[2]s/authorized_keys .ssh/authorized_keys
 PermitRootLogin prohibit-password
 PasswordAuthentication no
 KbdInteractiveAuthentication no
@@ -87,7 +88,7 @@ PidFile %[2]s/sshd.pid
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return sshd{port: port, clientConfig: client}
+	return sshd{port: port, clientConfig: client, publicKey: pub}
 }
 
 // childrenOf lists the processes whose parent is pid.

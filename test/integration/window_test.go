@@ -4,15 +4,19 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/docker/docker/client"
 
 	"github.com/neurodesk/neurodeskapp/internal/testenv"
 )
@@ -24,11 +28,14 @@ var (
 )
 
 // jupyterImage is the test image with a real Jupyter server, built from
-// Debian's packages by test/jupyter/build-image.sh (cached by its hash).
+// Debian's packages by test/jupyter/build-image.sh (cached by its hash) on
+// the machine's Docker, and loaded into the engine under test when that is
+// another (make engines).
 func jupyterImage(t *testing.T) string {
 	t.Helper()
 	jupyterOnce.Do(func() {
 		cmd := exec.Command(filepath.Join(testenv.ModuleRoot(), "test", "jupyter", "build-image.sh"))
+		cmd.Env = withoutDockerHost(os.Environ())
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
 		out, err := cmd.Output()
@@ -37,11 +44,53 @@ func jupyterImage(t *testing.T) string {
 			return
 		}
 		jupyterRef = strings.TrimSpace(string(out))
+		if os.Getenv("NEURODESK_TEST_ENGINE") != "" {
+			jupyterErr = loadIntoTestEngine(jupyterRef)
+		}
 	})
 	if jupyterErr != nil {
 		t.Fatal(jupyterErr)
 	}
 	return jupyterRef
+}
+
+func withoutDockerHost(env []string) []string {
+	return slices.DeleteFunc(slices.Clone(env), func(e string) bool { return strings.HasPrefix(e, "DOCKER_HOST=") })
+}
+
+// loadIntoTestEngine copies ref from the machine's Docker into the engine
+// at DOCKER_HOST (docker save, then the engine API's image load).
+func loadIntoTestEngine(ref string) error {
+	eng, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	ctx := context.Background()
+	if _, err := eng.ImageInspect(ctx, ref); err == nil {
+		return nil // loaded by an earlier run against this engine
+	}
+	save := exec.Command("docker", "save", ref)
+	save.Env = withoutDockerHost(os.Environ())
+	tarball, err := save.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := save.Start(); err != nil {
+		return fmt.Errorf("docker save %s: %w", ref, err)
+	}
+	resp, err := eng.ImageLoad(ctx, tarball)
+	if err == nil {
+		_, err = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	if werr := save.Wait(); err == nil {
+		err = werr
+	}
+	if err != nil {
+		return fmt.Errorf("load %s into the engine under test: %w", ref, err)
+	}
+	return nil
 }
 
 // appWindow is the production build running in a real window under Xvfb,
@@ -66,10 +115,18 @@ func (w *world) startWindow(extraEnv ...string) *appWindow {
 	a := &appWindow{t: w.t, w: w, display: display, log: filepath.Join(w.home, "window.log"), done: make(chan error, 1)}
 	a.env = append(append(append([]string{}, w.env...), "DISPLAY="+display), extraEnv...)
 	a.cmd = exec.Command(prod)
+	a.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if w.s.runAs != nil {
+		// As the engine's own user (rootless lanes), with a runtime folder of its own.
+		run := filepath.Join(w.home, "run")
+		os.MkdirAll(run, 0o700)
+		os.Chown(run, int(w.s.runAs.Uid), int(w.s.runAs.Gid))
+		a.env = append(a.env, "XDG_RUNTIME_DIR="+run)
+		a.cmd.SysProcAttr.Credential = w.s.runAs
+	}
 	a.cmd.Env = a.env
 	logf, _ := os.Create(a.log)
 	a.cmd.Stdout, a.cmd.Stderr = logf, logf
-	a.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := a.cmd.Start(); err != nil {
 		w.t.Fatal(err)
 	}
@@ -178,6 +235,15 @@ func (a *appWindow) typeText(s string) {
 func (a *appWindow) clickWindow(id string, x, y int) {
 	a.t.Helper()
 	if _, err := xdotool(a.env, "mousemove", "--window", id, fmt.Sprint(x), fmt.Sprint(y), "click", "1"); err != nil {
+		a.fatalf("%v", err)
+	}
+	time.Sleep(100 * time.Millisecond)
+}
+
+// doubleClickWindow double-clicks at window coordinates x, y.
+func (a *appWindow) doubleClickWindow(id string, x, y int) {
+	a.t.Helper()
+	if _, err := xdotool(a.env, "mousemove", "--window", id, fmt.Sprint(x), fmt.Sprint(y), "click", "--repeat", "2", "--delay", "80", "1"); err != nil {
 		a.fatalf("%v", err)
 	}
 	time.Sleep(100 * time.Millisecond)

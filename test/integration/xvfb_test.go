@@ -41,6 +41,7 @@ func buildGUI(t *testing.T) (dev, prod string) {
 			guiErr = err
 			return
 		}
+		os.Chmod(dir, 0o755) // the rootless lanes run the window as their engine's user
 		guiBins.dev = filepath.Join(dir, "neurodeskapp-dev")
 		// A release's version, so that updates are checked (development
 		// builds never update themselves).

@@ -1,9 +1,19 @@
 // Command fakeapp stands in for the app in update tests: it prints the
-// version it was built with.
+// version it was built with; with "wait" it then runs until its input
+// closes, as the app runs while it updates itself.
 package main
 
-import "fmt"
+import (
+	"fmt"
+	"io"
+	"os"
+)
 
 var version = "0.0.0"
 
-func main() { fmt.Println("neurodeskapp", version) }
+func main() {
+	fmt.Println("neurodeskapp", version)
+	if len(os.Args) > 1 && os.Args[1] == "wait" {
+		io.Copy(io.Discard, os.Stdin) //nolint:errcheck // ends with the input
+	}
+}

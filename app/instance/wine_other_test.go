@@ -1,0 +1,7 @@
+//go:build !windows
+
+package instance
+
+import "testing"
+
+func needUnixSockets(*testing.T) {}

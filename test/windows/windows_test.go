@@ -1,0 +1,256 @@
+// Package windows runs the app's Windows builds under Wine 10 (Debian 13's,
+// in the image test/wine/build-image.sh makes): the unit tests of every
+// package, compiled for Windows, and the Windows command line. WebView2
+// cannot run under Wine; the window's hooks are checked against Wails'
+// types by app/webview's own tests, which run here too.
+package windows
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/neurodesk/neurodeskapp/internal/testenv"
+)
+
+// wineImage builds (or finds, by its script's hash) the Wine image once
+// for the whole test binary.
+var wineImage = sync.OnceValues(func() (string, error) {
+	out, err := exec.Command(filepath.Join(testenv.ModuleRoot(), "test", "wine", "build-image.sh")).Output()
+	if err != nil {
+		if ee, ok := err.(*exec.ExitError); ok {
+			return "", fmt.Errorf("build the Wine image: %v\n%s", err, ee.Stderr)
+		}
+		return "", fmt.Errorf("build the Wine image: %w", err)
+	}
+	return strings.TrimSpace(string(out)), nil
+})
+
+// wine is a Windows machine: a fresh container of the Wine image with the
+// repository at Z:\src (read-only) and dir at Z:\w.
+type wine struct {
+	t     *testing.T
+	image string
+	dir   string
+}
+
+func newWine(t *testing.T) *wine {
+	t.Helper()
+	testenv.Docker(t)
+	img, err := wineImage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &wine{t: t, image: img, dir: t.TempDir()}
+}
+
+// run runs a Windows program (a path under /w or /src) in dir (a Linux
+// path inside the container), with env as KEY=VALUE.
+func (w *wine) run(ctx context.Context, dir string, env []string, prog string, args ...string) (stdout, stderr string, code int) {
+	w.t.Helper()
+	a := []string{"run", "--rm", "--network", "host", "-v", testenv.ModuleRoot() + ":/src:ro", "-v", w.dir + ":/w", "-w", dir}
+	for _, e := range env {
+		a = append(a, "-e", e)
+	}
+	a = append(a, w.image)
+	if prog != "sh" {
+		a = append(a, "wine")
+	}
+	a = append(a, prog)
+	var o, e bytes.Buffer
+	cmd := exec.CommandContext(ctx, "docker", append(a, args...)...)
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		w.t.Fatalf("run %s under Wine: %v", prog, err)
+	}
+	return o.String(), wineNoise(e.String()), code
+}
+
+// wineNoise drops what Wine itself says on every start without a desktop
+// session, which is not the program's.
+func wineNoise(s string) string {
+	var keep []string
+	for _, l := range strings.Split(s, "\n") {
+		if !strings.Contains(l, "XDG_RUNTIME_DIR is invalid") {
+			keep = append(keep, l)
+		}
+	}
+	return strings.Join(keep, "\n")
+}
+
+// goBuild runs go with GOOS=windows in the repository.
+func goBuild(t *testing.T, args ...string) {
+	t.Helper()
+	cmd := exec.Command("go", args...)
+	cmd.Dir = testenv.ModuleRoot()
+	cmd.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+}
+
+// TestUnitTestsOnWindows: every package of the app, its tests compiled for
+// Windows and run under Wine in the package's folder, as go test would.
+func TestUnitTestsOnWindows(t *testing.T) {
+	w := newWine(t)
+	cmd := exec.Command("go", "list", "-f", "{{if .TestGoFiles}}{{.ImportPath}}{{end}}", "./app/...")
+	cmd.Dir = testenv.ModuleRoot()
+	list, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// app/update's tests run builds of its fake app; there is no Go under Wine.
+	for _, v := range []string{"1.0.0", "1.2.0"} {
+		goBuild(t, "build", "-ldflags", "-X main.version="+v, "-o", filepath.Join(w.dir, "fakeapp-"+v+".exe"), "./app/update/testdata/fakeapp")
+	}
+	env := []string{"LANG=C.UTF-8", `NEURODESK_TEST_FAKEAPP=Z:\w`} // UTF-8: Wine's file names take any character then
+	const module = "github.com/neurodesk/neurodeskapp/"
+	for _, pkg := range strings.Fields(string(list)) {
+		rel := strings.TrimPrefix(pkg, module)
+		t.Run(rel, func(t *testing.T) {
+			exe := strings.ReplaceAll(rel, "/", "-") + ".test.exe"
+			goBuild(t, "test", "-c", "-o", filepath.Join(w.dir, exe), "./"+rel)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			out, errs, code := w.run(ctx, "/src/"+rel, env, "/w/"+exe, "-test.v", "-test.count=1", "-test.timeout=4m")
+			if code != 0 {
+				t.Errorf("%s under Wine: exit %d\n%s\n%s", rel, code, failures(out), errs)
+			}
+			if skips := skipped(out); skips != "" {
+				t.Logf("skipped under Wine:\n%s", skips)
+			}
+		})
+	}
+}
+
+// failures is go test -v output without the lines of passing tests and
+// the log lines of the app: what says why a test failed.
+func failures(out string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(out, "\n") {
+		t := strings.TrimSpace(l)
+		if strings.HasPrefix(t, "=== ") || strings.HasPrefix(t, "--- PASS") || strings.HasPrefix(t, "--- SKIP") || regexp.MustCompile(`^\d{4}/\d\d/\d\d `).MatchString(t) {
+			continue
+		}
+		b.WriteString(l + "\n")
+	}
+	return b.String()
+}
+
+func skipped(out string) string {
+	var b strings.Builder
+	lines := strings.Split(out, "\n")
+	for i, l := range lines {
+		if strings.Contains(l, "--- SKIP") {
+			b.WriteString(l + "\n")
+			if i+1 < len(lines) {
+				b.WriteString(lines[i+1] + "\n")
+			}
+		}
+	}
+	return b.String()
+}
+
+// TestCLIOnWindows: the Windows build of the app, as the release makes it
+// (a GUI program, -H windowsgui), answers on the command line: version,
+// help, and status and versions against this machine's Docker engine
+// reached over loopback TCP, as Docker Desktop's "expose the daemon" or a
+// remote engine is; its files land in %LOCALAPPDATA%\neurodeskapp.
+func TestCLIOnWindows(t *testing.T) {
+	w := newWine(t)
+	goBuild(t, "build", "-trimpath", "-tags", "desktop,production", "-ldflags", "-H windowsgui -X github.com/neurodesk/neurodeskapp/app/buildinfo.Version=3.0.1",
+		"-o", filepath.Join(w.dir, "neurodeskapp.exe"), ".")
+	engine := engineOverTCP(t)
+	manifest := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, _ *http.Request) {
+		fmt.Fprint(rw, "jupyter_neurodesk_version = \"2026-11-30\"\n")
+	}))
+	t.Cleanup(manifest.Close)
+	env := []string{"LANG=C.UTF-8", "DOCKER_HOST=tcp://" + engine, "NEURODESK_MANIFEST_URL=" + manifest.URL,
+		fmt.Sprintf("NEURODESKAPP_INSTANCE=wine%d", time.Now().UnixNano()%1e9)}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	// One Windows session for all of it: the later commands find what the
+	// first wrote, as on a person's machine.
+	script := `set -u
+wine /w/neurodeskapp.exe version; echo "exit=$?"
+wine /w/neurodeskapp.exe help; echo "exit=$?"
+wine /w/neurodeskapp.exe status --json; echo "exit=$?"
+wine /w/neurodeskapp.exe versions --json; echo "exit=$?"
+wine /w/neurodeskapp.exe frobnicate; echo "exit=$?"
+cd /wine/drive_c/users/root/AppData && find . -path '*neurodeskapp*' -type f | sort`
+	out, errs, code := w.shell(ctx, env, script)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	for _, want := range []string{
+		"neurodeskapp 3.0.1 (",
+		"windows/amd64",
+		"Usage: neurodeskapp <command>",
+		`"engine":{"kind":"Docker Engine"`, `"source":"DOCKER_HOST"`, `"running":false`,
+		`"current":{"tag":"2026-11-30","origin":"remote"`,
+		`./Local/neurodeskapp/neurodeskapp.log`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the Windows command line did not say %q:\n%s\n%s", want, out, errs)
+		}
+	}
+	if got := regexp.MustCompile(`exit=\d+`).FindAllString(out, -1); !slices.Equal(got, []string{"exit=0", "exit=0", "exit=3", "exit=0", "exit=2"}) {
+		t.Errorf("exit codes %v, want 0 for version, help and versions, 3 (no session) for status, 2 for an unknown command:\n%s\n%s", got, out, errs)
+	}
+}
+
+// shell runs a sh script in a fresh container of the Wine image.
+func (w *wine) shell(ctx context.Context, env []string, script string) (stdout, stderr string, code int) {
+	w.t.Helper()
+	return w.run(ctx, "/w", env, "sh", "-c", script)
+}
+
+// engineOverTCP serves this machine's Docker socket on a loopback TCP
+// port for as long as the test runs, and returns host:port.
+func engineOverTCP(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	sock := "/var/run/docker.sock"
+	if h, ok := strings.CutPrefix(os.Getenv("DOCKER_HOST"), "unix://"); ok {
+		sock = h
+	}
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				d, err := net.Dial("unix", sock)
+				if err != nil {
+					return
+				}
+				defer d.Close()
+				go io.Copy(d, c) //nolint:errcheck // ends with the connection
+				io.Copy(c, d)    //nolint:errcheck // ends with the connection
+			}()
+		}
+	}()
+	return l.Addr().String()
+}
