@@ -254,3 +254,93 @@ func engineOverTCP(t *testing.T) string {
 	}()
 	return l.Addr().String()
 }
+
+// TestInstallerOnWindows: the NSIS installer as make package builds it,
+// run silently as a person without administrator rights would: it
+// installs under %LOCALAPPDATA%\Programs\Neurodesk with a Start menu
+// shortcut and an "Installed apps" entry; a newer installer over it
+// upgrades in place and keeps the settings; the uninstaller removes the
+// app, its shortcut and its entry, and keeps the settings and the data
+// (the settings, logs and caches too when asked, with /PURGE).
+func TestInstallerOnWindows(t *testing.T) {
+	w := newWine(t)
+	for _, v := range []string{"3.0.0", "3.0.1"} {
+		exe := filepath.Join(w.dir, "neurodeskapp-"+v+".exe")
+		goBuild(t, "build", "-trimpath", "-tags", "desktop,production", "-ldflags", "-H windowsgui -X github.com/neurodesk/neurodeskapp/app/buildinfo.Version="+v, "-o", exe, ".")
+		cmd := exec.Command("makensis", "-V2", "-DVERSION="+v, "-DEXE="+exe, "-DOUT="+filepath.Join(w.dir, "setup-"+v+".exe"), "project.nsi")
+		cmd.Dir = filepath.Join(testenv.ModuleRoot(), "build", "windows", "installer")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("makensis %s: %v\n%s", v, err, out)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	// Each step prints what a person (or Windows) would see afterwards.
+	script := `set -u
+U='C:\users\root'
+key='HKCU\Software\Microsoft\Windows\CurrentVersion\Uninstall\cb534ed1-381a-53a0-8209-d2d9f455bef5'
+app=/wine/drive_c/users/root/AppData/Local/Programs/Neurodesk
+lnk='/wine/drive_c/users/root/AppData/Roaming/Microsoft/Windows/Start Menu/Programs/Neurodesk.lnk'
+settings=/wine/drive_c/users/root/AppData/Local/neurodeskapp/settings.toml
+data=/wine/drive_c/neurodesktop-storage
+state() {
+  echo "== $1"
+  ls "$app" 2>/dev/null | sed 's/^/file: /'
+  [ -e "$lnk" ] && echo "shortcut: yes" || echo "shortcut: no"
+  wine reg query "$key" 2>/dev/null | tr -d '\r' | grep -E 'DisplayName|DisplayVersion|InstallLocation|QuietUninstallString|EstimatedSize' | sed -E 's/^ +/reg: /; s/ {2,}/ /g'
+  [ -x "$app/neurodeskapp.exe" ] && wine "$app/neurodeskapp.exe" version
+  echo "settings: $(cat "$settings" 2>/dev/null || echo gone)"
+  echo "data: $(cat "$data/analysis.txt" 2>/dev/null || echo gone)"
+}
+mkdir -p "$(dirname "$settings")" "$data"
+echo 'on_quit = "keep"' > "$settings"
+echo 'a day of work' > "$data/analysis.txt"
+wine /w/setup-3.0.0.exe /S; echo "install exit=$?"
+state installed
+wine /w/setup-3.0.1.exe /S; echo "upgrade exit=$?"
+state upgraded
+wine "$app/uninstall.exe" /S; echo "uninstall exit=$?"
+wineserver -w # the uninstaller runs on from a copy in the temp folder
+state uninstalled
+wine /w/setup-3.0.1.exe /S && wine "$app/neurodeskapp.exe" status >/dev/null 2>&1
+wine "$app/uninstall.exe" /S /PURGE; echo "purge exit=$?"
+wineserver -w
+state purged
+ls /wine/drive_c/users/root/AppData/Local | sed 's/^/local: /'`
+	out, errs, code := w.shell(ctx, nil, script)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	steps := map[string]string{}
+	for _, part := range strings.Split(out, "== ")[1:] {
+		name, body, _ := strings.Cut(part, "\n")
+		steps[name] = body
+	}
+	for step, want := range map[string][]string{
+		"installed": {"file: neurodeskapp.exe", "file: uninstall.exe", "shortcut: yes", "reg: DisplayName REG_SZ Neurodesk", "reg: DisplayVersion REG_SZ 3.0.0",
+			`reg: QuietUninstallString REG_SZ "C:\users\root\AppData\Local\Programs\Neurodesk\uninstall.exe" /S`, "reg: EstimatedSize REG_DWORD 0x", "neurodeskapp 3.0.0 (",
+			`settings: on_quit = "keep"`, "data: a day of work"},
+		"upgraded":    {"file: neurodeskapp.exe", "shortcut: yes", "reg: DisplayVersion REG_SZ 3.0.1", "neurodeskapp 3.0.1 (", `settings: on_quit = "keep"`, "data: a day of work"},
+		"uninstalled": {"shortcut: no", `settings: on_quit = "keep"`, "data: a day of work"},
+		"purged":      {"shortcut: no", "settings: gone", "data: a day of work"},
+	} {
+		for _, s := range want {
+			if !strings.Contains(steps[step], s) {
+				t.Errorf("%s: missing %q in\n%s", step, s, steps[step])
+			}
+		}
+	}
+	for _, step := range []string{"uninstalled", "purged"} {
+		if u := steps[step]; strings.Contains(u, "file: ") || strings.Contains(u, "reg: ") {
+			t.Errorf("the uninstaller left the app or its entry:\n%s", u)
+		}
+	}
+	if strings.Contains(steps["purged"], "local: neurodeskapp") {
+		t.Errorf("/PURGE left the app's folder:\n%s", steps["purged"])
+	}
+	for _, e := range []string{"install exit=0", "upgrade exit=0", "uninstall exit=0", "purge exit=0"} {
+		if !strings.Contains(out, e) {
+			t.Errorf("want %s:\n%s\n%s", e, out, errs)
+		}
+	}
+}

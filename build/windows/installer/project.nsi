@@ -5,7 +5,9 @@
 ; org.neurodesk.neurodeskapp): it takes over 2.x's entry in "Installed apps"
 ; (the key electron-builder derives from the appId) and removes 2.x's files
 ; with 2.x's own silent uninstaller, which keeps the person's data.
-Unicode true
+; 64-bit, as the app is: the installer then runs where the app does (and under
+; a 64-bit-only Wine in the tests).
+Target amd64-unicode
 !include "MUI2.nsh"
 !include "LogicLib.nsh"
 !include "FileFunc.nsh"
@@ -101,8 +103,22 @@ Section "Neurodesk" SecMain
   WriteRegDWORD HKCU "${UNINSTKEY}" "EstimatedSize" "$0"
 SectionEnd
 
+Var Purge
+
+; The settings, logs and caches stay unless the person asks (/PURGE when
+; silent). The data folder is theirs and is never removed.
 Function un.onInit
   !insertmacro WaitUntilClosed "$INSTDIR\neurodeskapp.exe"
+  StrCpy $Purge 0
+  ${GetParameters} $R1
+  ClearErrors
+  ${GetOptions} $R1 "/PURGE" $R2
+  ${IfNot} ${Errors}
+    StrCpy $Purge 1
+  ${ElseIfNot} ${Silent}
+    MessageBox MB_YESNO|MB_ICONQUESTION|MB_DEFBUTTON2 "Also remove Neurodesk's settings, logs and caches?$\r$\n$\r$\nYour data folder is kept either way." IDNO +2
+    StrCpy $Purge 1
+  ${EndIf}
 FunctionEnd
 
 Section "Uninstall"
@@ -120,5 +136,10 @@ Section "Uninstall"
   RMDir "$LOCALAPPDATA\Neurodesk"
   DeleteRegKey HKCU "${UNINSTKEY}"
   DeleteRegKey HKCU "Software\Neurodesk"
-  MessageBox MB_OK|MB_ICONINFORMATION "Neurodesk was removed. Your data folder and settings were not touched.$\r$\n$\r$\nTo free the disk space Neurodesktop used, in a terminal list its images with$\r$\n  docker images vnmd/neurodesktop$\r$\nremove each with  docker rmi IMAGE-ID  and, only if you no longer need your Neurodesktop home folder,$\r$\n  docker volume rm neurodesk-home" /SD IDOK
+  ${If} $Purge == 1
+    ; The app's own folders (app/platform: settings and logs, the cache).
+    RMDir /r "$LOCALAPPDATA\neurodeskapp"
+    RMDir /r "$LOCALAPPDATA\cache\neurodeskapp"
+  ${EndIf}
+  MessageBox MB_OK|MB_ICONINFORMATION "Neurodesk was removed. Your data folder was not touched.$\r$\n$\r$\nTo free the disk space Neurodesktop used, in a terminal list its images with$\r$\n  docker images vnmd/neurodesktop$\r$\nremove each with  docker rmi IMAGE-ID  and, only if you no longer need your Neurodesktop home folder,$\r$\n  docker volume rm neurodesk-home" /SD IDOK
 SectionEnd
