@@ -1,6 +1,7 @@
 package update
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"fmt"
@@ -11,7 +12,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/neurodesk/neurodeskapp/app/problem"
 	"github.com/neurodesk/neurodeskapp/internal/fakegithub"
@@ -351,14 +351,14 @@ func TestWindowsInstallUpdatedWhileRunning(t *testing.T) {
 
 	running := exec.Command(exe, "wait")
 	stdin, _ := running.StdinPipe()
-	var said strings.Builder
-	running.Stdout = &said
+	stdout, _ := running.StdoutPipe()
 	if err := running.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer func() { stdin.Close(); running.Wait() }()
-	for i := 0; i < 100 && said.Len() == 0; i++ {
-		time.Sleep(50 * time.Millisecond) // it has started when it speaks
+	said := bufio.NewReader(stdout)
+	if l, err := said.ReadString('\n'); err != nil || strings.TrimSpace(l) != "neurodeskapp 1.0.0" {
+		t.Fatalf("the old version says %q (%v)", l, err)
 	}
 
 	r, found, err := u.Check(t.Context(), "1.0.0", inst)
@@ -375,8 +375,9 @@ func TestWindowsInstallUpdatedWhileRunning(t *testing.T) {
 	if out, err := exec.Command(exe).Output(); err != nil || strings.TrimSpace(string(out)) != "neurodeskapp 1.2.0" {
 		t.Errorf("the next start says %q (%v)", out, err)
 	}
-	if running.ProcessState != nil {
-		t.Error("the running old version was stopped by the update")
+	fmt.Fprintln(stdin, "still there?")
+	if l, err := said.ReadString('\n'); err != nil || strings.TrimSpace(l) != "neurodeskapp 1.0.0" {
+		t.Errorf("the old version, running through the update, says %q (%v)", l, err)
 	}
 	stdin.Close()
 	if err := running.Wait(); err != nil {

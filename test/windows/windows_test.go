@@ -132,6 +132,7 @@ func TestUnitTestsOnWindows(t *testing.T) {
 			if code != 0 {
 				t.Errorf("%s under Wine: exit %d\n%s\n%s", rel, code, failures(out), errs)
 			}
+			t.Logf("under Wine: %d passed, %d skipped", strings.Count(out, "--- PASS"), strings.Count(out, "--- SKIP"))
 			if skips := skipped(out); skips != "" {
 				t.Logf("skipped under Wine:\n%s", skips)
 			}
