@@ -166,12 +166,14 @@ func newVtbls() (handlers, results *comHandlerVtbl) {
 	}
 	handlers, results = new(comHandlerVtbl), new(comHandlerVtbl)
 	*handlers, *results = unknown, unknown
+	// A hook that fails is logged and leaves the event to WebView2: a panic
+	// here would end the app from inside the window's message loop.
 	handlers.invoke = windows.NewCallback(func(this *comHandler, sender, args *comObj) uintptr {
-		this.invoke(sender, args)
+		safely("a web view event", func() { this.invoke(sender, args) })
 		return 0
 	})
 	results.invoke = windows.NewCallback(func(this *comResult, hr uintptr, result unsafe.Pointer) uintptr {
-		this.done(hr, result)
+		safely("a web view answer", func() { this.done(hr, result) })
 		return 0
 	})
 	return handlers, results

@@ -3,7 +3,11 @@
 package webview
 
 import (
+	"bytes"
+	"log/slog"
 	"reflect"
+	"strings"
+	"syscall"
 	"testing"
 	"unsafe"
 
@@ -40,5 +44,20 @@ func TestSlotsMatchWebView2Layout(t *testing.T) {
 	env := reflect.TypeOf(edge.ICoreWebView2Environment{}).Field(0).Type.Elem()
 	if f, ok := env.FieldByName("CreateCoreWebView2Controller"); !ok || int(f.Offset/unsafe.Sizeof(uintptr(0))) != envCreateController {
 		t.Errorf("the environment's CreateCoreWebView2Controller is not slot %d", envCreateController)
+	}
+}
+
+// A hook that panics inside WebView2's callback is logged, and the call
+// returns to WebView2 as a handled one: the window goes on.
+func TestFailingHookDoesNotEndTheApp(t *testing.T) {
+	var log bytes.Buffer
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&log, nil)))
+	defer slog.SetDefault(prev)
+	handlers, _ := newVtbls()
+	h := &comHandler{vtbl: handlers, invoke: func(_, _ *comObj) { panic("a field this Wails does not have") }}
+	r, _, _ := syscall.SyscallN(handlers.invoke, uintptr(unsafe.Pointer(h)), 0, 0)
+	if r != 0 || !strings.Contains(log.String(), "native web view hook failed") || !strings.Contains(log.String(), "a field this Wails does not have") {
+		t.Errorf("returned %d, logged %q", r, log.String())
 	}
 }

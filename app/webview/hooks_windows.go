@@ -89,7 +89,12 @@ func Attach(ctx context.Context, h Hooks) (Native, error) {
 
 // wailsWebView reads Wails' Windows frontend: its *edge.Chromium, its
 // main window's Invoke and, where it says, that window's handle.
-func wailsWebView(ctx context.Context) (*edge.Chromium, func(func()) bool, uintptr, error) {
+func wailsWebView(ctx context.Context) (_ *edge.Chromium, _ func(func()) bool, _ uintptr, err error) {
+	defer func() { // a shape reflection did not expect: Wails' defaults, not a crash
+		if r := recover(); r != nil {
+			err = fmt.Errorf("attach to the web view: Wails' frontend is not as this app knows it: %v", r)
+		}
+	}()
 	moved := errors.New("attach to the web view: this Wails version keeps it elsewhere")
 	v := reflect.ValueOf(ctx.Value("frontend"))
 	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {

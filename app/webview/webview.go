@@ -11,7 +11,11 @@
 // leave questions and notices to Wails.
 package webview
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+)
 
 // ErrUnsupported means this platform has no native hooks here.
 var ErrUnsupported = errors.New("native web view hooks are not available on this platform")
@@ -142,3 +146,14 @@ const ReleaseScript = `(function () {
   window.onbeforeunload = null;
   return true;
 })()`
+
+// safely runs a native hook's Go side: a failure is logged, never a crash
+// of the window it came from.
+func safely(what string, f func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			slog.Error("native web view hook failed", "in", what, "error", fmt.Sprint(r))
+		}
+	}()
+	f()
+}
