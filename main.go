@@ -32,6 +32,7 @@ func main() {
 }
 
 func runCLI(args []string) int {
+	useParentConsole()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	home, _ := os.UserHomeDir()
