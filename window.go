@@ -6,6 +6,7 @@ import (
 	"context"
 	"embed"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -33,8 +35,12 @@ func runGUI(args []string) error {
 	if slices.Contains(args, update.RestartFlag) {
 		wait = 15 * time.Second // the old version is quitting
 	}
+	check := selfCheck(args)
 	lock, err := instance.AcquireWait(paths.StateDir, wait)
 	if errors.Is(err, instance.ErrRunning) {
+		if check != nil {
+			return errors.New("self-check: Neurodesk is already running; quit it first")
+		}
 		return instance.Notify(paths.StateDir, args) // the first window comes forward
 	}
 	if err != nil {
@@ -70,7 +76,7 @@ func runGUI(args []string) error {
 	}
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, syscall.SIGTERM, os.Interrupt)
-	err = ui.Run(svc, assets, filepath.Join(filepath.Dir(paths.Settings), "window.json"), func(quit, raise func()) {
+	err = ui.Run(svc, assets, filepath.Join(filepath.Dir(paths.Settings), "window.json"), check, func(quit, raise func()) {
 		go lock.Serve(ctx, func([]string) { raise() })
 		go func() {
 			<-signals
@@ -79,5 +85,28 @@ func runGUI(args []string) error {
 		}()
 	})
 	log.Info("stopped", "error", err)
+	if err == nil && check != nil {
+		r := check.Result()
+		fmt.Printf("self-check: ok=%v, report in %s\n", r.OK, filepath.Join(check.Dir, "self-check.json"))
+		if !r.OK {
+			return fmt.Errorf("self-check failed: %s", strings.Join(r.Failures, "; "))
+		}
+	}
 	return err
+}
+
+// selfCheck is --self-check[=DIR]: the window checks itself, writes its
+// report and a picture into DIR (default neurodesk-self-check) and quits.
+func selfCheck(args []string) *ui.SelfCheck {
+	for _, a := range args {
+		if rest, ok := strings.CutPrefix(a, "--self-check"); ok && (rest == "" || rest[0] == '=') {
+			dir := strings.TrimPrefix(rest, "=")
+			if dir == "" {
+				dir = "neurodesk-self-check"
+			}
+			b := buildinfo.Get()
+			return ui.NewSelfCheck(dir, b.Version, b.Platform)
+		}
+	}
+	return nil
 }

@@ -84,6 +84,9 @@ func cmdUpdate(ctx context.Context, args []string, io IO) int {
 		}
 		return finish(nil)
 	}
+	if err := update.Blocked(rel, inst); err != nil {
+		return finish(err)
+	}
 	data, err := up.Download(ctx, rel, func(done, total int64) { out.bytes("Downloading", done, total) })
 	out.endLine()
 	if err == nil {

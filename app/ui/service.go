@@ -86,6 +86,7 @@ type Service struct {
 	zoomLevel    float64
 	// connecting counts the engine connections under way.
 	connecting int
+	selfCheck  *SelfCheck // set by Run for --self-check
 	// bgWork counts the background refreshes, which write to the cache:
 	// tests wait for them before their folders go.
 	bgWork sync.WaitGroup
@@ -290,7 +291,11 @@ func (s *Service) State() (Snapshot, error) {
 	}
 	s.mu.Lock()
 	s.onLauncher = true
+	check := s.selfCheck
 	s.mu.Unlock()
+	if check != nil {
+		check.launcherPainted()
+	}
 	return s.snapshot(), nil
 }
 

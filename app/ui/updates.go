@@ -82,6 +82,12 @@ func (s *Service) UpdateNow() error {
 	if r.Version == "" || s.cfg.Updater == nil {
 		return &problem.Error{Code: problem.Internal, Message: "No update is on offer"}
 	}
+	if err := update.Blocked(r, s.cfg.Install); err != nil {
+		s.update(func(sn *Snapshot) {
+			sn.Update = UpdateView{State: "error", Release: &r, Error: FormatError(err), Manual: true}
+		})
+		return nil
+	}
 	go func() {
 		s.update(func(sn *Snapshot) { sn.Update = UpdateView{State: "downloading", Release: &r, Total: int64(r.Size)} })
 		data, err := s.cfg.Updater.Download(s.bg, r, func(done, total int64) {

@@ -199,8 +199,12 @@ func loadGeometry(path string) geometry {
 // Run opens the window and blocks until the app quits. assets holds the
 // frontend (index.html at its root). onReady receives quit, which the
 // caller calls on SIGTERM (the app quits as if closed, a session keeps
-// running), and raise, for a second launch.
-func Run(svc *Service, assets fs.FS, geometryFile string, onReady func(quit, raise func())) error {
+// running), and raise, for a second launch. With check, the window runs
+// the self-check and quits.
+func Run(svc *Service, assets fs.FS, geometryFile string, check *SelfCheck, onReady func(quit, raise func())) error {
+	svc.mu.Lock()
+	svc.selfCheck = check
+	svc.mu.Unlock()
 	g := loadGeometry(geometryFile)
 	saveGeometry := func(ctx context.Context) {
 		if wrt.WindowIsMinimised(ctx) || wrt.WindowIsMaximised(ctx) {
@@ -239,7 +243,8 @@ func Run(svc *Service, assets fs.FS, geometryFile string, onReady func(quit, rai
 				wrt.WindowSetPosition(ctx, g.X, g.Y)
 			}
 			rt := wailsRuntime{ctx: ctx, notifications: &notifications{}}
-			if nat, err := webview.Attach(ctx, svc.hooks()); err == nil {
+			nat, err := webview.Attach(ctx, svc.hooks())
+			if err == nil {
 				rt.nat = nat
 				svc.guard() // the hooks follow the main view's pages
 			} else {
@@ -249,9 +254,15 @@ func Run(svc *Service, assets fs.FS, geometryFile string, onReady func(quit, rai
 			if onReady != nil {
 				onReady(svc.quitNow, svc.raise)
 			}
+			if check != nil {
+				go check.run(nat, err, svc.quitNow)
+			}
 		},
 		OnDomReady: func(ctx context.Context) {
 			wrt.WindowShow(ctx)
+			if check != nil {
+				check.shown()
+			}
 			slog.Info("window shown") // make bench times first paint from this line
 		},
 		OnBeforeClose: func(ctx context.Context) bool {

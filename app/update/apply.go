@@ -22,11 +22,12 @@ import (
 type Kind string
 
 const (
-	KindBinary      Kind = "binary"       // a plain file: replace it
-	KindAppImage    Kind = "appimage"     // replace the AppImage file
-	KindWindowsUser Kind = "windows-user" // per-user install: replace the exe, restart
-	KindMacBundle   Kind = "mac-bundle"   // replace the whole .app, never a file inside it
-	KindPackage     Kind = "package"      // .deb/.rpm: the package manager owns the files
+	KindBinary      Kind = "binary"        // a plain file: replace it
+	KindAppImage    Kind = "appimage"      // replace the AppImage file
+	KindWindowsUser Kind = "windows-user"  // per-user install: replace the exe, restart
+	KindMacBundle   Kind = "mac-bundle"    // replace the whole .app, never a file inside it
+	KindMacReadOnly Kind = "mac-read-only" // run from the disk image or translocated: move it first
+	KindPackage     Kind = "package"       // .deb/.rpm: the package manager owns the files
 )
 
 // Package managers that may own an install.
@@ -60,7 +61,13 @@ func DetectInstall(exe string, env Env) Install {
 	switch env.GOOS {
 	case "darwin":
 		if i := strings.Index(exe, ".app/Contents/MacOS/"); i >= 0 {
-			return Install{Kind: KindMacBundle, Path: exe[:i+len(".app")]}
+			bundle := exe[:i+len(".app")]
+			// Opened from the mounted .dmg, or from Downloads with macOS'
+			// App Translocation: a read-only copy nothing can replace.
+			if strings.HasPrefix(bundle, "/Volumes/") || strings.Contains(bundle, "/AppTranslocation/") {
+				return Install{Kind: KindMacReadOnly, Path: bundle}
+			}
+			return Install{Kind: KindMacBundle, Path: bundle}
 		}
 	case "windows":
 		local := env.Getenv("LOCALAPPDATA")
@@ -117,9 +124,23 @@ func PackageCommand(inst Install, file string) string {
 	return "sudo apt install ./" + file
 }
 
+// Blocked says why this install cannot replace itself with r, before
+// anything is downloaded; nil when it can.
+func Blocked(r Release, inst Install) error {
+	if inst.Kind == KindMacReadOnly {
+		return &problem.Error{Code: problem.UpdateManaged,
+			Message: fmt.Sprintf("Version %s is available, but Neurodesk is running from the disk image (or a read-only copy macOS made), which cannot be changed.", r.Version),
+			Remedy:  "Drag Neurodesk into the Applications folder, open it from there, and update again."}
+	}
+	return nil
+}
+
 // Apply replaces the installed app with a verified download (from
 // Download). If anything fails, the old version is left in place.
 func (u *Updater) Apply(r Release, data []byte, inst Install) error {
+	if err := Blocked(r, inst); err != nil {
+		return err
+	}
 	switch inst.Kind {
 	case KindPackage:
 		remedy := "Download the new package from " + r.URL + " and install it with your package manager."

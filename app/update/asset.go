@@ -29,7 +29,7 @@ func AssetName(version string, t Target) string {
 		return ""
 	case KindAppImage:
 		return fmt.Sprintf("neurodeskapp_%s_linux_%s.AppImage", version, t.Arch)
-	case KindMacBundle:
+	case KindMacBundle, KindMacReadOnly: // the offer shows; Blocked says to move it first
 		return fmt.Sprintf("neurodeskapp_%s_darwin_%s.zip", version, t.Arch)
 	case KindWindowsUser:
 		return fmt.Sprintf("neurodeskapp_%s_windows_%s.zip", version, t.Arch)

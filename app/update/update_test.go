@@ -291,6 +291,9 @@ func TestDetectInstall(t *testing.T) {
 		want Install
 	}{
 		{"/Applications/Neurodesk.app/Contents/MacOS/neurodeskapp", env("darwin", nil, ""), Install{Kind: KindMacBundle, Path: "/Applications/Neurodesk.app"}},
+		// Opened from the mounted .dmg, or translocated out of Downloads.
+		{"/Volumes/Neurodesk 3.0.0/Neurodesk.app/Contents/MacOS/neurodeskapp", env("darwin", nil, ""), Install{Kind: KindMacReadOnly, Path: "/Volumes/Neurodesk 3.0.0/Neurodesk.app"}},
+		{"/private/var/folders/x1/T/AppTranslocation/5A1E/d/Neurodesk.app/Contents/MacOS/neurodeskapp", env("darwin", nil, ""), Install{Kind: KindMacReadOnly, Path: "/private/var/folders/x1/T/AppTranslocation/5A1E/d/Neurodesk.app"}},
 		{`C:\Users\ana\AppData\Local\Programs\Neurodesk\neurodeskapp.exe`, env("windows", map[string]string{"LOCALAPPDATA": `C:\Users\ana\AppData\Local`}, ""), Install{Kind: KindWindowsUser, Path: `C:\Users\ana\AppData\Local\Programs\Neurodesk\neurodeskapp.exe`}},
 		{"/tmp/.mount_Neuro/usr/bin/neurodeskapp", env("linux", map[string]string{"APPIMAGE": "/home/ana/Neurodesk.AppImage", "APPDIR": "/tmp/.mount_Neuro"}, ""), Install{Kind: KindAppImage, Path: "/home/ana/Neurodesk.AppImage"}},
 		// Started from a terminal inside another AppImage app: its
@@ -382,5 +385,31 @@ func TestWindowsInstallUpdatedWhileRunning(t *testing.T) {
 	stdin.Close()
 	if err := running.Wait(); err != nil {
 		t.Errorf("the old version, still running through the update, ended with %v", err)
+	}
+}
+
+// Run from the disk image, the app still hears of a new version, and is
+// told to move itself to Applications instead of failing to update; the
+// disk image is not touched.
+func TestReadOnlyMacCopyIsToldToMove(t *testing.T) {
+	key, pub := keypair(t)
+	u, err := New(Config{APIBaseURL: fakeGitHub(t, "v2.0.0", key.Sign(realisticAssets("2.0.0", []byte("x")))), PublicKey: pub, OS: "darwin", Arch: "arm64"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dmg := Install{Kind: KindMacReadOnly, Path: "/Volumes/Neurodesk/Neurodesk.app"}
+	r, found, err := u.Check(t.Context(), "1.0.0", dmg)
+	if err != nil || !found || r.AssetName != "neurodeskapp_2.0.0_darwin_arm64.zip" {
+		t.Fatalf("the offer: %+v %v %v", r, found, err)
+	}
+	err = Blocked(r, dmg)
+	if problem.CodeOf(err) != problem.UpdateManaged || !strings.Contains(problem.RemedyOf(err), "Applications folder") {
+		t.Errorf("blocked: %v", err)
+	}
+	if err := u.Apply(r, []byte("anything"), dmg); problem.CodeOf(err) != problem.UpdateManaged {
+		t.Errorf("apply: %v", err)
+	}
+	if err := Blocked(r, Install{Kind: KindMacBundle, Path: "/Applications/Neurodesk.app"}); err != nil {
+		t.Errorf("an app in Applications is blocked: %v", err)
 	}
 }

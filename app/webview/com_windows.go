@@ -3,6 +3,8 @@
 package webview
 
 import (
+	"fmt"
+	"log/slog"
 	"syscall"
 	"unsafe"
 
@@ -18,6 +20,7 @@ import (
 const (
 	wvGetSource           = 4
 	wvExecuteScript       = 29
+	wvCapturePreview      = 30
 	wvAddSourceChanged    = 11
 	wvAddNewWindowRequest = 44
 	wvAddTitleChanged     = 46
@@ -184,3 +187,14 @@ const (
 	envCreateController = 3
 	ctrlClose           = 24
 )
+
+// safely runs a native hook's Go side: a failure is logged, never a crash
+// of the window it came from.
+func safely(what string, f func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			slog.Error("native web view hook failed", "in", what, "error", fmt.Sprint(r))
+		}
+	}()
+	f()
+}

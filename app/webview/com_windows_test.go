@@ -27,7 +27,7 @@ func TestSlotsMatchWebView2Layout(t *testing.T) {
 	}
 	for name, want := range map[string]int{"GetSource": wvGetSource, "AddSourceChanged": wvAddSourceChanged,
 		"AddNewWindowRequested": wvAddNewWindowRequest, "AddDocumentTitleChanged": wvAddTitleChanged,
-		"GetDocumentTitle": wvGetDocumentTitle, "ExecuteScript": wvExecuteScript, "Release": iunknownRelease} {
+		"GetDocumentTitle": wvGetDocumentTitle, "ExecuteScript": wvExecuteScript, "CapturePreview": wvCapturePreview, "Release": iunknownRelease} {
 		if got := slot(name); got != want {
 			t.Errorf("%s is slot %d, we call %d", name, got, want)
 		}

@@ -47,6 +47,17 @@ func ndRunTask(task C.uintptr_t) {
 	f()
 }
 
+// ndEvaluated ends a task that reports yes or no (a script's answer, a
+// snapshot written), off the GUI thread.
+//
+//export ndEvaluated
+func ndEvaluated(task C.uintptr_t, isTrue C.int) {
+	h := cgo.Handle(task)
+	report := h.Value().(func(bool))
+	h.Delete()
+	go report(isTrue != 0)
+}
+
 //export ndNewWindow
 func ndNewWindow(h C.uintptr_t, uri *C.char, gesture, fromMain C.int) {
 	if f := hooksOf(h).NewWindow; f != nil {

@@ -35,6 +35,7 @@ var _ interface {
 	Native
 	WindowOpener
 	PageGuard
+	Checker
 } = (*mac)(nil)
 
 // Attach finds the Wails window's web view and puts the hooks in front of
@@ -93,10 +94,19 @@ func (n *mac) Release() {
 	})
 }
 
-//export ndEvaluated
-func ndEvaluated(task C.uintptr_t, isTrue C.int) {
-	h := cgo.Handle(task)
-	report := h.Value().(func(bool))
-	h.Delete()
-	go report(isTrue != 0)
+// Installed: nd_mac_attach stands in front of Wails' delegates whole, or
+// not at all (Attach then fails).
+func (n *mac) Installed() []string {
+	return []string{"navigation delegate", "UI delegate", "title"}
+}
+
+func (n *mac) Snapshot(path string) error {
+	done := make(chan bool, 1)
+	task := cgo.NewHandle(func(ok bool) { done <- ok })
+	onMain(func() {
+		c := C.CString(path)
+		defer C.free(unsafe.Pointer(c))
+		C.nd_mac_snapshot(n.view, c, C.uintptr_t(task))
+	})
+	return awaitSnapshot(done, path)
 }

@@ -12,5 +12,6 @@ void nd_mac_load(void *view, const char *uri);
 void nd_mac_zoom(void *view, double level);
 void nd_mac_open_window(void *main_view, const char *uri, uintptr_t h);
 void nd_mac_eval(void *view, const char *script, uintptr_t task);
+void nd_mac_snapshot(void *view, const char *path, uintptr_t task);
 
 #endif

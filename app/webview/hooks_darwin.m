@@ -267,3 +267,18 @@ void nd_mac_eval(void *view, const char *script, uintptr_t task) {
         ndEvaluated(task, error == nil && [result isKindOfClass:[NSNumber class]] && [result boolValue]);
     }];
 }
+
+// nd_mac_snapshot writes what the view shows to path as a PNG; Go hears
+// whether it worked.
+void nd_mac_snapshot(void *view, const char *path, uintptr_t task) {
+    NSString *file = [NSString stringWithUTF8String:path];
+    [(WKWebView *)view takeSnapshotWithConfiguration:nil completionHandler:^(NSImage *image, NSError *error) {
+        BOOL ok = NO;
+        if (image != nil && error == nil) {
+            NSBitmapImageRep *rep = [NSBitmapImageRep imageRepWithData:[image TIFFRepresentation]];
+            NSData *png = [rep representationUsingType:NSBitmapImageFileTypePNG properties:@{}];
+            ok = png != nil && [png writeToFile:file atomically:YES];
+        }
+        ndEvaluated(task, ok);
+    }];
+}

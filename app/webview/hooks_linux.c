@@ -14,6 +14,7 @@ extern void ndDownloadEnd(uintptr_t h, char *uri, char *file, char *err);
 extern void ndOpenFolder(uintptr_t h, char *folder);
 extern int ndMayNavigate(uintptr_t h, char *to, char *from);
 extern int ndDownloadRoom(uintptr_t h, char *file, uint64_t received, uint64_t expected);
+extern void ndEvaluated(uintptr_t task, int is_true);
 
 static gboolean run_task(gpointer data) {
     ndRunTask((uintptr_t)data);
@@ -135,15 +136,19 @@ static gboolean on_context_menu(WebKitWebView *view, WebKitContextMenu *menu, Gd
     return !ndContextMenu(handle_of(data), (char *)(uri ? uri : ""));
 }
 
-void nd_connect_view(WebKitWebView *view, uintptr_t h, int is_main) {
+// Returns which signals were connected, one bit each in the order of
+// ndSignals (hooks_linux.go).
+int nd_connect_view(WebKitWebView *view, uintptr_t h, int is_main) {
     gpointer data = (gpointer)h;
     g_object_set_data(G_OBJECT(view), "nd-main", GINT_TO_POINTER(is_main));
-    g_signal_connect(view, "create", G_CALLBACK(on_create), data);
-    g_signal_connect(view, "decide-policy", G_CALLBACK(on_decide_policy), data);
-    g_signal_connect(view, "notify::title", G_CALLBACK(on_title), data);
-    g_signal_connect(view, "close", G_CALLBACK(on_close), data);
-    g_signal_connect(view, "context-menu", G_CALLBACK(on_context_menu), data);
-    if (is_main) g_signal_connect(view, "load-changed", G_CALLBACK(on_load_changed), data);
+    int got = 0;
+    got |= (g_signal_connect(view, "create", G_CALLBACK(on_create), data) > 0) << 0;
+    got |= (g_signal_connect(view, "decide-policy", G_CALLBACK(on_decide_policy), data) > 0) << 1;
+    got |= (g_signal_connect(view, "notify::title", G_CALLBACK(on_title), data) > 0) << 2;
+    got |= (g_signal_connect(view, "close", G_CALLBACK(on_close), data) > 0) << 3;
+    got |= (g_signal_connect(view, "context-menu", G_CALLBACK(on_context_menu), data) > 0) << 4;
+    if (is_main) got |= (g_signal_connect(view, "load-changed", G_CALLBACK(on_load_changed), data) > 0) << 5;
+    return got;
 }
 
 // --- downloads ---------------------------------------------------------------
@@ -223,8 +228,8 @@ static void on_download_started(WebKitWebContext *ctx, WebKitDownload *dl, gpoin
     g_signal_connect(dl, "finished", G_CALLBACK(on_download_finished), data);
 }
 
-void nd_connect_downloads(uintptr_t h) {
-    g_signal_connect(webkit_web_context_get_default(), "download-started", G_CALLBACK(on_download_started), (gpointer)h);
+int nd_connect_downloads(uintptr_t h) {
+    return g_signal_connect(webkit_web_context_get_default(), "download-started", G_CALLBACK(on_download_started), (gpointer)h) > 0;
 }
 
 // --- plain windows -----------------------------------------------------------
@@ -312,4 +317,30 @@ void nd_notice(WebKitWebView *main, const char *text, const char *folder, uintpt
     gtk_box_pack_end(GTK_BOX(box), bar, FALSE, FALSE, 0);
     gtk_widget_show_all(bar);
     g_timeout_add_seconds(15, notice_expired, g_object_ref(bar));
+}
+
+typedef struct {
+    gchar *path;
+    uintptr_t task;
+} nd_shot;
+
+static void on_snapshot(GObject *view, GAsyncResult *res, gpointer data) {
+    nd_shot *shot = data;
+    GError *err = NULL;
+    cairo_surface_t *surface = webkit_web_view_get_snapshot_finish(WEBKIT_WEB_VIEW(view), res, &err);
+    int ok = surface != NULL && cairo_surface_write_to_png(surface, shot->path) == CAIRO_STATUS_SUCCESS;
+    if (surface) cairo_surface_destroy(surface);
+    if (err) g_error_free(err);
+    uintptr_t task = shot->task;
+    g_free(shot->path);
+    g_free(shot);
+    ndEvaluated(task, ok);
+}
+
+// Writes what the view shows to path (PNG); Go hears whether it worked.
+void nd_snapshot(WebKitWebView *view, const char *path, uintptr_t task) {
+    nd_shot *shot = g_new0(nd_shot, 1);
+    shot->path = g_strdup(path);
+    shot->task = task;
+    webkit_web_view_get_snapshot(view, WEBKIT_SNAPSHOT_REGION_VISIBLE, WEBKIT_SNAPSHOT_OPTIONS_NONE, NULL, on_snapshot, shot);
 }

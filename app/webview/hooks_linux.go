@@ -26,6 +26,8 @@ type linux struct {
 	view   *C.WebKitWebView
 	window *C.GtkWindow
 
+	installed []string // set by Attach
+
 	mu    sync.Mutex
 	leave func() // what the main view's "close" (its page agreed) runs
 }
@@ -37,6 +39,7 @@ var _ interface {
 	Leaver
 	Asker
 	Noticer
+	Checker
 } = (*linux)(nil)
 
 // Attach finds the Wails window's web view and connects the hooks. Call it
@@ -51,8 +54,15 @@ func Attach(_ context.Context, h Hooks) (Native, error) {
 			return
 		}
 		found = true
-		C.nd_connect_view(n.view, C.uintptr_t(n.handle), 1)
-		C.nd_connect_downloads(C.uintptr_t(n.handle))
+		got := C.nd_connect_view(n.view, C.uintptr_t(n.handle), 1)
+		for i, name := range ndSignals {
+			if got&(1<<i) != 0 {
+				n.installed = append(n.installed, name)
+			}
+		}
+		if C.nd_connect_downloads(C.uintptr_t(n.handle)) != 0 {
+			n.installed = append(n.installed, "downloads")
+		}
 		// Wails loads the launcher while OnStartup (and so this) runs: its
 		// commit may be past. The app learns the launcher's address from
 		// the first page reported, so report what the view shows now.
@@ -176,4 +186,20 @@ func (n *linux) Notice(text, folder string) {
 		defer C.free(unsafe.Pointer(f))
 		C.nd_notice(n.view, t, f, C.uintptr_t(n.handle))
 	})
+}
+
+// ndSignals are the main view's hooks, in nd_connect_view's bit order.
+var ndSignals = []string{"new windows", "navigation policy", "title", "closing", "context menu", "page loads"}
+
+func (n *linux) Installed() []string { return n.installed }
+
+func (n *linux) Snapshot(path string) error {
+	done := make(chan bool, 1)
+	task := cgo.NewHandle(func(ok bool) { done <- ok })
+	onMain(func() {
+		c := C.CString(path)
+		defer C.free(unsafe.Pointer(c))
+		C.nd_snapshot(n.view, c, C.uintptr_t(task))
+	})
+	return awaitSnapshot(done, path)
 }

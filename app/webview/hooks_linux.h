@@ -11,11 +11,12 @@
 void nd_run_on_main(uintptr_t task);
 void nd_eval_then(WebKitWebView *view, const char *script, uintptr_t task);
 WebKitWebView *nd_find_main_view(GtkWindow **window);
-void nd_connect_view(WebKitWebView *view, uintptr_t h, int is_main);
-void nd_connect_downloads(uintptr_t h);
+int nd_connect_view(WebKitWebView *view, uintptr_t h, int is_main);
+int nd_connect_downloads(uintptr_t h);
 WebKitWebView *nd_open_window(WebKitWebView *main, GtkWindow *main_window, const char *uri, uintptr_t h);
 int nd_ask(GtkWindow *parent, const char *title, const char *message, const char *detail,
            const char **buttons, int n, int def, int cancel, const char *remember, int *remembered);
+void nd_snapshot(WebKitWebView *view, const char *path, uintptr_t task);
 void nd_notice(WebKitWebView *main, const char *text, const char *folder, uintptr_t h);
 
 #endif

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sync"
 	"time"
 	"unsafe"
@@ -39,6 +40,8 @@ type win struct {
 	plain           map[uintptr]*plainWindow
 	pending         map[*comResult]bool // views being made: kept alive until they come
 
+	installed []string // the hooks connect made
+
 	mu        sync.Mutex
 	downloads map[*comObj]string  // operation -> the file claimed for it
 	nextRoom  map[*comObj]int64   // operation -> when to ask DownloadRoom next
@@ -51,6 +54,7 @@ var _ interface {
 	Native
 	WindowOpener
 	PageGuard
+	Checker
 } = (*win)(nil)
 
 // Attach finds the Wails window's WebView2 and connects the hooks. Call it
@@ -144,12 +148,14 @@ func (n *win) connect() error {
 	}
 	n.view = (*comObj)(unsafe.Pointer(wv)) // kept for the app's life
 	for _, e := range []struct {
+		name string
 		slot int
 		h    *comHandler
-	}{{wvAddNewWindowRequest, n.onNewWindow}, {wvAddSourceChanged, n.onSource}, {wvAddTitleChanged, n.onTitle}} {
+	}{{"new windows", wvAddNewWindowRequest, n.onNewWindow}, {"page loads", wvAddSourceChanged, n.onSource}, {"title", wvAddTitleChanged, n.onTitle}} {
 		if _, ok := n.view.add(e.slot, e.h); !ok {
 			return fmt.Errorf("attach to the web view: event slot %d refused", e.slot)
 		}
+		n.installed = append(n.installed, e.name)
 	}
 	// The launcher may have been committed before the handlers were there:
 	// its address is what the app learns first.
@@ -160,7 +166,9 @@ func (n *win) connect() error {
 	if n.view.call(0, uintptr(unsafe.Pointer(&iidWebView2_4)), uintptr(unsafe.Pointer(&v4))) == 0 && v4 != nil {
 		if _, ok := v4.add(wv4AddDownloadStarting, n.onDown); !ok {
 			v4.release()
-		} // else kept, as the view is
+		} else { // kept, as the view is
+			n.installed = append(n.installed, "downloads")
+		}
 
 	}
 	return nil
@@ -307,4 +315,46 @@ func (n *win) Unsaved(report func(unsaved bool)) {
 
 func (n *win) Release() {
 	n.invoke(func() { n.chromium.Eval(ReleaseScript) })
+}
+
+func (n *win) Installed() []string {
+	done := make(chan []string, 1)
+	if !n.invoke(func() { done <- slices.Clone(n.installed) }) {
+		return nil
+	}
+	return <-done
+}
+
+// Snapshot asks WebView2 for a PNG of the page (CapturePreview) into a
+// stream on the file.
+func (n *win) Snapshot(path string) error {
+	p, err := windows.UTF16PtrFromString(path)
+	if err != nil {
+		return fmt.Errorf("snapshot of the window to %s: %w", path, err)
+	}
+	done := make(chan bool, 1)
+	r := &comResult{vtbl: n.resultVtbl}
+	var stream *comObj
+	r.done = func(hr uintptr, _ unsafe.Pointer) {
+		stream.release() // the file is complete once the stream is let go
+		n.mu.Lock()
+		delete(n.scripts, r)
+		n.mu.Unlock()
+		done <- hr == 0
+	}
+	n.mu.Lock()
+	n.scripts[r] = true // kept alive until WebView2 answers
+	n.mu.Unlock()
+	create := windows.NewLazySystemDLL("shlwapi.dll").NewProc("SHCreateStreamOnFileEx")
+	n.invoke(func() {
+		const stgmCreateWrite, normal, png = 0x1000 | 0x1, 0x80, 0 // STGM_CREATE|STGM_WRITE, FILE_ATTRIBUTE_NORMAL, ..._FORMAT_PNG
+		if hr, _, _ := create.Call(uintptr(unsafe.Pointer(p)), stgmCreateWrite, normal, 1, 0, uintptr(unsafe.Pointer(&stream))); hr != 0 || stream == nil {
+			done <- false
+			return
+		}
+		if n.view.call(wvCapturePreview, png, uintptr(unsafe.Pointer(stream)), uintptr(unsafe.Pointer(r))) != 0 {
+			r.done(1, nil)
+		}
+	})
+	return awaitSnapshot(done, path)
 }

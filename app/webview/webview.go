@@ -11,11 +11,7 @@
 // leave questions and notices to Wails.
 package webview
 
-import (
-	"errors"
-	"fmt"
-	"log/slog"
-)
+import "errors"
 
 // ErrUnsupported means this platform has no native hooks here.
 var ErrUnsupported = errors.New("native web view hooks are not available on this platform")
@@ -105,6 +101,15 @@ type Asker interface {
 // when folder is set.
 type Noticer interface{ Notice(text, folder string) }
 
+// Checker is what --self-check asks of the hooks: which are installed,
+// and a picture of the main view as it is now.
+type Checker interface {
+	// Installed names the hooks connected to the main view.
+	Installed() []string
+	// Snapshot writes what the main view shows to path as a PNG.
+	Snapshot(path string) error
+}
+
 // PageGuard is how the app asks a page about unsaved work where the web
 // view has no way to ask the page itself (WKWebView, and WebView2 when the
 // window closes): it runs the page's beforeunload handlers on an event of
@@ -146,14 +151,3 @@ const ReleaseScript = `(function () {
   window.onbeforeunload = null;
   return true;
 })()`
-
-// safely runs a native hook's Go side: a failure is logged, never a crash
-// of the window it came from.
-func safely(what string, f func()) {
-	defer func() {
-		if r := recover(); r != nil {
-			slog.Error("native web view hook failed", "in", what, "error", fmt.Sprint(r))
-		}
-	}()
-	f()
-}
