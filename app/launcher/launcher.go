@@ -1,6 +1,6 @@
 // Package launcher is what the window and the command line share before
 // either says anything: the settings as loaded (with a damaged file kept
-// aside and the 2.x app's settings brought over on first run), the source
+// aside and the 1.x app's settings brought over on first run), the source
 // of the current Neurodesktop version, the engine connection, and the
 // session manager on it. Each face only presents what it gets.
 package launcher
@@ -63,16 +63,16 @@ type Loaded struct {
 	Settings settings.Settings
 	Result   settings.LoadResult
 	// Notes are one-time messages: a damaged file kept aside, settings
-	// brought over from the 2.x app.
+	// brought over from the 1.x app.
 	Notes []string
-	// Old is what came from the 2.x app on first run (its recent remote
+	// Old is what came from the 1.x app on first run (its recent remote
 	// servers among it).
 	Old migrate.Result
 }
 
 // LoadSettings reads the settings file: the defaults where there is none
 // or it cannot be used (it is then kept aside, never overwritten), and on
-// a first run whatever the 2.x app knew.
+// a first run whatever the 1.x app knew.
 func LoadSettings(e Env) Loaded {
 	defaults := settings.Defaults(platform.DefaultDataFolder(e.GOOS, e.Home))
 	st, res := settings.Load(e.Paths.Settings, defaults, time.Now())

@@ -34,7 +34,7 @@ func TestLoadSettingsKeepsADamagedFileAside(t *testing.T) {
 	}
 }
 
-// First run with the 2.x app's settings: brought over, and said once.
+// First run with the 1.x app's settings: brought over, and said once.
 func TestLoadSettingsBringsOver2x(t *testing.T) {
 	e := testEnv(t)
 	old := filepath.Join(e.Home, ".config", "neurodeskapp")

@@ -1,5 +1,5 @@
 // Package migrate brings the choices a person made in the Neurodesk App
-// 2.x (the Electron app this one succeeds) into this app's settings, once,
+// 1.x (the Electron app this one succeeds) into this app's settings, once,
 // on the first run. It only reads the old files; it never writes them.
 package migrate
 
@@ -44,12 +44,16 @@ type Result struct {
 	RemoteURLs []string
 }
 
-// oldSettings are the keys of the Electron app's settings.json that map.
+// oldSettings are the keys of the Electron app's settings.json (1.15's
+// src/main/config/settings.ts) that mean something here.
 type oldSettings struct {
-	CheckForUpdates *bool  `json:"checkForUpdatesAutomatically"`
-	CVMFSMode       string `json:"cvmfsMode"`  // "true": download (offline), "false": stream
-	ServerArgs      string `json:"serverArgs"` // the folder it mounted at /data
-	EngineType      string `json:"engineType"`
+	CheckForUpdates *bool             `json:"checkForUpdatesAutomatically"`
+	CVMFSMode       string            `json:"cvmfsMode"`                    // "true": download (offline), "false": stream
+	StorageDir      string            `json:"neurodesktopStorageDirectory"` // mounted at /neurodesktop-storage; "" is the default
+	WorkingDir      string            `json:"defaultWorkingDirectory"`      // mounted at /data; "" was the home folder
+	ServerArgs      string            `json:"serverArgs"`                   // extra Jupyter options
+	EngineType      string            `json:"engineType"`
+	ServerEnvVars   map[string]string `json:"serverEnvVars"`
 }
 
 type oldAppData struct {
@@ -69,11 +73,11 @@ func Import(dirs []string, st settings.Settings, home string) (out settings.Sett
 			continue
 		}
 		if err != nil {
-			return st, Result{}, false, fmt.Errorf("read the Neurodesk App 2.x settings %s: %w", p, err)
+			return st, Result{}, false, fmt.Errorf("read the Neurodesk App 1.x settings %s: %w", p, err)
 		}
 		var old oldSettings
 		if err := json.Unmarshal(b, &old); err != nil {
-			return st, Result{}, false, fmt.Errorf("read the Neurodesk App 2.x settings %s: %w", p, err)
+			return st, Result{}, false, fmt.Errorf("read the Neurodesk App 1.x settings %s: %w", p, err)
 		}
 		res := Result{From: p}
 		apply(&st, old, home, &res)
@@ -99,26 +103,47 @@ func apply(st *settings.Settings, old oldSettings, home string, res *Result) {
 		st.CheckUpdates = *old.CheckForUpdates
 		res.Imported = append(res.Imported, fmt.Sprintf("check for app updates: %v", *old.CheckForUpdates))
 	}
-	if dir := resolve(old.ServerArgs, home); dir != "" {
+	// The storage folder, where the person's data is: only a folder that is
+	// there now (an unplugged disk's path would otherwise be made anew,
+	// empty, on this one).
+	if dir := resolve(old.StorageDir, home); dir != "" {
+		if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+			st.DataFolder = dir
+			res.Imported = append(res.Imported, "data folder (your neurodesktop-storage): "+dir)
+		} else {
+			res.Imported = append(res.Imported, "(the data folder "+dir+" was not found, so the default is used; choose it in Settings once its disk is back)")
+		}
+	}
+	if dir := resolve(old.WorkingDir, home); dir != "" {
 		if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
 			st.WorkFolder = dir
 			res.Imported = append(res.Imported, "working folder (mounted at /data): "+dir)
 		}
+	} else if old.WorkingDir == "" && home != "" {
+		res.Imported = append(res.Imported, "(the old app mounted your home folder at /data; this one mounts only the folders you choose: set one for /data in Settings if your notebooks use it)")
 	}
-	if old.EngineType == "tinyrange" {
+	if strings.TrimSpace(old.ServerArgs) != "" || len(old.ServerEnvVars) > 0 {
+		res.Imported = append(res.Imported, "(extra Jupyter options and environment variables are not brought over)")
+	}
+	switch old.EngineType {
+	case "tinyrange":
 		res.Imported = append(res.Imported, "(TinyRange is not supported; Docker or Podman is used)")
+	case "podman":
+		res.Imported = append(res.Imported, "(the old app used Podman; this one finds the engine that answers, Podman among them)")
 	}
 }
 
-// resolve expands the old app's "~" the way it did.
+// resolve expands the old app's "~" the way it did, and its Windows paths
+// written with forward slashes (C:/neurodesktop-storage).
 func resolve(p, home string) string {
 	p = strings.TrimSpace(p)
 	if p == "" {
 		return ""
 	}
-	if p == "~" || strings.HasPrefix(p, "~/") {
-		p = filepath.Join(home, strings.TrimPrefix(p, "~"))
+	if p == "~" || strings.HasPrefix(p, "~/") || strings.HasPrefix(p, `~\`) {
+		p = filepath.Join(home, p[1:])
 	}
+	p = filepath.FromSlash(p)
 	if !filepath.IsAbs(p) {
 		return ""
 	}
@@ -159,17 +184,17 @@ func FirstRun(created bool, dirs []string, st settings.Settings, settingsPath, h
 	}
 	out, res, found, err := Import(dirs, st, home)
 	if err != nil {
-		return st, Result{}, "Your Neurodesk App 2.x settings could not be read (" + err.Error() + "); the defaults are used."
+		return st, Result{}, "Your Neurodesk App 1.x settings could not be read (" + err.Error() + "); the defaults are used."
 	}
 	if !found {
 		return st, Result{}, ""
 	}
 	if err := settings.Save(settingsPath, out); err != nil {
-		return out, res, "Your Neurodesk App 2.x settings were read but could not be saved: " + err.Error()
+		return out, res, "Your Neurodesk App 1.x settings were read but could not be saved: " + err.Error()
 	}
-	note := "Welcome to the new Neurodesk App. From the Neurodesk App 2.x (" + res.From + ") came: " + strings.Join(res.Imported, "; ") + ". That file was left as it is."
+	note := "Welcome to the new Neurodesk App. From the Neurodesk App 1.x (" + res.From + ") came: " + strings.Join(res.Imported, "; ") + ". That file was left as it is."
 	if len(res.Imported) == 0 {
-		note = "Welcome to the new Neurodesk App. Your Neurodesk App 2.x settings (" + res.From + ") had nothing to bring over; your data folder stays where it was."
+		note = "Welcome to the new Neurodesk App. Your Neurodesk App 1.x settings (" + res.From + ") had nothing to bring over; your data folder stays where it was."
 	}
 	return out, res, note
 }

@@ -10,16 +10,26 @@ import (
 	"github.com/neurodesk/neurodeskapp/app/settings"
 )
 
-// oldApp lays out the Electron app's user-data folder from the recorded
-// files, with its working folder made real.
+// oldApp lays out the Electron app's user-data folder from a settings file
+// as 1.15 writes it, whose person moved the storage folder to another disk
+// (storage, made real) and chose a working folder.
 func oldApp(t *testing.T) (home string, dirs []string) {
+	return oldAppStoring(t, filepath.ToSlash(filepath.Join(t.TempDir(), "Daten Platte", "neurodesktop-storage")), true)
+}
+
+func oldAppStoring(t *testing.T, storage string, exists bool) (home string, dirs []string) {
 	home = t.TempDir()
 	work := filepath.Join(home, "studies", "MRI 2026")
 	os.MkdirAll(work, 0o755)
+	if exists {
+		os.MkdirAll(storage, 0o755)
+		os.WriteFile(filepath.Join(storage, "analysis.ipynb"), []byte("{}"), 0o644)
+	}
 	dir := filepath.Join(home, ".config", "NeurodeskApp")
 	os.MkdirAll(dir, 0o755)
 	b, _ := os.ReadFile("testdata/electron-settings.json")
-	os.WriteFile(filepath.Join(dir, "settings.json"), []byte(strings.Replace(string(b), "WORKDIR", "~/studies/MRI 2026", 1)), 0o600)
+	js := strings.Replace(strings.Replace(string(b), "WORKDIR", "~/studies/MRI 2026", 1), "STORAGE", storage, 1)
+	os.WriteFile(filepath.Join(dir, "settings.json"), []byte(js), 0o600)
 	b, _ = os.ReadFile("testdata/electron-appdata.json")
 	os.WriteFile(filepath.Join(dir, "appdata.json"), b, 0o600)
 	return home, Dirs("linux", home, noEnv)
@@ -34,11 +44,33 @@ func TestImportMapsTheOldChoices(t *testing.T) {
 	if st.CVMFSMode != settings.CVMFSOffline || st.CheckUpdates || st.WorkFolder != filepath.Join(home, "studies", "MRI 2026") {
 		t.Errorf("settings %+v", st)
 	}
+	// The moved storage folder is the data folder: the person's notebook is there.
+	if _, err := os.Stat(filepath.Join(st.DataFolder, "analysis.ipynb")); err != nil || !strings.HasSuffix(filepath.ToSlash(st.DataFolder), "Daten Platte/neurodesktop-storage") {
+		t.Errorf("data folder %q: %v", st.DataFolder, err)
+	}
 	if !slices.Equal(res.RemoteURLs, []string{"https://hpc.example.org/user/ana/lab", "http://localhost:8888/lab"}) {
 		t.Errorf("remote URLs %v (tokens must go)", res.RemoteURLs)
 	}
-	if len(res.Imported) != 4 {
-		t.Errorf("imported %q", res.Imported)
+	said := strings.Join(res.Imported, "\n")
+	for _, want := range []string{"tools: offline", "check for app updates: false", "data folder (your neurodesktop-storage): " + st.DataFolder, "working folder (mounted at /data)", "2 recent remote session(s)", "used Podman"} {
+		if !strings.Contains(said, want) {
+			t.Errorf("the note lacks %q:\n%s", want, said)
+		}
+	}
+}
+
+// A storage folder on a disk that is not there now is named, not made anew
+// (empty) on this disk: the default is kept until the disk is back.
+func TestMissingStorageFolderIsNotMade(t *testing.T) {
+	gone := filepath.ToSlash(filepath.Join(t.TempDir(), "unplugged", "neurodesktop-storage"))
+	home, dirs := oldAppStoring(t, gone, false)
+	def := settings.Defaults(filepath.Join(home, "neurodesktop-storage"))
+	st, res, _, err := Import(dirs, def, home)
+	if err != nil || st.DataFolder != def.DataFolder || !strings.Contains(strings.Join(res.Imported, "\n"), "was not found") {
+		t.Errorf("data folder %q, imported %q: %v", st.DataFolder, res.Imported, err)
+	}
+	if _, err := os.Stat(filepath.FromSlash(gone)); err == nil {
+		t.Error("the missing folder was made")
 	}
 }
 
@@ -51,7 +83,7 @@ func TestFirstRunImportsOnceAndLeavesTheOldFile(t *testing.T) {
 	defaults := settings.Defaults(filepath.Join(home, "neurodesktop-storage"))
 	_, first := settings.Load(path, defaults, stat.ModTime())
 	st, _, note := FirstRun(first.Created, dirs, defaults, path, home)
-	if st.CVMFSMode != settings.CVMFSOffline || !strings.Contains(note, "Neurodesk App 2.x") {
+	if st.CVMFSMode != settings.CVMFSOffline || !strings.Contains(note, "Neurodesk App 1.x") {
 		t.Fatalf("first run: %+v %q", st, note)
 	}
 	saved, again := settings.Load(path, defaults, stat.ModTime())

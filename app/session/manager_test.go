@@ -638,7 +638,7 @@ func TestSharedEngine(t *testing.T) {
 
 // TestLegacyHomeOfAnotherPerson: a home volume from before the owner labels
 // whose files belong to another account of this computer stays theirs;
-// one whose files belong to nobody here (2.x's default user) is taken.
+// one whose files belong to nobody here (1.x's default user) is taken.
 func TestLegacyHomeOfAnotherPerson(t *testing.T) {
 	for _, tc := range []struct {
 		owner, want string

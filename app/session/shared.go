@@ -58,7 +58,7 @@ func (m *Manager) someoneElses(c engine.Container) bool {
 }
 
 // anotherPersons reports whether files owned by uid, in a home volume from
-// before the owner labels (2.x, older versions of this app), are another
+// before the owner labels (1.x, older versions of this app), are another
 // account's of this computer: on a rootful Linux engine NB_UID is the host
 // uid, so a person's home volume carries their uid.
 func (m *Manager) anotherPersons(uid int) bool {

@@ -11,7 +11,7 @@ import (
 	"github.com/neurodesk/neurodeskapp/internal/testenv"
 )
 
-// electronDeb builds a stand-in for the Neurodesk App 2.x package as
+// electronDeb builds a stand-in for the Neurodesk App 1.x package as
 // electron-builder lays it out: the app under /opt/NeurodeskApp, and
 // /usr/bin/neurodeskapp made by its after-install script through
 // update-alternatives and deleted by its after-remove script.
@@ -42,7 +42,7 @@ arch: amd64
 platform: linux
 version: 2.5.0
 maintainer: test
-description: The Neurodesk App 2.x, as electron-builder packs it
+description: The Neurodesk App 1.x, as electron-builder packs it
 contents:
   - src: %[1]s/neurodeskapp
     dst: /opt/NeurodeskApp/neurodeskapp
@@ -54,14 +54,14 @@ scripts:
 	cmd := exec.Command("go", "tool", "nfpm", "package", "--config", filepath.Join(dir, "nfpm.yaml"), "--packager", "deb", "--target", dir)
 	cmd.Dir = testenv.ModuleRoot()
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build the 2.x stand-in: %v\n%s", err, out)
+		t.Fatalf("build the 1.x stand-in: %v\n%s", err, out)
 	}
 	return filepath.Join(dir, "neurodeskapp_2.5.0_amd64.deb")
 }
 
-// TestDebUpgradesTheElectronApp installs the 2.x stand-in with dpkg, then
+// TestDebUpgradesTheElectronApp installs the 1.x stand-in with dpkg, then
 // this .deb over it, on this machine: an upgrade, after which
-// neurodeskapp is this app and 2.x's files are gone.
+// neurodeskapp is this app and 1.x's files are gone.
 func TestDebUpgradesTheElectronApp(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Fatal("installing packages needs root (CI runs as root)")
@@ -73,7 +73,7 @@ func TestDebUpgradesTheElectronApp(t *testing.T) {
 	t.Cleanup(func() { exec.Command("dpkg", "--purge", "neurodeskapp").Run() })
 	run(t, "dpkg", "-i", electronDeb(t))
 	if out := run(t, "/usr/bin/neurodeskapp"); !strings.Contains(out, "NeurodeskApp 2.5.0") {
-		t.Fatalf("the 2.x stand-in did not install: %q", out)
+		t.Fatalf("the 1.x stand-in did not install: %q", out)
 	}
 	run(t, "dpkg", "-i", filepath.Join(d, fmt.Sprintf("neurodeskapp_%s_amd64.deb", v)))
 	if status := run(t, "dpkg-query", "-W", "-f=${Version}", "neurodeskapp"); status != v {
@@ -83,7 +83,7 @@ func TestDebUpgradesTheElectronApp(t *testing.T) {
 		t.Errorf("after the upgrade neurodeskapp says %q", out)
 	}
 	if _, err := os.Stat("/opt/NeurodeskApp/neurodeskapp"); err == nil {
-		t.Error("2.x's files are still there")
+		t.Error("1.x's files are still there")
 	}
 	run(t, "dpkg", "--purge", "neurodeskapp")
 	if _, err := os.Lstat("/usr/bin/neurodeskapp"); err == nil {

@@ -1,10 +1,10 @@
 ; Neurodesk per-user installer: no administrator rights, installs under
 ; %LOCALAPPDATA%\Programs\Neurodesk. make package passes VERSION, EXE and OUT.
 ;
-; It succeeds the Neurodesk App 2.x (electron-builder, appId
-; org.neurodesk.neurodeskapp): it takes over 2.x's entry in "Installed apps"
-; (the key electron-builder derives from the appId) and removes 2.x's files
-; with 2.x's own silent uninstaller, which keeps the person's data.
+; It succeeds the Neurodesk App 1.x (electron-builder, appId
+; org.neurodesk.neurodeskapp): it takes over 1.x's entry in "Installed apps"
+; (the key electron-builder derives from the appId) and removes 1.x's files
+; with 1.x's own silent uninstaller, which keeps the person's data.
 ; 64-bit, as the app is: the installer then runs where the app does (and under
 ; a 64-bit-only Wine in the tests).
 Target amd64-unicode
@@ -66,8 +66,8 @@ Function .onInit
   !insertmacro WaitUntilClosed "$INSTDIR\neurodeskapp.exe"
 FunctionEnd
 
-; Remove2x runs the 2.x uninstaller silently, if 2.x is installed.
-Function Remove2x
+; RemoveOld runs the 1.x uninstaller silently, if 1.x is installed.
+Function RemoveOld
   ReadRegStr $0 HKCU "${UNINSTKEY}" "QuietUninstallString"
   ReadRegStr $1 HKCU "${UNINSTKEY}" "DisplayName"
   ${If} $0 == ""
@@ -75,14 +75,14 @@ Function Remove2x
   ${EndIf}
   ${If} $0 != ""
   ${AndIf} $1 != "${PRODUCT}"
-    DetailPrint "Removing the Neurodesk App 2.x (your data stays)"
+    DetailPrint "Removing the Neurodesk App 1.x (your data stays)"
     ExecWait '$0' $2
-    DetailPrint "2.x uninstaller exited with $2"
+    DetailPrint "1.x uninstaller exited with $2"
   ${EndIf}
 FunctionEnd
 
 Section "Neurodesk" SecMain
-  Call Remove2x
+  Call RemoveOld
   SetOutPath "$INSTDIR"
   File "/oname=neurodeskapp.exe" "${EXE}"
   WriteUninstaller "$INSTDIR\uninstall.exe"
