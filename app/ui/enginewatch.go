@@ -9,6 +9,7 @@ import (
 
 	"github.com/neurodesk/neurodeskapp/app/problem"
 	"github.com/neurodesk/neurodeskapp/app/session"
+	"github.com/neurodesk/neurodeskapp/app/webview"
 )
 
 // engineCheckEvery is how often the watcher looks at the engine.
@@ -89,9 +90,15 @@ func (s *Service) checkSession(ctx context.Context, eng Engine) {
 		if ended.Stopped {
 			where = "Session ▸ Back to Launcher starts it again."
 		}
-		rt.Notice(view.Message+". "+where, "")
+		rt.Notice(webview.Notice{Key: noticeSession, Text: view.Message + ". " + where, Stays: true})
 	}
 }
+
+// The keys of the notices that stay until their condition ends.
+const (
+	noticeEngine  = "engine"
+	noticeSession = "session"
+)
 
 // engineLost reports an engine that stopped answering; the watcher looks
 // for it again from then on.
@@ -113,7 +120,7 @@ func (s *Service) engineLost(eng Engine, err error) {
 	if onPage && rt != nil {
 		// The session may live on (its port is not the engine's API), but if
 		// JupyterLab stops answering too, this is why.
-		rt.Notice(view.Message+". If JupyterLab stops responding, this is why.", "")
+		rt.Notice(webview.Notice{Key: noticeEngine, Text: view.Message + ". If JupyterLab stops responding, this is why.", Stays: true})
 	}
 }
 

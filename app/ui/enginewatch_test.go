@@ -143,17 +143,31 @@ func TestSSHEngineRetriedOnlyOnRetry(t *testing.T) {
 // On JupyterLab the person hears why it stopped answering.
 func TestEngineLostOnASessionPage(t *testing.T) {
 	s, rt, f := onJupyterLab(t)
+	var back atomic.Bool // the engine answers again
 	s.cfg.Connect = func(context.Context) (Engine, []engine.Attempt, error) {
+		if back.Load() {
+			return f, nil, nil
+		}
 		return nil, nil, &problem.Error{Code: problem.EngineNotRunning, Message: "gone"}
 	}
 	f.Mu.Lock()
 	f.PingErr = &problem.Error{Code: problem.EngineNotRunning, Message: "The container engine at unix:///fake.sock refused the connection"}
 	f.Mu.Unlock()
 	watch(t, s)
-	eventually(t, "a notice", func() bool {
+	// It stays until the engine answers again, then it is taken back.
+	eventually(t, "a notice that stays", func() bool {
 		rt.mu.Lock()
 		defer rt.mu.Unlock()
-		return len(rt.notices) == 1 && strings.Contains(rt.notices[0], "refused the connection")
+		return len(rt.notices) == 1 && strings.HasPrefix(rt.notices[0], "[stays] ") && strings.Contains(rt.notices[0], "refused the connection")
+	})
+	f.Mu.Lock()
+	f.PingErr = nil
+	f.Mu.Unlock()
+	back.Store(true)
+	eventually(t, "the notice taken back once the engine answers", func() bool {
+		rt.mu.Lock()
+		defer rt.mu.Unlock()
+		return len(rt.withdrawn) == 1 && rt.withdrawn[0] == noticeEngine
 	})
 }
 
@@ -176,8 +190,8 @@ func TestSessionEndedOutsideTheApp(t *testing.T) {
 	}
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
-	if len(rt.notices) != 1 || !strings.Contains(rt.notices[0], "out of memory") {
-		t.Errorf("notices %q", rt.notices)
+	if len(rt.notices) != 1 || !strings.Contains(rt.notices[0], "out of memory") || !strings.HasPrefix(rt.notices[0], "[stays] ") {
+		t.Errorf("notices %q (one that stays until read)", rt.notices)
 	}
 	if _, err := s.current(); err == nil {
 		t.Error("the ended session is still the current one")

@@ -24,6 +24,7 @@ type Runtime interface {
 	// white behind other pages, as a browser does.
 	PageBackground(launcher bool)
 	SetZoom(level float64)
-	// Notice shows a short message in the window (a download, say).
-	Notice(text, folder string)
+	// Notice shows a short message in the window (a download, say), or
+	// withdraws one (webview.Notice).
+	Notice(webview.Notice)
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/neurodesk/neurodeskapp/app/session"
 	"github.com/neurodesk/neurodeskapp/app/settings"
 	"github.com/neurodesk/neurodeskapp/app/update"
+	"github.com/neurodesk/neurodeskapp/app/webview"
 )
 
 // SnapshotEvent says the Snapshot changed (its seq); State() returns it.
@@ -199,6 +200,9 @@ func (s *Service) connectEngine(ctx context.Context, quiet bool) {
 	s.mu.Unlock()
 	if quiet {
 		slog.Info("the container engine answers again", "endpoint", eng.Endpoint().Host)
+		if rt := s.runtime(); rt != nil {
+			rt.Notice(webview.Notice{Key: noticeEngine}) // what it said has ended
+		}
 	}
 	dataErr, free := dataFolderState(s.snapshot().Settings, i.Remote)
 	s.update(func(sn *Snapshot) {

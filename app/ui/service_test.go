@@ -38,7 +38,8 @@ type fakeRuntime struct {
 	leaves    int
 	titles    []string
 	zoom      float64
-	notices   []string
+	notices   []string // "[stays] " first for one that stays until closed
+	withdrawn []string // the keys of notices taken back
 }
 
 func (f *fakeRuntime) Emit(_ string, data any) {
@@ -56,7 +57,16 @@ func (f *fakeRuntime) Quit()                                       { f.mu.Lock()
 func (f *fakeRuntime) SetTitle(t string)                           { f.record(&f.titles, t) }
 func (f *fakeRuntime) PageBackground(bool)                         {}
 func (f *fakeRuntime) SetZoom(z float64)                           { f.mu.Lock(); f.zoom = z; f.mu.Unlock() }
-func (f *fakeRuntime) Notice(text, _ string)                       { f.record(&f.notices, text) }
+func (f *fakeRuntime) Notice(n webview.Notice) {
+	switch {
+	case n.Text == "":
+		f.record(&f.withdrawn, n.Key)
+	case n.Stays:
+		f.record(&f.notices, "[stays] "+n.Text)
+	default:
+		f.record(&f.notices, n.Text)
+	}
+}
 func (f *fakeRuntime) Leave(then func()) {
 	f.mu.Lock()
 	f.leaves++

@@ -102,10 +102,14 @@ func (w wailsRuntime) SetZoom(level float64) {
 }
 
 // Notice: where the window has no notice line, a system notification.
-func (w wailsRuntime) Notice(text, folder string) {
+func (w wailsRuntime) Notice(no webview.Notice) {
 	if n, ok := w.nat.(webview.Noticer); ok {
-		n.Notice(text, folder)
+		n.Notice(no)
 		return
+	}
+	text := no.Text
+	if text == "" {
+		return // a system notification cannot be taken back
 	}
 	slog.Info("notice", "text", text)
 	w.notifications.once.Do(func() { w.notifications.ready = readyNotifications(w.ctx) })

@@ -238,11 +238,11 @@ func (s *Service) downloadEnded(d webview.Download) {
 			_ = os.Remove(d.File) // what was written of it
 		}
 		slog.Warn("download failed", "url", redactURL(d.URL), "error", d.Err)
-		rt.Notice(fmt.Sprintf("The download of %s failed: %s", nameOf(d), d.Err), "")
+		rt.Notice(webview.Notice{Text: fmt.Sprintf("The download of %s failed: %s", nameOf(d), d.Err), Stays: true})
 		return
 	}
 	slog.Info("downloaded", "url", redactURL(d.URL), "file", d.File)
-	rt.Notice(fmt.Sprintf("Downloaded %s to %s", filepath.Base(d.File), filepath.Dir(d.File)), filepath.Dir(d.File))
+	rt.Notice(webview.Notice{Text: fmt.Sprintf("Downloaded %s to %s", filepath.Base(d.File), filepath.Dir(d.File)), Folder: filepath.Dir(d.File)})
 }
 
 func nameOf(d webview.Download) string {

@@ -297,11 +297,23 @@ static gboolean notice_expired(gpointer bar) {
     return G_SOURCE_REMOVE;
 }
 
-// A bar below the page in the main window, gone after 15 seconds.
-void nd_notice(WebKitWebView *main, const char *text, const char *folder, uintptr_t h) {
+// A bar below the page in the main window: one that stays until it is
+// closed or withdrawn (an empty text with its key), or one gone after 15
+// seconds. A bar with the same key is replaced.
+void nd_notice(WebKitWebView *main, const char *key, const char *text, const char *folder, int stays, uintptr_t h) {
     GtkWidget *box = gtk_widget_get_parent(GTK_WIDGET(main));
     if (!GTK_IS_BOX(box)) return;
+    if (key && *key) {
+        GList *children = gtk_container_get_children(GTK_CONTAINER(box));
+        for (GList *c = children; c; c = c->next) {
+            const char *k = GTK_IS_INFO_BAR(c->data) ? g_object_get_data(G_OBJECT(c->data), "nd-key") : NULL;
+            if (k && strcmp(k, key) == 0) gtk_widget_destroy(GTK_WIDGET(c->data));
+        }
+        g_list_free(children);
+    }
+    if (!text || !*text) return;
     GtkWidget *bar = gtk_info_bar_new();
+    if (key && *key) g_object_set_data_full(G_OBJECT(bar), "nd-key", g_strdup(key), g_free);
     gtk_info_bar_set_message_type(GTK_INFO_BAR(bar), GTK_MESSAGE_INFO);
     gtk_info_bar_set_show_close_button(GTK_INFO_BAR(bar), TRUE);
     GtkWidget *label = gtk_label_new(text);
@@ -316,7 +328,7 @@ void nd_notice(WebKitWebView *main, const char *text, const char *folder, uintpt
     // Below the page, as a browser's download bar: the page does not move.
     gtk_box_pack_end(GTK_BOX(box), bar, FALSE, FALSE, 0);
     gtk_widget_show_all(bar);
-    g_timeout_add_seconds(15, notice_expired, g_object_ref(bar));
+    if (!stays) g_timeout_add_seconds(15, notice_expired, g_object_ref(bar));
 }
 
 typedef struct {

@@ -179,12 +179,17 @@ func (n *linux) Ask(q Question) (Answer, error) {
 	return a, nil
 }
 
-func (n *linux) Notice(text, folder string) {
+func (n *linux) Notice(no Notice) {
 	onMain(func() {
-		t, f := C.CString(text), C.CString(folder)
+		k, t, f := C.CString(no.Key), C.CString(no.Text), C.CString(no.Folder)
+		defer C.free(unsafe.Pointer(k))
 		defer C.free(unsafe.Pointer(t))
 		defer C.free(unsafe.Pointer(f))
-		C.nd_notice(n.view, t, f, C.uintptr_t(n.handle))
+		stays := C.int(0)
+		if no.Stays {
+			stays = 1
+		}
+		C.nd_notice(n.view, k, t, f, stays, C.uintptr_t(n.handle))
 	})
 }
 

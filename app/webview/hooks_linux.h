@@ -17,6 +17,6 @@ WebKitWebView *nd_open_window(WebKitWebView *main, GtkWindow *main_window, const
 int nd_ask(GtkWindow *parent, const char *title, const char *message, const char *detail,
            const char **buttons, int n, int def, int cancel, const char *remember, int *remembered);
 void nd_snapshot(WebKitWebView *view, const char *path, uintptr_t task);
-void nd_notice(WebKitWebView *main, const char *text, const char *folder, uintptr_t h);
+void nd_notice(WebKitWebView *main, const char *key, const char *text, const char *folder, int stays, uintptr_t h);
 
 #endif

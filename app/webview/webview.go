@@ -97,9 +97,18 @@ type Asker interface {
 	Ask(Question) (Answer, error)
 }
 
-// Noticer shows a line below the page for a while, with "Show in Folder"
-// when folder is set.
-type Noticer interface{ Notice(text, folder string) }
+// Noticer shows a line below the page, with "Show in Folder" when the
+// notice has a folder.
+type Noticer interface{ Notice(Notice) }
+
+// Notice is a line below the page. One that matters Stays until the person
+// closes it or the app withdraws it; others go after a while. A notice
+// with a Key replaces the one showing with that key, and an empty Text
+// withdraws it (the condition it told of has ended).
+type Notice struct {
+	Key, Text, Folder string
+	Stays             bool
+}
 
 // Checker is what --self-check asks of the hooks: which are installed,
 // and a picture of the main view as it is now.

@@ -380,6 +380,8 @@ func TestWindowEngineLostWhileOnJupyterLab(t *testing.T) {
 	if !logSays("the container engine answers again", 20*time.Second) {
 		a.fatalf("the app did not notice that the engine is back")
 	}
+	time.Sleep(500 * time.Millisecond) // the notice, which stayed until now, is taken back
+	a.shot("window-engine-back")
 	if logSays("no longer on the engine", 0) {
 		t.Error("the session, still running, was forgotten when the engine came back")
 	}
