@@ -41,3 +41,22 @@ export function pullSummary(pull) {
   if (pull.retries > 0) s += ` · retried ${pull.retries}×`;
   return s;
 }
+
+/**
+ * A remedy's text in parts, its https addresses apart so they can be links:
+ * [{text}] and [{url}] in order. A sentence's closing punctuation is not
+ * part of the address.
+ */
+export function linkParts(s) {
+  const parts = [];
+  const re = /https:\/\/[^\s<>"]+/g;
+  let last = 0;
+  for (const m of (s ?? "").matchAll(re)) {
+    const url = m[0].replace(/[.,;:!?)]+$/, "");
+    if (m.index > last) parts.push({ text: s.slice(last, m.index) });
+    parts.push({ url });
+    last = m.index + url.length;
+  }
+  if (last < (s ?? "").length) parts.push({ text: s.slice(last) });
+  return parts;
+}

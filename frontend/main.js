@@ -1,6 +1,6 @@
 // The launcher: renders snapshots from the Go service and calls it back.
 // All decisions live in Go; this file only shows state and forwards clicks.
-import { bytes, percent, pullSummary } from "./format.js";
+import { bytes, percent, pullSummary, linkParts } from "./format.js";
 import { screenOf, steps, progressLine, shouldOpenLab, newer, engineLine, launcherTitle, versionOrigin, versionWhy, newerLine } from "./view.js";
 
 const $ = (id) => document.getElementById(id);
@@ -23,6 +23,21 @@ function show(screen) {
 }
 
 function text(id, value) { $(id).textContent = value ?? ""; }
+
+// A remedy, its addresses links to the system browser (built as nodes:
+// nothing in the text is read as HTML).
+function linked(id, value) {
+  const el = $(id);
+  el.replaceChildren(...linkParts(value).map((p) => {
+    if (!p.url) return document.createTextNode(p.text);
+    const a = document.createElement("a");
+    a.href = p.url;
+    a.target = "_blank";
+    a.rel = "noopener";
+    a.textContent = p.url;
+    return a;
+  }));
+}
 
 function render(next) {
   if (!newer(snap, next)) return;
@@ -69,7 +84,7 @@ function renderUpdate() {
   $("update-error").hidden = !u.error;
   text("update-error", u.error?.message);
   $("update-remedy").hidden = !u.error?.remedy;
-  text("update-remedy", u.error?.remedy);
+  linked("update-remedy", u.error?.remedy);
   $("update-now").hidden = u.state !== "available";
   $("update-skip").hidden = u.state !== "available";
   $("update-restart").hidden = u.state !== "restart";
@@ -86,7 +101,7 @@ function renderLauncher() {
   $("engine-dot").className = `dot ${line.tone}`;
   const err = snap.engine?.error;
   $("engine-remedy").hidden = !err?.remedy;
-  text("engine-remedy", err?.remedy);
+  linked("engine-remedy", err?.remedy);
   $("engine-actions").hidden = snap.engine?.state !== "error";
   $("start-desktop").hidden = !snap.engine?.can_start_desktop;
   const stable = snap.settings.channel === "stable";
@@ -216,7 +231,7 @@ function renderError() {
   const e = snap.session.error ?? {};
   text("error-title", snap.session.title || "Neurodesktop could not start");
   text("error-message", e.message);
-  text("error-remedy", e.remedy);
+  linked("error-remedy", e.remedy);
   $("error-remedy").hidden = !e.remedy;
   text("error-detail", e.detail);
   $("error-details").hidden = !e.detail || e.detail === e.message;
@@ -292,7 +307,7 @@ async function call(method, ...args) {
 }
 function showCallError(e) {
   text("call-error-message", e.message ?? String(e));
-  text("call-error-remedy", e.remedy);
+  linked("call-error-remedy", e.remedy);
   $("call-error-remedy").hidden = !e.remedy;
   text("call-error-detail", e.detail);
   $("call-error-details").hidden = !e.detail || e.detail === e.message;

@@ -221,3 +221,20 @@ func TestDescriptionRemembered(t *testing.T) {
 		t.Errorf("a damaged cache was not kept aside: %v", aside)
 	}
 }
+
+// With no engine at all, the remedy names what to install on this OS, with
+// the official addresses, and that the app will find it.
+func TestNoEngineSaysWhatToInstall(t *testing.T) {
+	for goos, want := range map[string][]string{
+		"windows": {"https://www.docker.com/products/docker-desktop/", "WSL 2", "https://podman-desktop.io/"},
+		"darwin":  {"https://www.docker.com/products/docker-desktop/", "https://podman-desktop.io/"},
+		"linux":   {"https://docs.docker.com/engine/install/", "sudo apt-get install podman"},
+	} {
+		r := notInstalledRemedy(goos)
+		for _, w := range append(want, "finds it by itself") {
+			if !strings.Contains(r, w) {
+				t.Errorf("%s: %q lacks %q", goos, r, w)
+			}
+		}
+	}
+}

@@ -41,9 +41,12 @@ func notRunningRemedy(ep Endpoint) string {
 }
 
 func notInstalledRemedy(goos string) string {
+	const found = " The app finds it by itself once it runs."
 	switch goos {
-	case "darwin", "windows":
-		return "Install Docker Desktop from https://www.docker.com/products/docker-desktop/ and start it, then press Retry."
+	case "darwin":
+		return "Install Docker Desktop (https://www.docker.com/products/docker-desktop/) or Podman Desktop (https://podman-desktop.io/) and start it." + found
+	case "windows":
+		return "Install Docker Desktop (https://www.docker.com/products/docker-desktop/), which uses WSL 2, or Podman Desktop (https://podman-desktop.io/), and start it." + found
 	}
-	return "Install Docker Engine (https://docs.docker.com/engine/install/) or Podman (sudo apt-get install podman), start it, then press Retry."
+	return "Install Docker Engine (https://docs.docker.com/engine/install/) or Podman (on Debian and Ubuntu: sudo apt-get install podman), and start it." + found
 }

@@ -1,6 +1,6 @@
 import test from "node:test";
 import assert from "node:assert/strict";
-import { bytes, eta, percent, pullSummary } from "../format.js";
+import { bytes, eta, percent, pullSummary, linkParts } from "../format.js";
 
 test("bytes uses decimal units", () => {
   assert.equal(bytes(0), "0 B");
@@ -31,4 +31,19 @@ test("pull summary falls back to layers without totals", () => {
   const s = pullSummary({ totals_known: true, bytes_done: 1e9, bytes_total: 4e9, bytes_per_sec: 1e7, eta_seconds: 300, retries: 1 });
   assert.equal(s, "1.0 GB of 4.0 GB · 10.0 MB/s · 5 min 00 s left · retried 1×");
   assert.equal(pullSummary(null), "Preparing…");
+});
+
+test("a remedy's addresses become links, without the sentence's full stop", () => {
+  assert.deepEqual(linkParts("Install Docker Desktop (https://www.docker.com/products/docker-desktop/) or Podman Desktop: https://podman-desktop.io."), [
+    { text: "Install Docker Desktop (" },
+    { url: "https://www.docker.com/products/docker-desktop/" },
+    { text: ") or Podman Desktop: " },
+    { url: "https://podman-desktop.io" },
+    { text: "." },
+  ]);
+  assert.deepEqual(linkParts("no address here"), [{ text: "no address here" }]);
+  assert.deepEqual(linkParts(""), []);
+  assert.deepEqual(linkParts(undefined), []);
+  // Only https: a javascript: or plain http address stays text.
+  assert.deepEqual(linkParts("javascript:alert(1) http://x"), [{ text: "javascript:alert(1) http://x" }]);
 });
