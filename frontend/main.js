@@ -188,6 +188,11 @@ function renderVersions(stable, v) {
 
 function renderVersionsList() {
   const v = snap.versions ?? {};
+  const none = (v.on_disk ?? []).length === 0;
+  $("versions-table").hidden = none;
+  $("versions-none").hidden = !none;
+  $("settings-prune").hidden = (v.on_disk ?? []).length < 2;
+  text("settings-pruned", v.pruned);
   $("versions-list").replaceChildren(...(v.on_disk ?? []).map((d) => {
     const tr = document.createElement("tr");
     const marks = [d.in_use && "in use", d.tag === snap.settings.pinned_version && "pinned", d.tag === snap.image.tag && "current"].filter(Boolean).join(", ");
@@ -337,6 +342,7 @@ $("restart-version").addEventListener("click", () => call("RestartIntoVersion"))
 $("pin").addEventListener("click", () => call("PinVersion", snap.versions?.next?.tag ?? ""));
 $("unpin").addEventListener("click", () => call("UnpinVersion"));
 $("prune").addEventListener("click", () => call("PruneVersions"));
+$("settings-prune").addEventListener("click", () => call("PruneVersions"));
 $("error-back").addEventListener("click", async () => { const s = await call("DismissFailure"); if (s) render(s); });
 // Esc on the update dialog is "Later" (or nothing while downloading): Go
 // decides what shows, so the dialog does not come back on the next snapshot.
