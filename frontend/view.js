@@ -60,8 +60,9 @@ export function newer(prev, next) {
 /** The engine line on the launcher. */
 export function engineLine(engine) {
   if (!engine || engine.state === "checking" || !engine.state) return { tone: "busy", text: "Looking for a container engine…" };
-  if (engine.state === "ok" && engine.remote) return { tone: "ok", text: `${engine.kind} ${engine.version} is running on ${hostOf(engine.endpoint)}` };
-  if (engine.state === "ok") return { tone: "ok", text: `${engine.kind} ${engine.version} is running` };
+  const chosen = engine.chosen ? " (chosen in Settings)" : "";
+  if (engine.state === "ok" && engine.remote) return { tone: "ok", text: `${engine.kind} ${engine.version} is running on ${hostOf(engine.endpoint)}${chosen}` };
+  if (engine.state === "ok") return { tone: "ok", text: `${engine.kind} ${engine.version} is running${chosen}` };
   return { tone: "bad", text: engine.error?.message ?? "The container engine is not available" };
 }
 

@@ -177,20 +177,21 @@ func choiceNote(c versions.Choice, v release.Version) string {
 	return s
 }
 
-func (io IO) connect(ctx context.Context) (launcher.Engine, error) {
+func (io IO) connect(ctx context.Context, choice string) (launcher.Engine, error) {
 	connect := io.Connect
 	if connect == nil {
-		connect = launcher.Connect(io.launcherEnv())
+		connect = launcher.Connect(io.launcherEnv(), func() string { return choice })
 	}
 	eng, _, err := connect(ctx)
 	return eng, err
 }
 
 // withEngine is every engine command's preamble: the settings, the engine
-// (its failure reported with its exit code), and closing it afterwards.
+// they choose (its failure reported with its exit code), and closing it
+// afterwards.
 func withEngine(ctx context.Context, io IO, out *output, run func(e env, eng launcher.Engine) int) int {
 	e := loadEnv(io)
-	eng, err := io.connect(ctx)
+	eng, err := io.connect(ctx, e.settings.Engine)
 	if err != nil {
 		return fail(out, err)
 	}

@@ -75,7 +75,7 @@ func cmdStart(ctx context.Context, args []string, io IO) int {
 	if *version != "" && release.ValidTag(*version) != nil {
 		return fail(out, invalid(fmt.Errorf("--version %q is not a Neurodesktop version such as 2026-07-11", *version)))
 	}
-	eng, err := io.connect(ctx)
+	eng, err := io.connect(ctx, e.settings.Engine)
 	if err != nil && localErr != nil {
 		return fail(out, invalid(localErr))
 	}
@@ -176,7 +176,7 @@ func cmdStatus(ctx context.Context, args []string, io IO) int {
 		r.Image.At = v.At.Format("2006-01-02 15:04")
 	}
 	code := ExitNotRunning
-	eng, err := io.connect(ctx)
+	eng, err := io.connect(ctx, e.settings.Engine)
 	if err == nil {
 		defer eng.Close()
 		i := eng.Info()
@@ -225,7 +225,7 @@ func cmdPull(ctx context.Context, args []string, io IO) int {
 	if err := applyFlags(&e.settings, "", *image); err != nil {
 		return fail(out, invalid(err))
 	}
-	eng, err := io.connect(ctx)
+	eng, err := io.connect(ctx, e.settings.Engine)
 	if err != nil {
 		return fail(out, err)
 	}

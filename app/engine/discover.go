@@ -33,6 +33,9 @@ type Endpoint struct {
 type Env struct {
 	// DescribeCache: see Endpoint.DescribeCache.
 	DescribeCache string
+	// Choice is the engine chosen in Settings (settings.Engine's forms):
+	// "" finds one; DOCKER_HOST and DOCKER_CONTEXT, for one run, still win.
+	Choice        string
 	GOOS          string
 	Home          string
 	Getenv        func(string) string
@@ -69,6 +72,9 @@ func candidates(env Env) ([]Endpoint, error) {
 		ep.SSH = sshOptionsFor(env)
 		return []Endpoint{ep}, nil
 	}
+	if env.Getenv("DOCKER_CONTEXT") == "" && env.Choice != "" {
+		return chosen(env)
+	}
 	ep, ok, err := contextEndpoint(env)
 	if err != nil {
 		return nil, err
@@ -78,6 +84,45 @@ func candidates(env Env) ([]Endpoint, error) {
 		return []Endpoint{ep}, nil
 	}
 	return wellKnown(env), nil
+}
+
+// The engine choices of Settings besides an address.
+const (
+	ChoiceDocker  = "docker"
+	ChoicePodman  = "podman"
+	ContextPrefix = "context:" // context:NAME, a Docker CLI context
+)
+
+// chosen is the endpoint list for env.Choice: Docker's or Podman's places
+// only, a Docker context, or one address, as DOCKER_HOST would be.
+func chosen(env Env) ([]Endpoint, error) {
+	c := env.Choice
+	switch {
+	case c == ChoiceDocker || c == ChoicePodman:
+		var eps []Endpoint
+		for _, ep := range wellKnown(env) {
+			if isPodman := strings.Contains(ep.Source, "Podman"); isPodman == (c == ChoicePodman) {
+				eps = append(eps, ep)
+			}
+		}
+		return eps, nil
+	case strings.HasPrefix(c, ContextPrefix):
+		ctxEnv := env
+		name := strings.TrimPrefix(c, ContextPrefix)
+		ctxEnv.Getenv = func(k string) string {
+			if k == "DOCKER_CONTEXT" {
+				return name
+			}
+			return env.Getenv(k)
+		}
+		ep, ok, err := contextEndpoint(ctxEnv)
+		if err != nil || !ok {
+			return wellKnown(env), err // "default" is the default places
+		}
+		ep.Source, ep.SSH = "Settings (context "+name+")", sshOptionsFor(env)
+		return []Endpoint{ep}, nil
+	}
+	return []Endpoint{{Host: c, Source: "Settings", Explicit: true, SSH: sshOptionsFor(env)}}, nil
 }
 
 func wellKnown(env Env) []Endpoint {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -118,5 +119,44 @@ func TestKindOf(t *testing.T) {
 		if got := kindOf(tt.os, tt.name, tt.components, tt.host); got != tt.want {
 			t.Errorf("kindOf(%q, %q, %v) = %s, want %s", tt.os, tt.name, tt.components, got, tt.want)
 		}
+	}
+}
+
+// The engine chosen in Settings: Docker's or Podman's places only, a Docker
+// context by name, or one address, which is not fallen back past; an
+// explicit DOCKER_HOST, for one run, still wins.
+func TestChosenEngine(t *testing.T) {
+	home := t.TempDir()
+	writeContext(t, filepath.Join(home, ".docker"), "lab", "ssh://me@lab-server")
+	hosts := func(choice string, vars map[string]string) ([]string, bool) {
+		t.Helper()
+		env := envOf("linux", home, vars)
+		env.XDGRuntimeDir, env.Choice = "/run/user/1000", choice
+		eps, err := Candidates(env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var hs []string
+		for _, e := range eps {
+			hs = append(hs, e.Host)
+		}
+		return hs, len(eps) == 1 && eps[0].Explicit
+	}
+	podman, _ := hosts(ChoicePodman, nil)
+	if len(podman) != 2 || !slices.Contains(podman, "unix:///run/podman/podman.sock") || !strings.Contains(podman[0], "podman") {
+		t.Errorf("podman: %v", podman)
+	}
+	docker, _ := hosts(ChoiceDocker, nil)
+	if slices.ContainsFunc(docker, func(h string) bool { return strings.Contains(h, "podman") }) || !slices.Contains(docker, "unix:///var/run/docker.sock") {
+		t.Errorf("docker: %v", docker)
+	}
+	if ctx, _ := hosts("context:lab", nil); !slices.Equal(ctx, []string{"ssh://me@lab-server"}) {
+		t.Errorf("context: %v", ctx)
+	}
+	if addr, explicit := hosts("tcp://10.0.0.5:2375", nil); !slices.Equal(addr, []string{"tcp://10.0.0.5:2375"}) || !explicit {
+		t.Errorf("address: %v (explicit %v)", addr, explicit)
+	}
+	if env, _ := hosts(ChoicePodman, map[string]string{"DOCKER_HOST": "unix:///srv/engine.sock"}); !slices.Equal(env, []string{"unix:///srv/engine.sock"}) {
+		t.Errorf("DOCKER_HOST with a choice: %v", env)
 	}
 }

@@ -34,9 +34,12 @@ type Connector func(ctx context.Context) (Engine, []engine.Attempt, error)
 
 // Connect is engine.Connect on this machine's engines, remembering their
 // descriptions in the cache folder (a command then needs only a ping).
-func Connect(e Env) Connector {
+func Connect(e Env, choice func() string) Connector {
 	return func(ctx context.Context) (Engine, []engine.Attempt, error) {
 		env := engine.HostEnv()
+		if choice != nil {
+			env.Choice = choice() // read at each connect: Settings may have changed it
+		}
 		if e.Paths.CacheDir != "" {
 			env.DescribeCache = filepath.Join(e.Paths.CacheDir, "engine-descriptions.json")
 		}

@@ -84,9 +84,14 @@ type Settings struct {
 	ManifestURL   string  `toml:"manifest_url" json:"manifest_url"`
 	// PinnedVersion makes every start use this tag (a study's version)
 	// until it is cleared.
-	PinnedVersion string  `toml:"pinned_version" json:"pinned_version"`
-	NewVersions   string  `toml:"new_versions" json:"new_versions"`
-	Mounts        []Mount `toml:"mounts" json:"mounts"`
+	PinnedVersion string `toml:"pinned_version" json:"pinned_version"`
+	NewVersions   string `toml:"new_versions" json:"new_versions"`
+	// Engine is the container engine to use: "" finds one; "docker" or
+	// "podman" looks only at that kind's places; "context:NAME" is a
+	// Docker context; an address (unix://, npipe://, tcp://, ssh://) is
+	// used as DOCKER_HOST would be.
+	Engine string  `toml:"engine" json:"engine"`
+	Mounts []Mount `toml:"mounts" json:"mounts"`
 }
 
 // Defaults returns the settings a new user starts with.

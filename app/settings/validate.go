@@ -150,6 +150,9 @@ func Validate(s Settings, lim Limits) error {
 	default:
 		add("on_quit", "must be %q, %q or %q, not %q", QuitAsk, QuitStop, QuitKeep, s.OnQuit)
 	}
+	if msg := checkEngine(s.Engine); msg != "" {
+		add("engine", "%s", msg)
+	}
 	switch s.NewVersions {
 	case NewVersionsAsk, NewVersionsAuto, NewVersionsNone:
 	default:
@@ -414,4 +417,23 @@ func samePath(a, b string) bool {
 		return os.SameFile(ai, bi)
 	}
 	return filepath.Clean(a) == filepath.Clean(b)
+}
+
+// checkEngine says what is wrong with an engine choice ("" when nothing).
+func checkEngine(c string) string {
+	switch {
+	case c == "", c == "docker", c == "podman":
+		return ""
+	case strings.HasPrefix(c, "context:"):
+		if strings.TrimSpace(strings.TrimPrefix(c, "context:")) == "" {
+			return "name the Docker context after context:"
+		}
+		return ""
+	}
+	for _, scheme := range []string{"unix://", "npipe://", "tcp://", "ssh://"} {
+		if strings.HasPrefix(c, scheme) && len(c) > len(scheme) {
+			return ""
+		}
+	}
+	return fmt.Sprintf("%q is not an engine: leave it empty (automatic), or docker, podman, context:NAME or an address (unix://, npipe://, tcp://, ssh://user@host)", c)
 }

@@ -37,15 +37,25 @@ func (s *Service) SaveSettings(st settings.Settings) (SaveResult, error) {
 		snap := s.snapshot()
 		return SaveResult{Fields: fe, Snapshot: snap}, nil
 	}
+	if snap := s.snapshot(); st.Engine != snap.Settings.Engine && snap.Session.State != session.StateIdle && snap.Session.State != session.StateFailed {
+		// The session lives on the engine it was started on.
+		return SaveResult{Fields: settings.Errors{{Field: "engine", Message: "stop Neurodesktop before choosing another engine"}}, Snapshot: snap}, nil
+	}
 	if err := settings.Save(s.cfg.Paths.Settings, st); err != nil {
 		return SaveResult{}, err
 	}
-	remote := s.snapshot().Engine.Remote
-	dataErr, free := dataFolderState(st, remote) // the disk, outside the lock
+	before := s.snapshot()
+	dataErr, free := dataFolderState(st, before.Engine.Remote) // the disk, outside the lock
 	s.update(func(sn *Snapshot) {
 		sn.Settings, sn.SettingsNote = st, ""
 		sn.DataError, sn.DataFree = dataErr, free
 	})
+	s.mu.Lock()
+	bg := s.bg
+	s.mu.Unlock()
+	if st.Engine != before.Settings.Engine && bg != nil {
+		s.background(func() { s.connectEngine(bg, false) }) // the engine chosen now
+	}
 	snap := s.snapshot()
 	return SaveResult{Saved: true, Fields: []settings.FieldError{}, Snapshot: snap}, nil
 }

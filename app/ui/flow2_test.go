@@ -13,6 +13,7 @@ import (
 
 	"github.com/neurodesk/neurodeskapp/app/engine"
 	"github.com/neurodesk/neurodeskapp/app/platform"
+	"github.com/neurodesk/neurodeskapp/app/session"
 	"github.com/neurodesk/neurodeskapp/app/settings"
 	"github.com/neurodesk/neurodeskapp/app/webview"
 	"github.com/neurodesk/neurodeskapp/internal/fakeengine"
@@ -208,5 +209,28 @@ func TestRemoteSessionDisconnects(t *testing.T) {
 	}
 	if err := s.Stop(); err != nil || len(rt.asked) != 0 || len(f.Calls) != 0 || s.snapshot().Session.State != "idle" {
 		t.Errorf("disconnect: %v, asked %v, engine calls %v", err, rt.asked, f.Calls)
+	}
+}
+
+// Choosing the engine in Settings connects to it at once, and the launcher
+// says it was chosen; while a session runs the choice waits, as the
+// session lives on the engine it was started on.
+func TestEngineChosenInSettings(t *testing.T) {
+	s, _, _ := startedService(t, "2026-07-11", "2026-07-11")
+	eventually(t, "the engine", func() bool { return s.snapshot().Engine.State == "ok" && !s.snapshot().Engine.Chosen })
+	st := s.snapshot().Settings
+	st.Engine = "podman"
+	res, err := s.SaveSettings(st)
+	if err != nil || !res.Saved {
+		t.Fatalf("save: %+v %v", res, err)
+	}
+	// Chosen is set when the engine is connected anew.
+	eventually(t, "a connection to the chosen engine", func() bool { return s.snapshot().Engine.Chosen })
+
+	s.update(func(sn *Snapshot) { sn.Session.State = session.StateReady }) // a session runs
+	st.Engine = "ssh://ana@lab-server"
+	res, err = s.SaveSettings(st)
+	if err != nil || res.Saved || len(res.Fields) != 1 || res.Fields[0].Field != "engine" || !strings.Contains(res.Fields[0].Message, "stop Neurodesktop") {
+		t.Errorf("an engine change during a session: %+v %v", res, err)
 	}
 }

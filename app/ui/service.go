@@ -106,7 +106,11 @@ func (s *Service) background(f func()) {
 func New(cfg Config) *Service {
 	s := &Service{cfg: cfg, bg: context.Background(), zoomLevel: 1}
 	if s.cfg.Connect == nil {
-		s.cfg.Connect = launcher.Connect(s.env())
+		s.cfg.Connect = launcher.Connect(s.env(), func() string {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			return s.snap.Settings.Engine
+		})
 	}
 	return s
 }
@@ -206,7 +210,8 @@ func (s *Service) connectEngine(ctx context.Context, quiet bool) {
 	}
 	dataErr, free := dataFolderState(s.snapshot().Settings, i.Remote)
 	s.update(func(sn *Snapshot) {
-		sn.Engine = EngineView{State: "ok", Kind: i.Kind.String(), Version: i.ServerVersion, API: i.APIVersion, Endpoint: eng.Endpoint().Host, Tried: tried, Remote: i.Remote}
+		sn.Engine = EngineView{State: "ok", Kind: i.Kind.String(), Version: i.ServerVersion, API: i.APIVersion, Endpoint: eng.Endpoint().Host, Tried: tried, Remote: i.Remote,
+			Chosen: sn.Settings.Engine != ""}
 		sn.DataError, sn.DataFree = dataErr, free
 	})
 	if info, found, err := s.manager(eng).Find(ctx); err == nil && found {

@@ -41,6 +41,7 @@ type EngineView struct {
 	Version         string     `json:"version,omitempty"`
 	API             string     `json:"api,omitempty"`
 	Endpoint        string     `json:"endpoint,omitempty"`
+	Chosen          bool       `json:"chosen,omitempty"` // the engine chosen in Settings
 	Tried           []string   `json:"tried,omitempty"`
 	Error           *ErrorView `json:"error,omitempty"`
 	CanStartDesktop bool       `json:"can_start_desktop"`

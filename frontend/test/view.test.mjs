@@ -68,3 +68,8 @@ test("version lines", () => {
   assert.match(done.text, /2026-12-01 is ready/);
   assert.equal(newerLine({ next: {}, download: { state: "done", tag: "x" } }, false).action, "");
 });
+
+test("the engine line says when the engine was chosen in Settings", () => {
+  assert.equal(engineLine({ state: "ok", kind: "Podman", version: "5.4", chosen: true }).text, "Podman 5.4 is running (chosen in Settings)");
+  assert.equal(engineLine({ state: "ok", kind: "Podman", version: "5.4" }).text, "Podman 5.4 is running");
+});
