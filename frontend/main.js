@@ -1,7 +1,7 @@
 // The launcher: renders snapshots from the Go service and calls it back.
 // All decisions live in Go; this file only shows state and forwards clicks.
 import { bytes, percent, pullSummary, linkParts } from "./format.js";
-import { screenOf, steps, progressLine, shouldOpenLab, newer, engineLine, launcherTitle, versionOrigin, versionWhy, newerLine } from "./view.js";
+import { screenOf, steps, progressLine, shouldOpenLab, newer, engineLine, launcherTitle, versionOrigin, versionWhy, newerLine, shownFolder } from "./view.js";
 
 const $ = (id) => document.getElementById(id);
 const api = () => window.go?.ui?.Service;
@@ -109,7 +109,8 @@ function renderLauncher() {
   text("version", stable ? (v.next?.tag || snap.image.tag) : snap.settings.channel === "dev" ? "development image" : snap.settings.custom_image);
   text("version-origin", stable ? `(${versionWhy(v.next, snap.image)})` : "");
   renderVersions(stable, v);
-  text("data-folder", snap.settings.data_folder);
+  text("data-folder", shownFolder(snap.settings.data_folder, snap.home, snap.engine?.remote));
+  $("data-folder").title = snap.settings.data_folder ?? "";
   text("launcher-title", launcherTitle(snap.engine));
   // A remote engine's folders are on its host: typed in, not chosen here.
   const remote = !!snap.engine?.remote;

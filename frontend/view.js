@@ -66,6 +66,18 @@ export function engineLine(engine) {
   return { tone: "bad", text: engine.error?.message ?? "The container engine is not available" };
 }
 
+/**
+ * A folder as the launcher shows it: one in the home folder of this
+ * computer as ~/… (a remote engine's folders are paths on its host).
+ */
+export function shownFolder(path, home, remote) {
+  if (!path || !home || remote) return path ?? "";
+  const h = home.replace(/[\\/]+$/, "");
+  if (path === h) return "~";
+  for (const sep of ["/", "\\"]) if (path.startsWith(h + sep)) return "~" + sep + path.slice(h.length + 1);
+  return path;
+}
+
 /** The launcher's heading: where Neurodesktop runs. */
 export function launcherTitle(engine) {
   return engine?.remote ? `Neurodesktop on ${hostOf(engine.endpoint)}` : "Neurodesktop on your computer";

@@ -123,7 +123,7 @@ func (s *Service) startup(ctx context.Context, rt Runtime) {
 	l := launcher.LoadSettings(s.env())
 	src := launcher.Source(s.env(), l.Settings)
 	snap := Snapshot{Settings: l.Settings, SettingsNote: strings.Join(l.Notes, " "), Image: imageView(src.Current()),
-		AppVersion: s.cfg.Version, Recent: s.loadRecent()}
+		AppVersion: s.cfg.Version, Recent: s.loadRecent(), Home: s.cfg.Home}
 	snap.Session.State = session.StateIdle
 	for i := len(l.Old.RemoteURLs) - 1; i >= 0; i-- {
 		snap.addRecent(session.Info{Remote: true, BaseURL: l.Old.RemoteURLs[i]})

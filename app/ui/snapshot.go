@@ -21,6 +21,8 @@ type Snapshot struct {
 	Image        ImageView         `json:"image"`
 	Settings     settings.Settings `json:"settings"`
 	SettingsNote string            `json:"settings_note,omitempty"`
+	// Home is this computer's home folder, for showing folders in it as ~.
+	Home string `json:"home,omitempty"`
 	DataFree     uint64            `json:"data_free"`
 	DataError    string            `json:"data_error,omitempty"`
 	Session      SessionView       `json:"session"`

@@ -1,6 +1,6 @@
 import test from "node:test";
 import assert from "node:assert/strict";
-import { screenOf, steps, progressLine, shouldOpenLab, newer, engineLine, launcherTitle, versionOrigin, versionWhy, newerLine } from "../view.js";
+import { screenOf, steps, progressLine, shouldOpenLab, newer, engineLine, launcherTitle, versionOrigin, versionWhy, newerLine, shownFolder } from "../view.js";
 
 const snap = (state, extra = {}) => ({ seq: 1, session: { state, ...extra } });
 
@@ -72,4 +72,14 @@ test("version lines", () => {
 test("the engine line says when the engine was chosen in Settings", () => {
   assert.equal(engineLine({ state: "ok", kind: "Podman", version: "5.4", chosen: true }).text, "Podman 5.4 is running (chosen in Settings)");
   assert.equal(engineLine({ state: "ok", kind: "Podman", version: "5.4" }).text, "Podman 5.4 is running");
+});
+
+test("a folder in the home folder is shown as ~/…, elsewhere and on a remote engine as it is", () => {
+  assert.equal(shownFolder("/home/ana/neurodesktop-storage", "/home/ana"), "~/neurodesktop-storage");
+  assert.equal(shownFolder("/home/ana", "/home/ana/"), "~");
+  assert.equal(shownFolder("/home/anabel/data", "/home/ana"), "/home/anabel/data");
+  assert.equal(shownFolder("/home/ana/data", "/home/ana", true), "/home/ana/data");
+  assert.equal(shownFolder("C:\\Users\\ana\\Neuro", "C:\\Users\\ana"), "~\\Neuro");
+  assert.equal(shownFolder("C:/neurodesktop-storage", "C:\\Users\\ana"), "C:/neurodesktop-storage");
+  assert.equal(shownFolder("", "/home/ana"), "");
 });
