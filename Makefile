@@ -14,7 +14,7 @@ FUZZ_PARSE ?= 60000x
 FUZZ_LOAD  ?= 5000x
 FUZZ_PULL  ?= 30000x
 
-.PHONY: build run test lint unit integration engines fuzz bench package clean
+.PHONY: build run test lint unit integration engines fuzz bench package screenshots clean
 
 # The desktop build: cgo with WebKitGTK 4.1 on Linux (Wails' production tags).
 TAGS      := desktop,production,webkit2_41
@@ -79,6 +79,14 @@ test:
 	go test -count=1 -p 1 -timeout 30m ./...
 	$(MAKE) engines
 	$(MAKE) fuzz
+
+# The README's pictures of the launcher, from a profile as a researcher has
+# it (TestREADMEScreenshots checks that no trace of the test shows).
+README_SHOTS := launcher-light-1280x800 progress-light-1280x800 settings-dark-1280x800 running-dark-1280x800
+screenshots:
+	scripts/deps.sh test
+	NEURODESK_REQUIRE_DOCKER=1 go test -count=1 -run '^TestREADMEScreenshots$$' ./test/integration
+	for f in $(README_SHOTS); do cp test-output/screenshots/readme-$$f.png docs/screenshots/$$f.png; done
 
 bench: package
 	go run ./test/bench

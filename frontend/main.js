@@ -1,7 +1,7 @@
 // The launcher: renders snapshots from the Go service and calls it back.
 // All decisions live in Go; this file only shows state and forwards clicks.
 import { bytes, percent, pullSummary, linkParts } from "./format.js";
-import { screenOf, steps, progressLine, shouldOpenLab, newer, engineLine, launcherTitle, versionOrigin, versionWhy, newerLine, shownFolder } from "./view.js";
+import { screenOf, steps, progressLine, shouldOpenLab, newer, engineLine, launcherTitle, versionOrigin, versionWhy, newerLine, shownFolder, typedFolder } from "./view.js";
 
 const $ = (id) => document.getElementById(id);
 const api = () => window.go?.ui?.Service;
@@ -146,7 +146,7 @@ function renderLauncher() {
     const li = document.createElement("li");
     const b = document.createElement("button");
     b.className = "ghost";
-    b.textContent = `${r.kind === "remote" ? "Remote" : "Local"} · ${r.name}`;
+    b.textContent = r.kind === "remote" ? `Remote · ${r.name}` : `Local · ${shownFolder(r.name, snap.home, false)}`;
     b.title = r.kind === "remote" ? "Fill in the connect form" : "Use this data folder";
     b.addEventListener("click", () => useRecent(i));
     const when = document.createElement("small");
@@ -262,10 +262,14 @@ $("running-log-box").addEventListener("toggle", () => { if ($("running-log-box")
 
 // --- settings ------------------------------------------------------------
 const form = $("settings-form");
+// The folders in the home folder are shown, and may be typed, as ~/….
+const folderFields = ["data_folder", "work_folder"];
 function fillSettings(s) {
   for (const el of form.elements) {
     if (!el.name || !(el.name in s)) continue;
-    if (el.type === "checkbox") el.checked = !!s[el.name]; else el.value = s[el.name] ?? "";
+    if (el.type === "checkbox") el.checked = !!s[el.name];
+    else if (folderFields.includes(el.name)) el.value = shownFolder(s[el.name], snap.home, snap.engine?.remote);
+    else el.value = s[el.name] ?? "";
   }
   showFieldErrors([]);
 }
@@ -275,6 +279,7 @@ function readSettings() {
     if (!el.name) continue;
     if (el.type === "checkbox") s[el.name] = el.checked;
     else if (el.type === "number") s[el.name] = Number(el.value || 0);
+    else if (folderFields.includes(el.name)) s[el.name] = typedFolder(el.value.trim(), snap.home, snap.engine?.remote);
     else s[el.name] = el.value.trim();
   }
   return s;

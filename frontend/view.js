@@ -78,6 +78,15 @@ export function shownFolder(path, home, remote) {
   return path;
 }
 
+/** A folder typed as ~/… is the same in the home folder (shownFolder's other way). */
+export function typedFolder(typed, home, remote) {
+  if (!typed || !home || remote || typed[0] !== "~") return typed ?? "";
+  const h = home.replace(/[\\/]+$/, "");
+  if (typed === "~") return h;
+  const sep = typed[1];
+  return sep === "/" || sep === "\\" ? h + sep + typed.slice(2) : typed; // ~ana/… is not ours
+}
+
 /** The launcher's heading: where Neurodesktop runs. */
 export function launcherTitle(engine) {
   return engine?.remote ? `Neurodesktop on ${hostOf(engine.endpoint)}` : "Neurodesktop on your computer";

@@ -1,6 +1,6 @@
 import test from "node:test";
 import assert from "node:assert/strict";
-import { screenOf, steps, progressLine, shouldOpenLab, newer, engineLine, launcherTitle, versionOrigin, versionWhy, newerLine, shownFolder } from "../view.js";
+import { screenOf, steps, progressLine, shouldOpenLab, newer, engineLine, launcherTitle, versionOrigin, versionWhy, newerLine, shownFolder, typedFolder } from "../view.js";
 
 const snap = (state, extra = {}) => ({ seq: 1, session: { state, ...extra } });
 
@@ -82,4 +82,13 @@ test("a folder in the home folder is shown as ~/…, elsewhere and on a remote e
   assert.equal(shownFolder("C:\\Users\\ana\\Neuro", "C:\\Users\\ana"), "~\\Neuro");
   assert.equal(shownFolder("C:/neurodesktop-storage", "C:\\Users\\ana"), "C:/neurodesktop-storage");
   assert.equal(shownFolder("", "/home/ana"), "");
+});
+
+test("a folder typed as ~/… is in the home folder, and shows the same way again", () => {
+  assert.equal(typedFolder("~/neurodesktop-storage", "/home/ana"), "/home/ana/neurodesktop-storage");
+  assert.equal(typedFolder("~", "/home/ana"), "/home/ana");
+  assert.equal(typedFolder("~bob/x", "/home/ana"), "~bob/x");
+  assert.equal(typedFolder("~/x", "/home/ana", true), "~/x"); // a remote host's path: its own ~ is not known here
+  assert.equal(typedFolder("/srv/data", "/home/ana"), "/srv/data");
+  for (const p of ["/home/ana/a b/ü", "/home/ana", "/opt/x"]) assert.equal(typedFolder(shownFolder(p, "/home/ana"), "/home/ana"), p);
 });
