@@ -22,11 +22,11 @@ type Snapshot struct {
 	Settings     settings.Settings `json:"settings"`
 	SettingsNote string            `json:"settings_note,omitempty"`
 	// Home is this computer's home folder, for showing folders in it as ~.
-	Home string `json:"home,omitempty"`
-	DataFree     uint64            `json:"data_free"`
-	DataError    string            `json:"data_error,omitempty"`
-	Session      SessionView       `json:"session"`
-	Log          []string          `json:"log"`
+	Home      string      `json:"home,omitempty"`
+	DataFree  uint64      `json:"data_free"`
+	DataError string      `json:"data_error,omitempty"`
+	Session   SessionView `json:"session"`
+	Log       []string    `json:"log"`
 	// Startup is what the image does during a start, read from Log.
 	Startup  session.Stage `json:"startup"`
 	Recent   []Recent      `json:"recent"`
