@@ -257,7 +257,8 @@ func engineOverTCP(t *testing.T) string {
 }
 
 // TestInstallerOnWindows: the NSIS installer as make package builds it,
-// run silently as a person without administrator rights would: it
+// run silently as a person without administrator rights would, over the
+// Electron app 1.15 (whose silent uninstaller it runs first): it
 // installs under %LOCALAPPDATA%\Programs\Neurodesk with a Start menu
 // shortcut and an "Installed apps" entry; a newer installer over it
 // upgrades in place and keeps the settings; the uninstaller removes the
@@ -274,6 +275,7 @@ func TestInstallerOnWindows(t *testing.T) {
 			t.Fatalf("makensis %s: %v\n%s", v, err, out)
 		}
 	}
+	goBuild(t, "build", "-o", filepath.Join(w.dir, "olduninstall.exe"), "./test/windows/testdata/olduninstall")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	// Each step prints what a person (or Windows) would see afterwards.
@@ -296,7 +298,15 @@ state() {
 mkdir -p "$(dirname "$settings")" "$data"
 echo 'on_quit = "keep"' > "$settings"
 echo 'a day of work' > "$data/analysis.txt"
+# The Electron app 1.15 as electron-builder installs it per user: its files
+# and its entry under the same key, with its own silent uninstaller.
+old=/wine/drive_c/users/root/AppData/Local/Programs/neurodeskapp
+mkdir -p "$old" && cp /w/olduninstall.exe "$old/Uninstall NeurodeskApp.exe" && echo electron > "$old/NeurodeskApp.exe"
+wine reg add "$key" /v DisplayName /d "NeurodeskApp 1.15.0" /f >/dev/null 2>&1
+wine reg add "$key" /v QuietUninstallString /d "\"$U\AppData\Local\Programs\neurodeskapp\Uninstall NeurodeskApp.exe\" /currentuser /S" /f >/dev/null 2>&1
 wine /w/setup-3.0.0.exe /S; echo "install exit=$?"
+echo "old uninstaller: $(cat /wine/drive_c/old-uninstalled.txt 2>/dev/null || echo not run)"
+[ -e "$old/NeurodeskApp.exe" ] && echo "old app: still there" || echo "old app: gone"
 state installed
 wine /w/setup-3.0.1.exe /S; echo "upgrade exit=$?"
 state upgraded
@@ -338,6 +348,13 @@ ls /wine/drive_c/users/root/AppData/Local | sed 's/^/local: /'`
 	}
 	if strings.Contains(steps["purged"], "local: neurodeskapp") {
 		t.Errorf("/PURGE left the app's folder:\n%s", steps["purged"])
+	}
+	// Over the Electron app: its own uninstaller ran, silently, and its
+	// entry in "Installed apps" is now this app's.
+	for _, e := range []string{"old uninstaller: /currentuser /S", "old app: gone"} {
+		if !strings.Contains(out, e) {
+			t.Errorf("installing over the 1.x app: want %q:\n%s", e, out)
+		}
 	}
 	for _, e := range []string{"install exit=0", "upgrade exit=0", "uninstall exit=0", "purge exit=0"} {
 		if !strings.Contains(out, e) {
