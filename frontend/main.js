@@ -22,12 +22,17 @@ function show(screen) {
   for (const id of ["launcher", "progress", "error", "settings"]) $(id).hidden = id !== screen;
 }
 
-function text(id, value) { $(id).textContent = value ?? ""; }
+// Unchanged text is not set again: a live region would be read out anew.
+function text(id, value) {
+  const el = $(id), v = value ?? "";
+  if (el.textContent !== v) el.textContent = v;
+}
 
 // A remedy, its addresses links to the system browser (built as nodes:
 // nothing in the text is read as HTML).
 function linked(id, value) {
   const el = $(id);
+  if (el.textContent === (value ?? "")) return;
   el.replaceChildren(...linkParts(value).map((p) => {
     if (!p.url) return document.createTextNode(p.text);
     const a = document.createElement("a");

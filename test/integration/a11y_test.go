@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/accessibility"
 	"github.com/chromedp/cdproto/cdp"
@@ -18,7 +19,8 @@ import (
 // error of a failed one) and fails on a control a screen reader cannot
 // name; on the launcher and in Settings it presses Tab round the page and
 // fails on a control it never reaches, one it cannot leave, or one whose
-// focus cannot be seen.
+// focus cannot be seen; during a start, status lines are written only when
+// their words change, so each change is announced once.
 func TestUIAccessibility(t *testing.T) {
 	w := newWorld(t)
 	w.s.registry.Throttle(2 << 20) // the progress stays on screen
@@ -40,6 +42,21 @@ func TestUIAccessibility(t *testing.T) {
 		t.Fatal(err)
 	}
 	unnamed(t, ctx, "progress")
+	// While the pull moves, the launcher is drawn many times a second: a
+	// status line whose words did not change is not written again, so a
+	// screen reader says each change once.
+	watch := `window.__rewrites = 0; new MutationObserver((records) => { for (const r of records) {
+	    if (!r.target.closest?.("[aria-live], [role=status], [role=alert]")) continue;
+	    const was = [...r.removedNodes].map((n) => n.textContent).join(""), now = [...r.addedNodes].map((n) => n.textContent).join("");
+	    if (r.type === "childList" && was === now) window.__rewrites++;
+	  } }).observe(document.body, { subtree: true, childList: true, characterData: true }); true`
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](watch)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Second)
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`window.__rewrites`)); err != nil || n != 0 {
+		t.Errorf("status lines were written again with the same words %d times in 2 s of a pull (%v)", n, err)
+	}
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#cancel")), chromedp.WaitVisible(chromedp.CSS("#launcher"))); err != nil {
 		t.Fatalf("cancel the start: %v", err)
 	}
