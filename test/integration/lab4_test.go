@@ -178,6 +178,7 @@ func TestWindowJupyterLab4Notebook(t *testing.T) {
 	if b, err := os.ReadFile(downloaded); err != nil || !savedRan(string(b)) {
 		a.fatalf("JupyterLab's Download did not put the notebook in Downloads: %v", err)
 	}
+	noticeGone := time.Now().Add(16 * time.Second) // "Downloaded …" fades after 15 s
 
 	// An edit left unsaved, then Session → Stop Session….
 	// A cell of its own from the palette, edited with Enter: where the
@@ -204,13 +205,13 @@ func TestWindowJupyterLab4Notebook(t *testing.T) {
 	if got := a.title(); !strings.Contains(got, "JupyterLab") || !iw.containerExists() {
 		a.fatalf("after staying the window shows %q, the session exists: %v", got, iw.containerExists())
 	}
+	// The page's question sits in the middle of the page, which the
+	// download's notice shortens while it shows: once it has faded, the
+	// question is where a click on "Leave Page" finds it.
+	time.Sleep(time.Until(noticeGone))
 	stop()
-	// "Leave Page", where it is with the notice bar below the page and
-	// without it (the other click lands on the dialog's text, or the dim
-	// page around it: neither does anything).
-	a.clickWindow(a.id, 728, 448)
-	time.Sleep(300 * time.Millisecond)
-	a.clickWindow(a.id, 728, 471)
+	a.shot("window-jupyterlab4-leave-question")
+	a.clickWindow(a.id, 728, 471) // "Leave Page"
 	for i := 0; i < 100 && iw.containerExists(); i++ {
 		time.Sleep(200 * time.Millisecond)
 	}
