@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"github.com/neurodesk/neurodeskapp/app/settings"
 )
 
 // Endpoint is one place an engine may answer, and why we looked there.
@@ -86,29 +88,22 @@ func candidates(env Env) ([]Endpoint, error) {
 	return wellKnown(env), nil
 }
 
-// The engine choices of Settings besides an address.
-const (
-	ChoiceDocker  = "docker"
-	ChoicePodman  = "podman"
-	ContextPrefix = "context:" // context:NAME, a Docker CLI context
-)
-
 // chosen is the endpoint list for env.Choice: Docker's or Podman's places
 // only, a Docker context, or one address, as DOCKER_HOST would be.
 func chosen(env Env) ([]Endpoint, error) {
 	c := env.Choice
 	switch {
-	case c == ChoiceDocker || c == ChoicePodman:
+	case c == settings.EngineDocker || c == settings.EnginePodman:
 		var eps []Endpoint
 		for _, ep := range wellKnown(env) {
-			if isPodman := strings.Contains(ep.Source, "Podman"); isPodman == (c == ChoicePodman) {
+			if isPodman := strings.Contains(ep.Source, "Podman"); isPodman == (c == settings.EnginePodman) {
 				eps = append(eps, ep)
 			}
 		}
 		return eps, nil
-	case strings.HasPrefix(c, ContextPrefix):
+	case strings.HasPrefix(c, settings.EngineContext):
 		ctxEnv := env
-		name := strings.TrimPrefix(c, ContextPrefix)
+		name := strings.TrimPrefix(c, settings.EngineContext)
 		ctxEnv.Getenv = func(k string) string {
 			if k == "DOCKER_CONTEXT" {
 				return name

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/neurodesk/neurodeskapp/app/settings"
 )
 
 func envOf(goos, home string, vars map[string]string) Env {
@@ -142,11 +144,11 @@ func TestChosenEngine(t *testing.T) {
 		}
 		return hs, len(eps) == 1 && eps[0].Explicit
 	}
-	podman, _ := hosts(ChoicePodman, nil)
+	podman, _ := hosts(settings.EnginePodman, nil)
 	if len(podman) != 2 || !slices.Contains(podman, "unix:///run/podman/podman.sock") || !strings.Contains(podman[0], "podman") {
 		t.Errorf("podman: %v", podman)
 	}
-	docker, _ := hosts(ChoiceDocker, nil)
+	docker, _ := hosts(settings.EngineDocker, nil)
 	if slices.ContainsFunc(docker, func(h string) bool { return strings.Contains(h, "podman") }) || !slices.Contains(docker, "unix:///var/run/docker.sock") {
 		t.Errorf("docker: %v", docker)
 	}
@@ -156,7 +158,7 @@ func TestChosenEngine(t *testing.T) {
 	if addr, explicit := hosts("tcp://10.0.0.5:2375", nil); !slices.Equal(addr, []string{"tcp://10.0.0.5:2375"}) || !explicit {
 		t.Errorf("address: %v (explicit %v)", addr, explicit)
 	}
-	if env, _ := hosts(ChoicePodman, map[string]string{"DOCKER_HOST": "unix:///srv/engine.sock"}); !slices.Equal(env, []string{"unix:///srv/engine.sock"}) {
+	if env, _ := hosts(settings.EnginePodman, map[string]string{"DOCKER_HOST": "unix:///srv/engine.sock"}); !slices.Equal(env, []string{"unix:///srv/engine.sock"}) {
 		t.Errorf("DOCKER_HOST with a choice: %v", env)
 	}
 }

@@ -94,6 +94,13 @@ type Settings struct {
 	Mounts []Mount `toml:"mounts" json:"mounts"`
 }
 
+// The forms of Settings.Engine besides "" and an address.
+const (
+	EngineDocker  = "docker"
+	EnginePodman  = "podman"
+	EngineContext = "context:" // context:NAME, a Docker CLI context
+)
+
 // Defaults returns the settings a new user starts with.
 func Defaults(defaultDataFolder string) Settings {
 	return Settings{

@@ -422,10 +422,10 @@ func samePath(a, b string) bool {
 // checkEngine says what is wrong with an engine choice ("" when nothing).
 func checkEngine(c string) string {
 	switch {
-	case c == "", c == "docker", c == "podman":
+	case c == "", c == EngineDocker, c == EnginePodman:
 		return ""
-	case strings.HasPrefix(c, "context:"):
-		if strings.TrimSpace(strings.TrimPrefix(c, "context:")) == "" {
+	case strings.HasPrefix(c, EngineContext):
+		if strings.TrimSpace(strings.TrimPrefix(c, EngineContext)) == "" {
 			return "name the Docker context after context:"
 		}
 		return ""
