@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -21,11 +22,14 @@ import (
 
 func main() {
 	args := os.Args[1:]
-	// Flags alone (Wails' dev flags such as -devserver) mean the window.
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") || len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+	// A command (or help) runs headless. Flags alone (Wails' dev flags
+	// such as -devserver) mean the window, and so do paths: a notebook or
+	// folder the file manager hands over, made absolute here because a
+	// running window has another working directory.
+	if len(args) > 0 && (cli.IsCommand(args[0]) || !strings.HasPrefix(args[0], "-") && !isPath(args[0])) {
 		os.Exit(runCLI(args))
 	}
-	if err := runGUI(args); err != nil {
+	if err := runGUI(absolutePaths(args)); err != nil {
 		fmt.Fprintln(os.Stderr, "neurodeskapp:", err)
 		os.Exit(1)
 	}
@@ -47,6 +51,25 @@ func runCLI(args []string) int {
 		Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv,
 		Terminal: isTerminal(os.Stderr), Paths: platform.AppPaths(), Home: home, Executable: exe,
 	})
+}
+
+func isPath(arg string) bool {
+	_, err := os.Stat(arg)
+	return err == nil
+}
+
+// absolutePaths makes every argument that is not a flag absolute.
+func absolutePaths(args []string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = a
+		if !strings.HasPrefix(a, "-") {
+			if abs, err := filepath.Abs(a); err == nil {
+				out[i] = abs
+			}
+		}
+	}
+	return out
 }
 
 func isTerminal(f *os.File) bool {

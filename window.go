@@ -76,13 +76,16 @@ func runGUI(args []string) error {
 	}
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, syscall.SIGTERM, os.Interrupt)
-	err = ui.Run(svc, assets, filepath.Join(filepath.Dir(paths.Settings), "window.json"), check, func(quit, raise func()) {
-		go lock.Serve(ctx, func([]string) { raise() })
+	err = ui.Run(svc, assets, filepath.Join(filepath.Dir(paths.Settings), "window.json"), check, func(c ui.Controls) {
+		go lock.Serve(ctx, c.Launched)
 		go func() {
 			<-signals
 			log.Info("quitting on signal")
-			quit()
+			c.Quit()
 		}()
+		if slices.ContainsFunc(args, func(a string) bool { return !strings.HasPrefix(a, "-") }) {
+			go c.Launched(args) // paths to open
+		}
 	})
 	log.Info("stopped", "error", err)
 	if err == nil && check != nil {

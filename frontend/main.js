@@ -132,6 +132,10 @@ function renderLauncher() {
   text("data-free", snap.data_free ? `${bytes(snap.data_free)} free` : "");
   $("data-error").hidden = !snap.data_error;
   text("data-error", snap.data_error);
+  const op = snap.opening;
+  $("opening-term").hidden = $("opening").hidden = !op;
+  text("opening-name", op?.name);
+  text("opening-where", !op ? "" : op.mounted ? `from ${shownFolder(op.folder, snap.home, false)}, mounted at /data` : "from your data folder");
   const running = snap.session.state === "ready";
   $("running").hidden = !running;
   $("start-wrap").hidden = running;
@@ -336,6 +340,7 @@ $("start-desktop").addEventListener("click", () => call("StartDockerDesktop"));
 $("choose-folder").addEventListener("click", async () => { const s = await call("ChooseDataFolder"); if (s) render(s); });
 $("data-remote").addEventListener("submit", async (e) => { e.preventDefault(); const s = await call("SetDataFolder", $("data-remote-path").value); if (s) render(s); });
 $("cancel").addEventListener("click", () => call("Cancel"));
+$("forget-open").addEventListener("click", () => call("ForgetOpen"));
 // The launcher goes to JupyterLab itself; Go only learns that it leaves.
 async function openLab() {
   const url = await call("OpenSession");

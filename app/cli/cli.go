@@ -64,8 +64,24 @@ Commands:
   update [--check] [--json]                               update the app itself (--check: only say what would be installed)
   version [--json]                                        print the app's version
 
-Without a command the desktop app opens.
+Without a command the desktop app opens. With a notebook or folder
+(neurodeskapp PATH, as the file manager does) the app opens it in
+JupyterLab, its folder mounted at /data (~/data in JupyterLab); a running
+app is handed the path.
 `
+
+func commands() map[string]func(context.Context, []string, IO) int {
+	return map[string]func(context.Context, []string, IO) int{
+		"start": cmdStart, "stop": cmdStop, "status": cmdStatus, "pull": cmdPull, "logs": cmdLogs, "version": cmdVersion,
+		"update": cmdUpdate, "versions": cmdVersions, "prune": cmdPrune,
+	}
+}
+
+// IsCommand says whether name is a command (or help), not a path to open.
+func IsCommand(name string) bool {
+	_, ok := commands()[name]
+	return ok || name == "help" || name == "-h" || name == "--help"
+}
 
 // Run executes one command and returns the process exit code.
 func Run(ctx context.Context, args []string, io IO) int {
@@ -73,11 +89,7 @@ func Run(ctx context.Context, args []string, io IO) int {
 		fmt.Fprint(io.Stdout, usage)
 		return ExitOK
 	}
-	cmds := map[string]func(context.Context, []string, IO) int{
-		"start": cmdStart, "stop": cmdStop, "status": cmdStatus, "pull": cmdPull, "logs": cmdLogs, "version": cmdVersion,
-		"update": cmdUpdate, "versions": cmdVersions, "prune": cmdPrune,
-	}
-	cmd, ok := cmds[args[0]]
+	cmd, ok := commands()[args[0]]
 	if !ok {
 		fmt.Fprintf(io.Stderr, "neurodeskapp: unknown command %q\n\n%s", args[0], usage)
 		return ExitUsage

@@ -175,7 +175,7 @@ func (m *Manager) infoOf(ctx context.Context, c engine.Container) (Info, error) 
 		return Info{}, err
 	}
 	return Info{ContainerID: c.ID, Container: c.Name, Image: c.Image, Version: c.Labels[LabelVersion], DataFolder: c.Labels[LabelDataFolder],
-		BaseURL: fmt.Sprintf("http://127.0.0.1:%d", port), Token: token, Adopted: true, Privileges: c.Labels[LabelPrivileges]}, nil
+		WorkFolder: c.Labels[LabelWorkFolder], BaseURL: fmt.Sprintf("http://127.0.0.1:%d", port), Token: token, Adopted: true, Privileges: c.Labels[LabelPrivileges]}, nil
 }
 
 // localPort is the port of this machine that reaches c's JupyterLab: the

@@ -60,7 +60,7 @@ func (m *Manager) run(ctx context.Context, o StartOptions, img Image, names Name
 		if err != nil {
 			return Info{}, err
 		}
-		s := Info{ContainerID: id, Container: spec.Name, Image: img.Ref, Version: img.Version, DataFolder: st.DataFolder,
+		s := Info{ContainerID: id, Container: spec.Name, Image: img.Ref, Version: img.Version, DataFolder: st.DataFolder, WorkFolder: st.WorkFolder,
 			BaseURL: fmt.Sprintf("http://127.0.0.1:%d", port), Token: token, Privileges: st.Privileges}
 		m.emit(o, Event{State: StateStarting, Message: img.Ref})
 		err = m.Engine.StartContainer(ctx, id)

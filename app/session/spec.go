@@ -51,6 +51,7 @@ const (
 	LabelManaged    = "org.neurodesk.app.managed"
 	LabelVersion    = "org.neurodesk.app.version"
 	LabelDataFolder = "org.neurodesk.app.data-folder"
+	LabelWorkFolder = "org.neurodesk.app.work-folder" // mounted at /data
 	LabelPort       = "org.neurodesk.app.port"
 	LabelImage      = "org.neurodesk.app.image"
 	LabelRole       = "org.neurodesk.app.role"
@@ -151,6 +152,7 @@ func Spec(p Params) engine.ContainerSpec {
 	}
 	spec.Labels[LabelPrivileges] = s.Privileges
 	if s.WorkFolder != "" {
+		spec.Labels[LabelWorkFolder] = s.WorkFolder
 		spec.Mounts = append(spec.Mounts, engine.Mount{Source: s.WorkFolder, Target: WorkTarget})
 	}
 	for _, m := range s.Mounts {

@@ -1,6 +1,8 @@
 package session
 
 import (
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/neurodesk/neurodeskapp/app/engine"
@@ -45,8 +47,9 @@ type Info struct {
 	Image      string `json:"image,omitempty"`
 	Version    string `json:"version,omitempty"`
 	DataFolder string `json:"data_folder,omitempty"`
-	BaseURL    string `json:"base_url"` // http://127.0.0.1:PORT
-	Token      string `json:"-"`        // kept out of logs and JSON; see LabURL
+	WorkFolder string `json:"work_folder,omitempty"` // mounted at /data
+	BaseURL    string `json:"base_url"`              // http://127.0.0.1:PORT
+	Token      string `json:"-"`                     // kept out of logs and JSON; see LabURL
 	Adopted    bool   `json:"adopted"`
 	Remote     bool   `json:"remote"`
 	// Privileges the container runs with (full, minimal, none).
@@ -55,6 +58,16 @@ type Info struct {
 
 // LabURL is the address that opens JupyterLab, token included.
 func (i Info) LabURL() string { return i.BaseURL + "/lab?token=" + i.Token }
+
+// FileURL opens a file or folder in JupyterLab: path is relative to the
+// file browser's root (the home), slash-separated.
+func (i Info) FileURL(path string) string {
+	parts := strings.Split(path, "/")
+	for n, p := range parts {
+		parts[n] = url.PathEscape(p)
+	}
+	return i.BaseURL + "/lab/tree/" + strings.Join(parts, "/") + "?token=" + i.Token
+}
 
 // DesktopURL opens the Linux desktop inside JupyterLab.
 // The image serves the desktop through jupyter-server-proxy at /neurodesktop/

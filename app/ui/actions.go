@@ -187,7 +187,7 @@ func (s *Service) OpenSession() (string, error) {
 	s.mu.Lock()
 	s.onLauncher = false
 	s.mu.Unlock()
-	return info.LabURL(), nil
+	return s.openingURL(info), nil
 }
 
 // openSessionPage is the menu's "Open JupyterLab", from whatever page.

@@ -88,6 +88,8 @@ type Service struct {
 	// connecting counts the engine connections under way.
 	connecting int
 	selfCheck  *SelfCheck // set by Run for --self-check
+	// opening is what the OS asked to open, until JupyterLab shows it.
+	opening *openRequest
 	// bgWork counts the background refreshes, which write to the cache:
 	// tests wait for them before their folders go.
 	bgWork sync.WaitGroup
@@ -133,7 +135,7 @@ func (s *Service) startup(ctx context.Context, rt Runtime) {
 	s.mu.Lock()
 	s.rt, s.bg, s.src = rt, ctx, src
 	s.onLauncher, s.zoomLevel = true, zoom
-	snap.Seq = s.snap.Seq
+	snap.Seq, snap.Opening = s.snap.Seq, s.snap.Opening // macOS may hand over a file before
 	s.snap = snap
 	s.mu.Unlock()
 	if zoom != 1 {
@@ -219,6 +221,7 @@ func (s *Service) connectEngine(ctx context.Context, quiet bool) {
 	} else if err == nil {
 		s.forgetGoneSession()
 	}
+	s.continueOpen()
 	s.refreshVersions(ctx)
 }
 
@@ -330,6 +333,11 @@ func (s *Service) Start() error {
 	if err := s.fromLauncher(); err != nil {
 		return err
 	}
+	return s.start()
+}
+
+// start is Start for the app itself (a notebook opened from the system).
+func (s *Service) start() error {
 	// One check-and-set: a double click starts one session.
 	ctx, cancel := context.WithCancel(s.bg)
 	s.mu.Lock()
@@ -341,6 +349,7 @@ func (s *Service) Start() error {
 	s.cancel = cancel
 	eng, st := s.eng, s.snap.Settings
 	s.mu.Unlock()
+	st = s.withOpening(st)
 	finish := func() {
 		cancel()
 		s.mu.Lock()

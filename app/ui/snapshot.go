@@ -32,6 +32,8 @@ type Snapshot struct {
 	Recent   []Recent      `json:"recent"`
 	Update   UpdateView    `json:"update"`
 	Versions VersionsView  `json:"versions"`
+	// Opening is what the system asked to open, until JupyterLab shows it.
+	Opening *OpenView `json:"opening,omitempty"`
 	// ShowLog opens the log panel (from the menu).
 	ShowLog bool `json:"show_log"`
 }

@@ -200,12 +200,19 @@ func loadGeometry(path string) geometry {
 	return g
 }
 
+// Controls are what the app's process may ask of the window once it is up.
+type Controls struct {
+	// Quit is for SIGTERM: the app quits as if closed, a session keeps running.
+	Quit func()
+	// Launched is a later launch's arguments (or this one's): the window
+	// comes forward and opens the paths among them.
+	Launched func(args []string)
+}
+
 // Run opens the window and blocks until the app quits. assets holds the
-// frontend (index.html at its root). onReady receives quit, which the
-// caller calls on SIGTERM (the app quits as if closed, a session keeps
-// running), and raise, for a second launch. With check, the window runs
-// the self-check and quits.
-func Run(svc *Service, assets fs.FS, geometryFile string, check *SelfCheck, onReady func(quit, raise func())) error {
+// frontend (index.html at its root). onReady receives the Controls. With
+// check, the window runs the self-check and quits.
+func Run(svc *Service, assets fs.FS, geometryFile string, check *SelfCheck, onReady func(Controls)) error {
 	svc.mu.Lock()
 	svc.selfCheck = check
 	svc.mu.Unlock()
@@ -255,8 +262,9 @@ func Run(svc *Service, assets fs.FS, geometryFile string, check *SelfCheck, onRe
 				slog.Info("native web view hooks", "error", err)
 			}
 			svc.startup(ctx, rt)
+			wrt.OnFileDrop(ctx, func(_, _ int, paths []string) { go svc.dropped(paths) })
 			if onReady != nil {
-				onReady(svc.quitNow, svc.raise)
+				onReady(Controls{Quit: svc.quitNow, Launched: svc.launched})
 			}
 			if check != nil {
 				go check.run(nat, err, svc.quitNow)
@@ -273,10 +281,15 @@ func Run(svc *Service, assets fs.FS, geometryFile string, check *SelfCheck, onRe
 			saveGeometry(ctx)
 			return svc.beforeClose()
 		},
+		// Drops give the launcher their paths (Wails on Linux and Windows);
+		// the web view still takes them too, so JupyterLab's uploads work.
+		DragAndDrop: &options.DragAndDrop{EnableFileDrop: true},
 		Linux: &linux.Options{ProgramName: "neurodeskapp", WebviewGpuPolicy: linux.WebviewGpuPolicyOnDemand},
 		Mac: &mac.Options{
 			TitleBar: mac.TitleBarDefault(),
 			About:    &mac.AboutInfo{Title: "Neurodesk", Message: "Neurodesktop on your own computer. Version " + svc.cfg.Version},
+			// A notebook or folder opened from the Finder (Info.plist's document types).
+			OnFileOpen: func(path string) { go svc.openPaths([]string{path}) },
 		},
 		Windows: &windows.Options{WebviewUserDataPath: webviewDataPath()},
 	})

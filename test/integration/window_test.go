@@ -110,11 +110,18 @@ type appWindow struct {
 
 func (w *world) startWindow(extraEnv ...string) *appWindow {
 	w.t.Helper()
+	return w.startWindowWith(nil, extraEnv...)
+}
+
+// startWindowWith starts the window with command-line arguments (the
+// paths a file manager hands over).
+func (w *world) startWindowWith(args []string, extraEnv ...string) *appWindow {
+	w.t.Helper()
 	_, prod := buildGUI(w.t)
 	display := startXvfb(w.t)
 	a := &appWindow{t: w.t, w: w, display: display, log: filepath.Join(w.home, "window.log"), done: make(chan error, 1)}
 	a.env = append(append(append([]string{}, w.env...), "DISPLAY="+display), extraEnv...)
-	a.cmd = exec.Command(prod)
+	a.cmd = exec.Command(prod, args...)
 	a.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if w.s.runAs != nil {
 		// As the engine's own user (rootless lanes), with a runtime folder of its own.

@@ -100,6 +100,16 @@ func TestDeb(t *testing.T) {
 	} else {
 		t.Fatal("desktop-file-validate is missing (scripts/deps.sh installs desktop-file-utils)")
 	}
+	// Notebooks open with the app: the file managers' cache, as the
+	// package's trigger makes it, names it for .ipynb, and hands it the files.
+	apps := filepath.Join(root, "usr/share/applications")
+	run(t, "update-desktop-database", apps)
+	if cache, err := os.ReadFile(filepath.Join(apps, "mimeinfo.cache")); err != nil || !strings.Contains(string(cache), "application/x-ipynb+json=neurodeskapp.desktop") {
+		t.Errorf("notebooks are not the app's: %s %v", cache, err)
+	}
+	if d, _ := os.ReadFile(filepath.Join(apps, "neurodeskapp.desktop")); !strings.Contains(string(d), "Exec=neurodeskapp %F") {
+		t.Errorf("the desktop file does not hand over the files:\n%s", d)
+	}
 }
 
 func TestRpm(t *testing.T) {

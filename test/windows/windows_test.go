@@ -260,7 +260,7 @@ func engineOverTCP(t *testing.T) string {
 // run silently as a person without administrator rights would, over the
 // Electron app 1.15 (whose silent uninstaller it runs first): it
 // installs under %LOCALAPPDATA%\Programs\Neurodesk with a Start menu
-// shortcut and an "Installed apps" entry; a newer installer over it
+// shortcut, an "Installed apps" entry and notebooks (.ipynb) opening with it; a newer installer over it
 // upgrades in place and keeps the settings; the uninstaller removes the
 // app, its shortcut and its entry, and keeps the settings and the data
 // (the settings, logs and caches too when asked, with /PURGE).
@@ -286,11 +286,24 @@ app=/wine/drive_c/users/root/AppData/Local/Programs/Neurodesk
 lnk='/wine/drive_c/users/root/AppData/Roaming/Microsoft/Windows/Start Menu/Programs/Neurodesk.lnk'
 settings=/wine/drive_c/users/root/AppData/Local/neurodeskapp/settings.toml
 data=/wine/drive_c/neurodesktop-storage
+# One wineserver for the whole script: a server left to exit on its own
+# between two steps can drop the next step's connection.
+wineserver -p
+# The uninstaller runs on from a copy of itself (Au_.exe) in the temp
+# folder: wait for that copy to end.
+uninstalled() {
+  i=0
+  while grep -qs 'Au_' /proc/[0-9]*/cmdline && [ $i -lt 300 ]; do sleep 0.2; i=$((i+1)); done
+}
 state() {
   echo "== $1"
   ls "$app" 2>/dev/null | sed 's/^/file: /'
   [ -e "$lnk" ] && echo "shortcut: yes" || echo "shortcut: no"
   wine reg query "$key" 2>/dev/null | tr -d '\r' | grep -E 'DisplayName|DisplayVersion|InstallLocation|QuietUninstallString|EstimatedSize' | sed -E 's/^ +/reg: /; s/ {2,}/ /g'
+  # What Explorer runs for a notebook: the user's .ipynb and its program's
+  # command (Windows merges them into HKCR; Wine's reg does not show that).
+  wine reg query 'HKCU\Software\Classes\.ipynb' /ve 2>/dev/null | tr -d '\r' | grep -o 'Neurodesk.ipynb' | sed 's/^/ipynb: /'
+  wine reg query 'HKCU\Software\Classes\Neurodesk.ipynb\shell\open\command' /ve 2>/dev/null | tr -d '\r' | grep -o '"C:.*' | sed 's/^/open: /'
   [ -x "$app/neurodeskapp.exe" ] && wine "$app/neurodeskapp.exe" version
   echo "settings: $(cat "$settings" 2>/dev/null || echo gone)"
   echo "data: $(cat "$data/analysis.txt" 2>/dev/null || echo gone)"
@@ -311,11 +324,11 @@ state installed
 wine /w/setup-3.0.1.exe /S; echo "upgrade exit=$?"
 state upgraded
 wine "$app/uninstall.exe" /S; echo "uninstall exit=$?"
-wineserver -w # the uninstaller runs on from a copy in the temp folder
+uninstalled
 state uninstalled
 wine /w/setup-3.0.1.exe /S && wine "$app/neurodeskapp.exe" status >/dev/null 2>&1
 wine "$app/uninstall.exe" /S /PURGE; echo "purge exit=$?"
-wineserver -w
+uninstalled
 state purged
 ls /wine/drive_c/users/root/AppData/Local | sed 's/^/local: /'`
 	out, errs, code := w.shell(ctx, nil, script)
@@ -330,6 +343,7 @@ ls /wine/drive_c/users/root/AppData/Local | sed 's/^/local: /'`
 	for step, want := range map[string][]string{
 		"installed": {"file: neurodeskapp.exe", "file: uninstall.exe", "shortcut: yes", "reg: DisplayName REG_SZ Neurodesk", "reg: DisplayVersion REG_SZ 3.0.0",
 			`reg: QuietUninstallString REG_SZ "C:\users\root\AppData\Local\Programs\Neurodesk\uninstall.exe" /S`, "reg: EstimatedSize REG_DWORD 0x", "neurodeskapp 3.0.0 (",
+			"ipynb: Neurodesk.ipynb", `open: "C:\users\root\AppData\Local\Programs\Neurodesk\neurodeskapp.exe" "%1"`,
 			`settings: on_quit = "keep"`, "data: a day of work"},
 		"upgraded":    {"file: neurodeskapp.exe", "shortcut: yes", "reg: DisplayVersion REG_SZ 3.0.1", "neurodeskapp 3.0.1 (", `settings: on_quit = "keep"`, "data: a day of work"},
 		"uninstalled": {"shortcut: no", `settings: on_quit = "keep"`, "data: a day of work"},
@@ -342,8 +356,8 @@ ls /wine/drive_c/users/root/AppData/Local | sed 's/^/local: /'`
 		}
 	}
 	for _, step := range []string{"uninstalled", "purged"} {
-		if u := steps[step]; strings.Contains(u, "file: ") || strings.Contains(u, "reg: ") {
-			t.Errorf("the uninstaller left the app or its entry:\n%s", u)
+		if u := steps[step]; strings.Contains(u, "file: ") || strings.Contains(u, "reg: ") || strings.Contains(u, "ipynb: ") || strings.Contains(u, "open: ") {
+			t.Errorf("the uninstaller left the app, its entry or its notebooks:\n%s", u)
 		}
 	}
 	if strings.Contains(steps["purged"], "local: neurodeskapp") {

@@ -19,6 +19,7 @@ Target amd64-unicode
 ; uuid v5 of the appId in electron-builder's namespace 50e065bc-3134-11e6-9bab-38c9862bdaf3
 !define UNINSTKEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\cb534ed1-381a-53a0-8209-d2d9f455bef5"
 !define OLDKEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\NeurodeskApp"
+!define PROGID "Neurodesk.ipynb"
 
 Name "${PRODUCT}"
 OutFile "${OUT}"
@@ -101,6 +102,19 @@ Section "Neurodesk" SecMain
   ${GetSize} "$INSTDIR" "/S=0K" $0 $1 $2
   IntFmt $0 "0x%08X" $0
   WriteRegDWORD HKCU "${UNINSTKEY}" "EstimatedSize" "$0"
+  ; Notebooks open with the app: offered under "Open with", and the
+  ; default where no program has claimed .ipynb yet (Windows lets the
+  ; person choose otherwise). Explorer hands the path as the argument.
+  WriteRegStr HKCU "Software\Classes\${PROGID}" "" "Jupyter Notebook"
+  WriteRegStr HKCU "Software\Classes\${PROGID}\DefaultIcon" "" "$INSTDIR\neurodeskapp.exe,0"
+  WriteRegStr HKCU "Software\Classes\${PROGID}\shell\open\command" "" '"$INSTDIR\neurodeskapp.exe" "%1"'
+  WriteRegStr HKCU "Software\Classes\.ipynb\OpenWithProgids" "${PROGID}" ""
+  WriteRegStr HKCU "Software\Classes\Applications\neurodeskapp.exe\SupportedTypes" ".ipynb" ""
+  ReadRegStr $0 HKCR ".ipynb" ""
+  ${If} $0 == ""
+    WriteRegStr HKCU "Software\Classes\.ipynb" "" "${PROGID}"
+  ${EndIf}
+  System::Call 'shell32::SHChangeNotify(i 0x08000000, i 0, p 0, p 0)' ; SHCNE_ASSOCCHANGED
 SectionEnd
 
 Var Purge
@@ -136,6 +150,16 @@ Section "Uninstall"
   RMDir "$LOCALAPPDATA\Neurodesk"
   DeleteRegKey HKCU "${UNINSTKEY}"
   DeleteRegKey HKCU "Software\Neurodesk"
+  DeleteRegKey HKCU "Software\Classes\${PROGID}"
+  DeleteRegKey HKCU "Software\Classes\Applications\neurodeskapp.exe"
+  DeleteRegValue HKCU "Software\Classes\.ipynb\OpenWithProgids" "${PROGID}"
+  ReadRegStr $0 HKCU "Software\Classes\.ipynb" ""
+  ${If} $0 == "${PROGID}"
+    DeleteRegValue HKCU "Software\Classes\.ipynb" ""
+  ${EndIf}
+  DeleteRegKey /ifempty HKCU "Software\Classes\.ipynb\OpenWithProgids"
+  DeleteRegKey /ifempty HKCU "Software\Classes\.ipynb"
+  System::Call 'shell32::SHChangeNotify(i 0x08000000, i 0, p 0, p 0)'
   ${If} $Purge == 1
     ; The app's own folders (app/platform: settings and logs, the cache).
     RMDir /r "$LOCALAPPDATA\neurodeskapp"
