@@ -284,7 +284,7 @@ func Run(svc *Service, assets fs.FS, geometryFile string, check *SelfCheck, onRe
 		// Drops give the launcher their paths (Wails on Linux and Windows);
 		// the web view still takes them too, so JupyterLab's uploads work.
 		DragAndDrop: &options.DragAndDrop{EnableFileDrop: true},
-		Linux: &linux.Options{ProgramName: "neurodeskapp", WebviewGpuPolicy: linux.WebviewGpuPolicyOnDemand},
+		Linux:       &linux.Options{ProgramName: "neurodeskapp", WebviewGpuPolicy: linux.WebviewGpuPolicyOnDemand},
 		Mac: &mac.Options{
 			TitleBar: mac.TitleBarDefault(),
 			About:    &mac.AboutInfo{Title: "Neurodesk", Message: "Neurodesktop on your own computer. Version " + svc.cfg.Version},
