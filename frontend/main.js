@@ -391,6 +391,12 @@ $("update-later").addEventListener("click", () => call("LaterUpdate"));
 $("update-skip").addEventListener("click", () => call("SkipUpdate"));
 $("update-restart").addEventListener("click", () => call("RestartApp"));
 
+// A file dropped on the launcher is the app's to open (Wails hands its
+// path to Go): the page only keeps the web view from showing the file.
+for (const type of ["dragover", "drop"]) {
+  document.addEventListener(type, (e) => { if (e.dataTransfer?.types?.includes("Files")) e.preventDefault(); });
+}
+
 // Links that want a new window go to the system browser.
 document.addEventListener("click", (e) => {
   const a = e.target.closest?.("a[target=_blank]");

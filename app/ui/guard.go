@@ -78,8 +78,14 @@ func (s *Service) hop(uri string) bool {
 
 // mayNavigate decides a main-view navigation from from to to: any page may
 // go anywhere but to the launcher, which only the launcher itself (a
-// reload) and the app may open.
+// reload) and the app may open, and to a file of this computer, which is
+// where a file dropped outside a page's drop zone would take the view
+// (the launcher or JupyterLab replaced by the file's raw text).
 func (s *Service) mayNavigate(to, from string) bool {
+	if strings.HasPrefix(strings.ToLower(to), "file:") {
+		slog.Info("refused a main-view navigation to a file", "from", redactURL(from))
+		return false
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.launcherOrigin == "" || !strings.HasPrefix(to, s.launcherOrigin) || strings.HasPrefix(from, s.launcherOrigin) {

@@ -8,8 +8,9 @@ import (
 
 const launcherURI = "wails://wails/"
 
-// A page may go anywhere but to the launcher; the app goes back to the
-// launcher through about:blank, and only that navigation is let through.
+// A page may go anywhere but to the launcher and to files of this
+// computer; the app goes back to the launcher through about:blank, and
+// only that navigation is let through.
 func TestOnlyTheAppOpensTheLauncher(t *testing.T) {
 	s, rt := newService(t)
 	if !s.mayNavigate(launcherURI, "") {
@@ -27,6 +28,8 @@ func TestOnlyTheAppOpensTheLauncher(t *testing.T) {
 		{launcherURI, launcherURI, true}, // the launcher reloads itself
 		{launcherURI + "#x", lab, false}, // a page opens the launcher
 		{"wails://wails/index.html", "about:blank", false},
+		{"file:///home/ana/Studie/a.ipynb", launcherURI, false}, // a file dropped beside a drop zone
+		{"FILE:///etc/passwd", lab, false},
 	} {
 		if got := s.mayNavigate(tt.to, tt.from); got != tt.want {
 			t.Errorf("navigation from %q to %q allowed %v, want %v", tt.from, tt.to, got, tt.want)

@@ -75,7 +75,9 @@ func TestWindowOpensNotebooks(t *testing.T) {
 	}
 }
 
-// writeNotebook writes an empty notebook the session's Jupyter may read.
+// writeNotebook writes a notebook the session's Jupyter may read, with
+// its kernel named (JupyterLab starts it, and Jupyter Server lists the
+// notebook among its sessions).
 func writeNotebook(t *testing.T, w *world, dir, name string) string {
 	t.Helper()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -83,7 +85,7 @@ func writeNotebook(t *testing.T, w *world, dir, name string) string {
 	}
 	os.Chown(dir, w.s.appUser(), w.s.appUser())
 	p := filepath.Join(dir, name)
-	nb := `{"cells":[{"cell_type":"markdown","metadata":{},"source":["# ` + name + `"]}],"metadata":{},"nbformat":4,"nbformat_minor":5}`
+	nb := `{"cells":[{"cell_type":"markdown","metadata":{},"source":["# ` + name + `"]}],"metadata":{"kernelspec":{"name":"python3","display_name":"Python 3","language":"python"}},"nbformat":4,"nbformat_minor":5}`
 	if err := os.WriteFile(p, []byte(nb), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +117,7 @@ func (iw *insideWorld) waitLabOpened(a *appWindow, path string) {
 func drag(a *appWindow, file string) {
 	a.t.Helper()
 	src := exec.Command("/usr/bin/python3", filepath.Join(testenv.ModuleRoot(), "test", "integration", "testdata", "dragsource.py"), file)
-	src.Env = a.env
+	src.Env, src.Stderr = a.env, os.Stderr
 	if err := src.Start(); err != nil {
 		a.fatalf("the drag source: %v", err)
 	}
@@ -128,12 +130,12 @@ func drag(a *appWindow, file string) {
 		}
 		time.Sleep(60 * time.Millisecond)
 	}
-	move(1340, 850)
+	move(1345, 850)
 	if _, err := xdotool(a.env, "mousedown", "1"); err != nil {
 		a.fatalf("%v", err)
 	}
 	for i := 0; i <= 20; i++ { // past GTK's drag threshold, then across
-		move(1340-i*35, 850-i*22)
+		move(1345-i*35, 850-i*22)
 	}
 	move(640, 400)
 	time.Sleep(300 * time.Millisecond)

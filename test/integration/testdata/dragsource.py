@@ -7,12 +7,13 @@ import sys
 import gi
 
 gi.require_version("Gtk", "3.0")
+gi.require_version("Gdk", "3.0")
 from gi.repository import Gdk, GLib, Gtk  # noqa: E402
 
 uris = [GLib.filename_to_uri(p, None) for p in sys.argv[1:]]
 win = Gtk.Window(title="drag source")
-win.set_default_size(100, 80)
-win.move(1295, 815)
+win.set_default_size(300, 100)
+win.move(1095, 798)
 box = Gtk.EventBox()
 box.add(Gtk.Label(label="drag me"))
 box.drag_source_set(Gdk.ModifierType.BUTTON1_MASK, [], Gdk.DragAction.COPY)
