@@ -60,3 +60,18 @@ export function linkParts(s) {
   if (last < (s ?? "").length) parts.push({ text: s.slice(last) });
   return parts;
 }
+
+// serverLines shows the remote servers in Settings' box: one a line, the
+// address, then the name. parseServerLines reads the box back (a line
+// without a name is named after its address's host).
+export function serverLines(servers) {
+  return (servers ?? []).map((s) => (s.name ? `${s.url} ${s.name}` : s.url)).join("\n");
+}
+export function parseServerLines(text) {
+  return text.split("\n").map((l) => l.trim()).filter(Boolean).map((l) => {
+    const [url, ...name] = l.split(/\s+/);
+    let host = url;
+    try { host = new URL(url).host; } catch { /* Go says what is wrong with it */ }
+    return { url, name: name.join(" ") || host };
+  });
+}

@@ -1,6 +1,6 @@
 // The launcher: renders snapshots from the Go service and calls it back.
 // All decisions live in Go; this file only shows state and forwards clicks.
-import { bytes, percent, pullSummary, linkParts } from "./format.js";
+import { bytes, percent, pullSummary, linkParts, serverLines, parseServerLines } from "./format.js";
 import { screenOf, steps, progressLine, shouldOpenLab, newer, engineLine, launcherTitle, versionOrigin, versionWhy, newerLine, shownFolder, typedFolder } from "./view.js";
 
 const $ = (id) => document.getElementById(id);
@@ -140,11 +140,12 @@ function renderLauncher() {
   $("running").hidden = !running;
   $("start-wrap").hidden = running;
   text("running-detail", snap.session.remote ? snap.session.base_url : snap.session.adopted ? "It was already running when the app opened." : "");
-  $("open-desktop").hidden = false;
+  $("open-desktop").hidden = !!snap.session.sign_in;
   $("running-note").hidden = !(running && snap.session.note);
   text("running-note", snap.session.note);
   $("stop").textContent = snap.session.remote ? "Disconnect" : "Stop";
   $("start").disabled = snap.engine?.state !== "ok" || !!snap.data_error;
+  renderServers();
   const rec = snap.recent ?? [];
   $("recent-card").hidden = rec.length === 0;
   // Rebuilt only when it changed: a snapshot must not take the focus away.
@@ -162,6 +163,34 @@ function renderLauncher() {
     when.className = "muted";
     when.textContent = new Date(r.at).toLocaleString();
     li.append(b, when);
+    return li;
+  }));
+}
+
+// The remote servers: each connects, or forgets what the window kept of it
+// (its sign-in). Rebuilt only when the list changed.
+function renderServers() {
+  const list = snap.settings.remote_servers ?? [];
+  const key = JSON.stringify(list);
+  if (key === ui.serversKey) return;
+  ui.serversKey = key;
+  $("remote-servers").replaceChildren(...list.map((r) => {
+    const li = document.createElement("li");
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = r.name || r.url;
+    b.title = "Connect to " + r.url;
+    b.addEventListener("click", () => connectRemote(r.url, ""));
+    const u = document.createElement("small");
+    u.className = "muted";
+    u.textContent = r.url;
+    const f = document.createElement("button");
+    f.type = "button";
+    f.className = "ghost";
+    f.textContent = "Forget sign-in";
+    f.setAttribute("aria-label", "Forget the sign-in of " + (r.name || r.url));
+    f.addEventListener("click", async () => { const said = await call("ForgetServer", r.url); if (said !== undefined) text("remote-forgot", said); });
+    li.append(b, u, f);
     return li;
   }));
 }
@@ -276,7 +305,8 @@ const folderFields = ["data_folder", "work_folder"];
 function fillSettings(s) {
   for (const el of form.elements) {
     if (!el.name || !(el.name in s)) continue;
-    if (el.type === "checkbox") el.checked = !!s[el.name];
+    if (el.name === "remote_servers") el.value = serverLines(s.remote_servers);
+    else if (el.type === "checkbox") el.checked = !!s[el.name];
     else if (folderFields.includes(el.name)) el.value = shownFolder(s[el.name], snap.home, snap.engine?.remote);
     else el.value = s[el.name] ?? "";
   }
@@ -286,7 +316,8 @@ function readSettings() {
   const s = structuredClone(snap.settings);
   for (const el of form.elements) {
     if (!el.name) continue;
-    if (el.type === "checkbox") s[el.name] = el.checked;
+    if (el.name === "remote_servers") s[el.name] = parseServerLines(el.value);
+    else if (el.type === "checkbox") s[el.name] = el.checked;
     else if (el.type === "number") s[el.name] = Number(el.value || 0);
     else if (folderFields.includes(el.name)) s[el.name] = typedFolder(el.value.trim(), snap.home, snap.engine?.remote);
     else s[el.name] = el.value.trim();
@@ -378,13 +409,16 @@ $("copy-diagnostics").addEventListener("click", async () => {
   try { await navigator.clipboard.writeText(d); text("copied", "Copied."); }
   catch { $("error-log").textContent = d; text("copied", "Shown above; copy it from there."); }
 });
-$("remote-form").addEventListener("submit", async (e) => {
-  e.preventDefault();
+async function connectRemote(url, token) {
   $("remote-error").hidden = true;
   try {
-    await api().ConnectRemote($("remote-url").value, $("remote-token").value);
+    await api().ConnectRemote(url, token);
     window.location.href = await api().OpenSession();
   } catch (err) { text("remote-error", [err?.message ?? String(err), err?.remedy].filter(Boolean).join(" ")); $("remote-error").hidden = false; }
+}
+$("remote-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  connectRemote($("remote-url").value, $("remote-token").value);
 });
 $("update-now").addEventListener("click", () => call("UpdateNow"));
 $("update-later").addEventListener("click", () => call("LaterUpdate"));

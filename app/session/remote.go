@@ -13,6 +13,8 @@ import (
 
 // ConnectRemote checks an existing Neurodesktop (a server, a cluster, a
 // colleague's machine) by its URL and token; no engine is involved.
+// Without a token it only checks that the server answers: a hub's login
+// page takes the person in, in the window.
 // Plain http to another machine sends the token and all work unencrypted:
 // it is refused (code InsecureRemote) unless plainHTTP says the person
 // agreed, and the token is not sent before that.
@@ -31,6 +33,15 @@ func ConnectRemote(ctx context.Context, client *http.Client, rawURL, token strin
 		token = t
 	}
 	base := u.Scheme + "://" + u.Host + strings.TrimSuffix(strings.TrimSuffix(u.Path, "/lab"), "/")
+	if token == "" {
+		// A hub (Neurodesk Play, a university's JupyterHub) or a server
+		// with a password: the person logs in on its own page, in the window.
+		if err := answers(ctx, client, base+"/"); err != nil {
+			return Info{}, &problem.Error{Code: problem.RemoteUnreachable, Message: fmt.Sprintf("Could not reach %s", base),
+				Remedy: "Check the address, that the server is running, and your network or VPN.", Err: err}
+		}
+		return Info{BaseURL: base, Remote: true}, nil
+	}
 	if err := probe(ctx, client, base, token); err != nil {
 		if problem.CodeOf(err) == problem.NotReady {
 			return Info{}, &problem.Error{Code: problem.RemoteUnreachable, Message: "The remote Neurodesktop refused the token", Remedy: "Check the token and try again."}
@@ -39,4 +50,24 @@ func ConnectRemote(ctx context.Context, client *http.Client, rawURL, token strin
 			Remedy: "Check the address, that the server is running, and your network or VPN.", Err: err}
 	}
 	return Info{BaseURL: base, Token: token, Remote: true}, nil
+}
+
+// answers says whether a web server answers at url (after its redirects,
+// a login page say) with anything but a server error.
+func answers(ctx context.Context, client *http.Client, url string) error {
+	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return fmt.Errorf("build request: %w", err)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode >= 500 {
+		return fmt.Errorf("%s answers %s", url, resp.Status)
+	}
+	return nil
 }

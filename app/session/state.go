@@ -56,8 +56,14 @@ type Info struct {
 	Privileges string `json:"privileges,omitempty"`
 }
 
-// LabURL is the address that opens JupyterLab, token included.
-func (i Info) LabURL() string { return i.BaseURL + "/lab?token=" + i.Token }
+// LabURL is the address that opens JupyterLab, token included; without
+// one (a hub's login) the server's own first page.
+func (i Info) LabURL() string {
+	if i.Token == "" {
+		return i.BaseURL + "/"
+	}
+	return i.BaseURL + "/lab?token=" + i.Token
+}
 
 // FileURL opens a file or folder in JupyterLab: path is relative to the
 // file browser's root (the home), slash-separated.

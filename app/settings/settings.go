@@ -92,6 +92,24 @@ type Settings struct {
 	// used as DOCKER_HOST would be.
 	Engine string  `toml:"engine" json:"engine"`
 	Mounts []Mount `toml:"mounts" json:"mounts"`
+	// RemoteServers are the Neurodesktops elsewhere the launcher offers:
+	// Neurodesk Play's hubs unless the person changes the list.
+	RemoteServers []RemoteServer `toml:"remote_servers" json:"remote_servers"`
+}
+
+// RemoteServer is one Neurodesktop on another machine, by its address.
+type RemoteServer struct {
+	Name string `toml:"name" json:"name"`
+	URL  string `toml:"url" json:"url"`
+}
+
+// PlayServers are Neurodesk Play's hubs (their login is Neurodesk's).
+func PlayServers() []RemoteServer {
+	return []RemoteServer{
+		{Name: "Neurodesk Play (Australia)", URL: "https://play.neurodesk.cloud.edu.au/"},
+		{Name: "Neurodesk Play (Americas)", URL: "https://play-america.neurodesk.org/"},
+		{Name: "Neurodesk Play (Europe)", URL: "https://play-europe.neurodesk.org/"},
+	}
 }
 
 // The forms of Settings.Engine besides "" and an address.
@@ -115,6 +133,7 @@ func Defaults(defaultDataFolder string) Settings {
 		OnQuit:           QuitAsk,
 		CheckUpdates:     true,
 		NewVersions:      NewVersionsAsk,
+		RemoteServers:    PlayServers(),
 	}
 }
 

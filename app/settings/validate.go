@@ -164,6 +164,11 @@ func Validate(s Settings, lim Limits) error {
 	if s.ManifestURL != "" && !SecureURL(s.ManifestURL) {
 		add("manifest_url", "must be an https address (http only on this computer, such as http://127.0.0.1:8000/neurodesktop.toml)")
 	}
+	for i, r := range s.RemoteServers {
+		if u, err := url.Parse(r.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			add(fmt.Sprintf("remote_servers[%d]", i), "%q is not a server's address; write it as https://server.example.org", r.URL)
+		}
+	}
 	seen := map[string]bool{}
 	for i, m := range s.Mounts {
 		field := fmt.Sprintf("mounts[%d]", i)

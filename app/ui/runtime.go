@@ -27,4 +27,7 @@ type Runtime interface {
 	// Notice shows a short message in the window (a download, say), or
 	// withdraws one (webview.Notice).
 	Notice(webview.Notice)
+	// Forget removes what the web views keep of host's site (cookies,
+	// storage) and says which sites' data went. It blocks.
+	Forget(host string) (sites []string, err error)
 }

@@ -240,7 +240,7 @@ func (s *Service) setSession(info session.Info) {
 	var recent []Recent
 	s.update(func(sn *Snapshot) {
 		sn.Session = SessionView{State: session.StateReady, LabURL: info.LabURL(),
-			Adopted: info.Adopted, Remote: info.Remote, Image: info.Image, BaseURL: info.BaseURL, Privileges: info.Privileges}
+			Adopted: info.Adopted, Remote: info.Remote, SignIn: info.Remote && info.Token == "", Image: info.Image, BaseURL: info.BaseURL, Privileges: info.Privileges}
 		var notes []string
 		if info.Privileges == settings.PrivilegesMinimal && sn.Settings.Privileges == settings.PrivilegesFull {
 			notes = append(notes, session.FallbackNote)

@@ -40,6 +40,7 @@ type fakeRuntime struct {
 	zoom      float64
 	notices   []string // "[stays] " first for one that stays until closed
 	withdrawn []string // the keys of notices taken back
+	forgot    []string // hosts whose data the web view was told to forget
 }
 
 func (f *fakeRuntime) Emit(_ string, data any) {
@@ -66,6 +67,10 @@ func (f *fakeRuntime) Notice(n webview.Notice) {
 	default:
 		f.record(&f.notices, n.Text)
 	}
+}
+func (f *fakeRuntime) Forget(host string) ([]string, error) {
+	f.record(&f.forgot, host)
+	return []string{host}, nil
 }
 func (f *fakeRuntime) Leave(then func()) {
 	f.mu.Lock()

@@ -62,18 +62,21 @@ type ImageView struct {
 
 // SessionView is the session's state.
 type SessionView struct {
-	State      session.State        `json:"state"`
-	Message    string               `json:"message,omitempty"`
-	Pull       *engine.PullProgress `json:"pull,omitempty"`
-	Error      *ErrorView           `json:"error,omitempty"`
-	LogTail    []string             `json:"log_tail,omitempty"`
-	LogFile    string               `json:"log_file,omitempty"`
-	LabURL     string               `json:"lab_url,omitempty"`
-	BaseURL    string               `json:"base_url,omitempty"`
-	Image      string               `json:"image,omitempty"`
-	Adopted    bool                 `json:"adopted,omitempty"`
-	Remote     bool                 `json:"remote,omitempty"`
-	Privileges string               `json:"privileges,omitempty"`
+	State   session.State        `json:"state"`
+	Message string               `json:"message,omitempty"`
+	Pull    *engine.PullProgress `json:"pull,omitempty"`
+	Error   *ErrorView           `json:"error,omitempty"`
+	LogTail []string             `json:"log_tail,omitempty"`
+	LogFile string               `json:"log_file,omitempty"`
+	LabURL  string               `json:"lab_url,omitempty"`
+	BaseURL string               `json:"base_url,omitempty"`
+	Image   string               `json:"image,omitempty"`
+	Adopted bool                 `json:"adopted,omitempty"`
+	Remote  bool                 `json:"remote,omitempty"`
+	// SignIn: a remote server the person signs in to on its own page (a
+	// hub), which has no desktop at an address of ours.
+	SignIn     bool   `json:"sign_in,omitempty"`
+	Privileges string `json:"privileges,omitempty"`
 	// Note is what the launcher should say about how the session runs.
 	Note string `json:"note,omitempty"`
 	// Title heads the error screen; "" is "Neurodesktop could not start".
@@ -92,6 +95,7 @@ func (s Snapshot) clone() Snapshot {
 	c.Log = slices.Clone(s.Log)
 	c.Recent = slices.Clone(s.Recent)
 	c.Settings.Mounts = slices.Clone(s.Settings.Mounts)
+	c.Settings.RemoteServers = slices.Clone(s.Settings.RemoteServers)
 	c.Versions.OnDisk = slices.Clone(s.Versions.OnDisk)
 	return c
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -118,6 +119,26 @@ func (w wailsRuntime) Notice(no webview.Notice) {
 	}
 	if err := wrt.SendNotification(w.ctx, wrt.NotificationOptions{ID: "neurodesk-notice", Title: "Neurodesk", Body: text}); err != nil {
 		slog.Warn("system notification", "error", err)
+	}
+}
+
+// Forget waits for the web view to forget host's site.
+func (w wailsRuntime) Forget(host string) ([]string, error) {
+	f, ok := w.nat.(webview.Forgetter)
+	if !ok {
+		return nil, errors.New("this system's web view cannot forget one server's data here")
+	}
+	type result struct {
+		sites []string
+		err   error
+	}
+	got := make(chan result, 1)
+	f.Forget(host, func(sites []string, err error) { got <- result{sites, err} })
+	select {
+	case r := <-got:
+		return r.sites, r.err
+	case <-time.After(10 * time.Second):
+		return nil, errors.New("the web view did not answer")
 	}
 }
 
@@ -258,6 +279,9 @@ func Run(svc *Service, assets fs.FS, geometryFile string, check *SelfCheck, onRe
 			if err == nil {
 				rt.nat = nat
 				svc.guard() // the hooks follow the main view's pages
+				if k, ok := nat.(webview.CookieKeeper); ok {
+					k.KeepCookies(svc.cookieFile())
+				}
 			} else {
 				slog.Info("native web view hooks", "error", err)
 			}

@@ -13,6 +13,7 @@ import "C"
 import (
 	"errors"
 	"runtime/cgo"
+	"strings"
 	"time"
 )
 
@@ -56,6 +57,22 @@ func ndEvaluated(task C.uintptr_t, isTrue C.int) {
 	report := h.Value().(func(bool))
 	h.Delete()
 	go report(isTrue != 0)
+}
+
+//export ndForgotten
+func ndForgotten(task C.uintptr_t, domains, err *C.char) {
+	h := cgo.Handle(task)
+	done := h.Value().(func([]string, error))
+	h.Delete()
+	var sites []string
+	if d := C.GoString(domains); d != "" {
+		sites = strings.Split(d, "\n")
+	}
+	var e error
+	if err != nil {
+		e = errors.New(C.GoString(err))
+	}
+	go done(sites, e)
 }
 
 //export ndNewWindow

@@ -30,12 +30,15 @@ type mac struct {
 
 // WKWebView has no public way to ask a page to close (beforeunload) or to
 // show our own dialogs: the app asks the page through scripts (PageGuard),
-// and questions fall back to Wails.
+// and questions fall back to Wails. Its website data store keeps cookies
+// on disk by itself (no CookieKeeper); a server's Basic auth is answered
+// from a native dialog (hooks_darwin.m).
 var _ interface {
 	Native
 	WindowOpener
 	PageGuard
 	Checker
+	Forgetter
 } = (*mac)(nil)
 
 // Attach finds the Wails window's web view and puts the hooks in front of
@@ -96,6 +99,15 @@ func (n *mac) Release() {
 
 // Installed: nd_mac_attach stands in front of Wails' delegates whole, or
 // not at all (Attach then fails).
+func (n *mac) Forget(host string, done func([]string, error)) {
+	task := cgo.NewHandle(done)
+	onMain(func() {
+		c := C.CString(host)
+		defer C.free(unsafe.Pointer(c))
+		C.nd_mac_forget(n.view, c, C.uintptr_t(task))
+	})
+}
+
 func (n *mac) Installed() []string {
 	return []string{"navigation delegate", "UI delegate", "title"}
 }

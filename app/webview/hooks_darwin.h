@@ -13,5 +13,6 @@ void nd_mac_zoom(void *view, double level);
 void nd_mac_open_window(void *main_view, const char *uri, uintptr_t h);
 void nd_mac_eval(void *view, const char *script, uintptr_t task);
 void nd_mac_snapshot(void *view, const char *path, uintptr_t task);
+void nd_mac_forget(void *view, const char *host, uintptr_t task);
 
 #endif

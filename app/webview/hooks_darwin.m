@@ -16,6 +16,7 @@ extern void ndTitle(uintptr_t h, int is_main, char *title);
 extern char *ndDownloadTo(uintptr_t h, char *suggested);
 extern void ndDownloadEnd(uintptr_t h, char *uri, char *file, char *err);
 extern void ndEvaluated(uintptr_t task, int is_true);
+extern void ndForgotten(uintptr_t task, char *domains, char *err);
 
 static void run_task(void *task) { ndRunTask((uintptr_t)task); }
 
@@ -59,6 +60,50 @@ static char *nd_str(NSString *s) { return (char *)(s ?: @"").UTF8String; }
     ndNewWindow(self.handle, nd_str(action.request.URL.absoluteString),
                 action.navigationType == WKNavigationTypeLinkActivated, self.isMain);
     return nil;
+}
+
+// A server that asks for a user name and password (HTTP Basic or Digest
+// auth): WKWebView shows nothing by itself, so the app asks, in a native
+// dialog naming the server. Every other challenge is WebKit's own.
+- (void)webView:(WKWebView *)webView
+    didReceiveAuthenticationChallenge:(NSURLAuthenticationChallenge *)challenge
+                    completionHandler:(void (^)(NSURLSessionAuthChallengeDisposition, NSURLCredential *))completionHandler {
+    NSString *method = challenge.protectionSpace.authenticationMethod;
+    if (![method isEqualToString:NSURLAuthenticationMethodHTTPBasic] && ![method isEqualToString:NSURLAuthenticationMethodHTTPDigest]) {
+        if ([self.inner respondsToSelector:_cmd]) {
+            [self.inner webView:webView didReceiveAuthenticationChallenge:challenge completionHandler:completionHandler];
+        } else {
+            completionHandler(NSURLSessionAuthChallengePerformDefaultHandling, nil);
+        }
+        return;
+    }
+    if (challenge.previousFailureCount > 2) { // three wrong tries: the page says so
+        completionHandler(NSURLSessionAuthChallengeCancelAuthenticationChallenge, nil);
+        return;
+    }
+    NSAlert *alert = [[[NSAlert alloc] init] autorelease];
+    alert.messageText = [NSString stringWithFormat:@"Sign in to %@", challenge.protectionSpace.host];
+    NSString *realm = challenge.protectionSpace.realm;
+    alert.informativeText = realm.length ? [NSString stringWithFormat:@"The server says: \u201c%@\u201d", realm] : @"The server asks for a user name and password.";
+    [alert addButtonWithTitle:@"Sign In"];
+    [alert addButtonWithTitle:@"Cancel"];
+    NSTextField *user = [[[NSTextField alloc] initWithFrame:NSMakeRect(0, 30, 260, 24)] autorelease];
+    user.placeholderString = @"User name";
+    user.stringValue = challenge.proposedCredential.user ?: @"";
+    NSSecureTextField *password = [[[NSSecureTextField alloc] initWithFrame:NSMakeRect(0, 0, 260, 24)] autorelease];
+    password.placeholderString = @"Password";
+    NSView *fields = [[[NSView alloc] initWithFrame:NSMakeRect(0, 0, 260, 54)] autorelease];
+    [fields addSubview:user];
+    [fields addSubview:password];
+    alert.accessoryView = fields;
+    alert.window.initialFirstResponder = user;
+    NSModalResponse r = [alert runModal];
+    if (r != NSAlertFirstButtonReturn) {
+        completionHandler(NSURLSessionAuthChallengeCancelAuthenticationChallenge, nil);
+        return;
+    }
+    completionHandler(NSURLSessionAuthChallengeUseCredential,
+                      [NSURLCredential credentialWithUser:user.stringValue password:password.stringValue persistence:NSURLCredentialPersistenceForSession]);
 }
 
 - (void)webView:(WKWebView *)webView didCommitNavigation:(WKNavigation *)navigation {
@@ -280,5 +325,33 @@ void nd_mac_snapshot(void *view, const char *path, uintptr_t task) {
             ok = png != nil && [png writeToFile:file atomically:YES];
         }
         ndEvaluated(task, ok);
+    }];
+}
+
+// nd_mac_forget removes what the views keep of host's site (cookies: its
+// sign-in; storage; caches). WebKit names records by site: neurodesk.org
+// for play-europe.neurodesk.org. Go hears which went.
+void nd_mac_forget(void *view, const char *host, uintptr_t task) {
+    NSString *h = [[NSString stringWithUTF8String:host] lowercaseString];
+    WKWebsiteDataStore *store = ((WKWebView *)view).configuration.websiteDataStore;
+    NSSet *types = [WKWebsiteDataStore allWebsiteDataTypes];
+    [store fetchDataRecordsOfTypes:types completionHandler:^(NSArray<WKWebsiteDataRecord *> *records) {
+        NSMutableArray *mine = [NSMutableArray array];
+        NSMutableArray *names = [NSMutableArray array];
+        for (WKWebsiteDataRecord *rec in records) {
+            NSString *name = rec.displayName.lowercaseString;
+            if ([h isEqualToString:name] || [h hasSuffix:[@"." stringByAppendingString:name]]) {
+                [mine addObject:rec];
+                [names addObject:rec.displayName];
+            }
+        }
+        NSString *list = [names componentsJoinedByString:@"\n"];
+        if (mine.count == 0) {
+            ndForgotten(task, nd_str(list), NULL);
+            return;
+        }
+        [store removeDataOfTypes:types forDataRecords:mine completionHandler:^{
+            ndForgotten(task, nd_str(list), NULL);
+        }];
     }];
 }

@@ -356,3 +356,79 @@ void nd_snapshot(WebKitWebView *view, const char *path, uintptr_t task) {
     shot->task = task;
     webkit_web_view_get_snapshot(view, WEBKIT_SNAPSHOT_REGION_VISIBLE, WEBKIT_SNAPSHOT_OPTIONS_NONE, NULL, on_snapshot, shot);
 }
+
+// --- what the web views keep of servers -----------------------------------
+
+extern void ndForgotten(uintptr_t task, char *domains, char *err);
+
+// WebKitGTK keeps cookies in memory unless told where to keep them: kept in
+// the app's own folder, a hub's sign-in survives a restart.
+void nd_keep_cookies(WebKitWebView *view, const char *file) {
+    WebKitCookieManager *cm = webkit_web_context_get_cookie_manager(webkit_web_view_get_context(view));
+    webkit_cookie_manager_set_persistent_storage(cm, file, WEBKIT_COOKIE_PERSISTENT_STORAGE_SQLITE);
+}
+
+typedef struct {
+    char *host;
+    uintptr_t task;
+    GString *domains; // the records removed, for the app to name
+} forget_req;
+
+static void forget_done(forget_req *r, const char *err) {
+    ndForgotten(r->task, r->domains->str, (char *)err);
+    g_string_free(r->domains, TRUE);
+    g_free(r->host);
+    g_free(r);
+}
+
+static void on_removed(GObject *m, GAsyncResult *res, gpointer data) {
+    GError *err = NULL;
+    webkit_website_data_manager_remove_finish(WEBKIT_WEBSITE_DATA_MANAGER(m), res, &err);
+    forget_done(data, err ? err->message : NULL);
+    if (err) g_error_free(err);
+}
+
+// A record is named after its site (the registrable domain: neurodesk.org
+// for play-europe.neurodesk.org), or its address for an IP.
+static gboolean host_in(const char *host, const char *name) {
+    size_t h = strlen(host), n = strlen(name);
+    return g_ascii_strcasecmp(host, name) == 0 || (h > n && host[h - n - 1] == '.' && g_ascii_strcasecmp(host + h - n, name) == 0);
+}
+
+static void on_fetched(GObject *m, GAsyncResult *res, gpointer data) {
+    forget_req *r = data;
+    WebKitWebsiteDataManager *mgr = WEBKIT_WEBSITE_DATA_MANAGER(m);
+    GError *err = NULL;
+    GList *all = webkit_website_data_manager_fetch_finish(mgr, res, &err);
+    if (err) {
+        forget_done(r, err->message);
+        g_error_free(err);
+        return;
+    }
+    GList *mine = NULL;
+    for (GList *l = all; l; l = l->next) {
+        const char *name = webkit_website_data_get_name(l->data);
+        if (name && host_in(r->host, name)) {
+            mine = g_list_prepend(mine, l->data);
+            g_string_append_printf(r->domains, "%s%s", r->domains->len ? "\n" : "", name);
+        }
+    }
+    if (mine) {
+        webkit_website_data_manager_remove(mgr, WEBKIT_WEBSITE_DATA_ALL, mine, NULL, on_removed, r);
+    } else {
+        forget_done(r, NULL);
+    }
+    g_list_free(mine);
+    g_list_free_full(all, (GDestroyNotify)webkit_website_data_unref);
+}
+
+// nd_forget removes everything the views keep of host's site: cookies (its
+// sign-in), storage, caches.
+void nd_forget(WebKitWebView *view, const char *host, uintptr_t task) {
+    WebKitWebsiteDataManager *mgr = webkit_web_context_get_website_data_manager(webkit_web_view_get_context(view));
+    forget_req *r = g_new0(forget_req, 1);
+    r->host = g_strdup(host);
+    r->task = task;
+    r->domains = g_string_new(NULL);
+    webkit_website_data_manager_fetch(mgr, WEBKIT_WEBSITE_DATA_ALL, NULL, on_fetched, r);
+}

@@ -40,6 +40,8 @@ var _ interface {
 	Asker
 	Noticer
 	Checker
+	Forgetter
+	CookieKeeper
 } = (*linux)(nil)
 
 // Attach finds the Wails window's web view and connects the hooks. Call it
@@ -80,6 +82,23 @@ func Attach(_ context.Context, h Hooks) (Native, error) {
 		return nil, errors.New("attach to the web view: the app window has none")
 	}
 	return n, nil
+}
+
+// KeepCookies: WebKitGTK's cookies live in memory unless given a file.
+func (n *linux) KeepCookies(file string) {
+	onMain(func() {
+		c := C.CString(file)
+		defer C.free(unsafe.Pointer(c))
+		C.nd_keep_cookies(n.view, c)
+	})
+}
+
+func (n *linux) Forget(host string, done func([]string, error)) {
+	onMain(func() {
+		c := C.CString(host)
+		defer C.free(unsafe.Pointer(c))
+		C.nd_forget(n.view, c, C.uintptr_t(cgo.NewHandle(done)))
+	})
 }
 
 func native(h C.uintptr_t) *linux { return cgo.Handle(h).Value().(*linux) }

@@ -18,5 +18,7 @@ int nd_ask(GtkWindow *parent, const char *title, const char *message, const char
            const char **buttons, int n, int def, int cancel, const char *remember, int *remembered);
 void nd_snapshot(WebKitWebView *view, const char *path, uintptr_t task);
 void nd_notice(WebKitWebView *main, const char *key, const char *text, const char *folder, int stays, uintptr_t h);
+void nd_keep_cookies(WebKitWebView *view, const char *file);
+void nd_forget(WebKitWebView *view, const char *host, uintptr_t task);
 
 #endif

@@ -55,6 +55,7 @@ var _ interface {
 	WindowOpener
 	PageGuard
 	Checker
+	Forgetter
 } = (*win)(nil)
 
 // Attach finds the Wails window's WebView2 and connects the hooks. Call it
@@ -311,6 +312,22 @@ func (n *win) Unsaved(report func(unsaved bool)) {
 			r.done(1, nil)
 		}
 	})
+}
+
+// Forget: go-webview2 wraps only WebView2's cookie manager calls whose
+// signatures it has right, and DeleteAllCookies is the one of those that
+// forgets a sign-in. So every server's cookies go (AllSites says so).
+func (n *win) Forget(_ string, done func([]string, error)) {
+	if !n.invoke(func() {
+		cm, err := n.chromium.GetCookieManager()
+		if err == nil {
+			err = cm.DeleteAllCookies()
+			cm.Release()
+		}
+		go done([]string{AllSites}, err)
+	}) {
+		go done(nil, errors.New("the window's thread did not run the call"))
+	}
 }
 
 func (n *win) Release() {

@@ -110,6 +110,21 @@ type Notice struct {
 	Stays             bool
 }
 
+// Forgetter forgets what the web views keep of a server: its cookies (its
+// sign-in), storage and caches. done is told, off the GUI thread, which
+// sites' data went (the platform keeps it by site: neurodesk.org for
+// play-europe.neurodesk.org, so its sister servers' too).
+type Forgetter interface {
+	Forget(host string, done func(sites []string, err error))
+}
+
+// AllSites in Forget's sites says that every server's data went.
+const AllSites = "*"
+
+// CookieKeeper keeps the views' cookies in file across restarts, where the
+// web view would keep them in memory only (WebKitGTK).
+type CookieKeeper interface{ KeepCookies(file string) }
+
 // Checker is what --self-check asks of the hooks: which are installed,
 // and a picture of the main view as it is now.
 type Checker interface {

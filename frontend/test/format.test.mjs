@@ -1,6 +1,6 @@
 import test from "node:test";
 import assert from "node:assert/strict";
-import { bytes, eta, percent, pullSummary, linkParts } from "../format.js";
+import { bytes, eta, percent, pullSummary, linkParts, serverLines, parseServerLines } from "../format.js";
 
 test("bytes uses decimal units", () => {
   assert.equal(bytes(0), "0 B");
@@ -46,4 +46,12 @@ test("a remedy's addresses become links, without the sentence's full stop", () =
   assert.deepEqual(linkParts(undefined), []);
   // Only https: a javascript: or plain http address stays text.
   assert.deepEqual(linkParts("javascript:alert(1) http://x"), [{ text: "javascript:alert(1) http://x" }]);
+});
+
+test("remote servers read back as written, a nameless one named by its host", () => {
+  const list = [{ url: "https://play-europe.neurodesk.org/", name: "Neurodesk Play (Europe)" }, { url: "https://hub.uni.example/", name: "Uni hub" }];
+  assert.deepEqual(parseServerLines(serverLines(list)), list);
+  assert.deepEqual(parseServerLines("\n  https://hpc.example.org:8443/  \n\n"), [{ url: "https://hpc.example.org:8443/", name: "hpc.example.org:8443" }]);
+  assert.deepEqual(parseServerLines("not-a-url"), [{ url: "not-a-url", name: "not-a-url" }]);
+  assert.equal(serverLines(undefined), "");
 });
