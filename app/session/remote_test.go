@@ -35,7 +35,9 @@ func TestConnectRemote(t *testing.T) {
 // page; one that fails is said to.
 func TestConnectToAHub(t *testing.T) {
 	hub := http.NewServeMux()
-	hub.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/hub/login?next=%2Fhub%2F", http.StatusFound) })
+	hub.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/hub/login?next=%2Fhub%2F", http.StatusFound)
+	})
 	hub.HandleFunc("/hub/login", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("<form>sign in</form>")) })
 	srv := httptest.NewServer(hub)
 	t.Cleanup(srv.Close)
