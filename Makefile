@@ -82,10 +82,11 @@ test:
 
 # The README's pictures of the launcher, from a profile as a researcher has
 # it (TestREADMEScreenshots checks that no trace of the test shows).
-README_SHOTS := launcher-light-1280x800 progress-light-1280x800 settings-dark-1280x800 running-dark-1280x800
+README_SHOTS := launcher-light-1280x800 progress-light-1280x800 settings-dark-1280x800 running-dark-1280x800 \
+	engine-missing-dark-900x600 error-light-900x600 session-ended-dark-900x600 update-light-900x600 remote-engine-light-900x600
 screenshots:
 	scripts/deps.sh test
-	NEURODESK_REQUIRE_DOCKER=1 go test -count=1 -run '^TestREADMEScreenshots$$' ./test/integration
+	NEURODESK_REQUIRE_DOCKER=1 go test -count=1 -run '^TestREADMEScreenshots' ./test/integration
 	for f in $(README_SHOTS); do cp test-output/screenshots/readme-$$f.png docs/screenshots/$$f.png; done
 
 bench: package

@@ -58,12 +58,13 @@ func isPath(arg string) bool {
 	return err == nil
 }
 
-// absolutePaths makes every argument that is not a flag absolute.
+// absolutePaths makes every argument that names a file or folder absolute
+// (a flag's value, such as -devserver's address, stays as it is).
 func absolutePaths(args []string) []string {
 	out := make([]string, len(args))
 	for i, a := range args {
 		out[i] = a
-		if !strings.HasPrefix(a, "-") {
+		if !strings.HasPrefix(a, "-") && isPath(a) {
 			if abs, err := filepath.Abs(a); err == nil {
 				out[i] = abs
 			}

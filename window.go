@@ -83,7 +83,7 @@ func runGUI(args []string) error {
 			log.Info("quitting on signal")
 			c.Quit()
 		}()
-		if slices.ContainsFunc(args, func(a string) bool { return !strings.HasPrefix(a, "-") }) {
+		if len(ui.PathArgs(args)) > 0 {
 			go c.Launched(args) // paths to open
 		}
 	})

@@ -213,9 +213,9 @@ function renderVersions(stable, v) {
   const pinned = snap.settings.pinned_version;
   // There, disabled, until the version is known: the rows below do not
   // move when it arrives.
-  $("pin").hidden = !stable || !!pinned;
-  $("pin").disabled = !v.next?.tag;
-  text("pin", `Stay on ${v.next?.tag ?? "this version"}`);
+  // Nothing to stay on until the engine says which version a start runs.
+  $("pin").hidden = !stable || !!pinned || !v.next?.tag;
+  text("pin", `Stay on ${v.next?.tag || "this version"}`);
   $("unpin").hidden = !pinned;
   const newest = v.next?.newer || (v.on_disk ?? []).map((d) => d.tag).find((t) => t !== pinned);
   text("pin-status", pinned ? `Pinned to ${pinned}${newest && newest !== pinned ? ` (newest is ${newest})` : ""}.` : "");
@@ -284,7 +284,7 @@ function renderError() {
   text("error-log", lines.join("\n"));
   $("error-log-box").hidden = lines.length === 0;
   $("error-log-box").open = lines.length > 0;
-  text("error-log-file", snap.session.log_file ? `The whole log is kept in ${snap.session.log_file}` : "");
+  text("error-log-file", snap.session.log_file ? `The whole log is kept in ${shownFolder(snap.session.log_file, snap.home, false)}` : "");
 }
 
 async function useRecent(i) {

@@ -82,19 +82,26 @@ func labPath(r openRequest, data, work string) (string, bool) {
 }
 
 // launched is a launch's arguments: the window comes forward, and the
-// paths among them (not the flags) open.
+// paths among them open (the launching process made them absolute; flags
+// and their values are not paths).
 func (s *Service) launched(args []string) {
-	var paths []string
-	for _, a := range args {
-		if !strings.HasPrefix(a, "-") {
-			paths = append(paths, a)
-		}
-	}
+	paths := PathArgs(args)
 	if len(paths) == 0 {
 		s.raise()
 		return
 	}
 	s.openPaths(paths)
+}
+
+// PathArgs are the paths to open among a launch's arguments.
+func PathArgs(args []string) []string {
+	var paths []string
+	for _, a := range args {
+		if filepath.IsAbs(a) {
+			paths = append(paths, a)
+		}
+	}
+	return paths
 }
 
 // openPaths is a launch's (or a drop's) paths: the window comes forward

@@ -171,6 +171,8 @@ type world struct {
 	repo     string // registry/repo without tag
 	tag      string
 	env      []string
+	// guiWrap runs the dev GUI under a command (a mount namespace, say).
+	guiWrap []string
 }
 
 func newWorld(t *testing.T) *world {

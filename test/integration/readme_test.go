@@ -2,12 +2,20 @@ package integration
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/docker/docker/api/types/image"
+
+	"github.com/neurodesk/neurodeskapp/internal/fakegithub"
 )
 
 // TestREADMEScreenshots: the launcher as a researcher sees it on their own
@@ -79,4 +87,133 @@ func noTestArtefacts(t *testing.T, ctx context.Context, screen string, except ..
 			t.Errorf("the %s screen shows %q:\n%s", screen, bad, body)
 		}
 	}
+}
+
+// readmeProfile makes w look like a researcher's own computer: the data
+// folder ~/neurodesktop-storage, the current version as the manifest names
+// it, and the default image repositories (which are out of reach here).
+func readmeProfile(w *world, checkUpdates bool) {
+	w.tag = "2026-11-30"
+	w.data = w.home + "/neurodesktop-storage"
+	os.MkdirAll(w.data, 0o755)
+	w.writeSettings(fmt.Sprintf("data_folder = %q\ncheck_updates = %v\n", w.data, checkUpdates))
+	w.run("status") // the cache learns the version
+}
+
+// TestREADMEScreenshotsOtherScreens: the README's other pictures,
+// from the same profile: an engine on a lab server over SSH (by its
+// ssh_config name), no engine answering (Docker installed, its socket
+// gone), a start
+// with the image registries out of reach, a session that was killed, and
+// an update on offer. Each is checked for traces of the test, and for the
+// words a person needs.
+func TestREADMEScreenshotsOtherScreens(t *testing.T) {
+	t.Run("remote-engine", func(t *testing.T) {
+		w := newWorld(t)
+		readmeProfile(w, false)
+		s := startSSHD(t)
+		// The server by the name a person gives it in ~/.ssh/config.
+		b, _ := os.ReadFile(s.clientConfig)
+		cfg := filepath.Join(w.home, "ssh_config")
+		os.WriteFile(cfg, []byte(fmt.Sprintf("Host lab-server\n  HostName 127.0.0.1\n  Port %d\n  User root\n", s.port)+string(b)), 0o600)
+		w.writeSettings(fmt.Sprintf("data_folder = %q\ncheck_updates = false\n", "/srv/neurodesk/ana"))
+		app := w.startGUI("DOCKER_HOST=ssh://lab-server", "NEURODESK_SSH_CONFIG="+cfg, "XDG_RUNTIME_DIR="+filepath.Join(w.home, "run"))
+		ctx := browser(t)
+		if err := chromedp.Do(ctx, chromedp.Navigate(app.url), chromedp.WaitVisible(chromedp.CSS(`#engine-dot.ok`)),
+			chromedp.WaitVisible(chromedp.CSS("#data-remote")), chromedp.Sleep(time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if title := textOf(ctx, "#launcher-title"); title != "Neurodesktop on lab-server" {
+			t.Errorf("the heading says %q", title)
+		}
+		noTestArtefacts(t, ctx, "remote-engine")
+		shoot(t, ctx, "readme-remote-engine")
+	})
+	t.Run("engine-missing", func(t *testing.T) {
+		w := newWorld(t)
+		readmeProfile(w, false)
+		// No engine answers: the engines' sockets (in /run) are hidden from
+		// the app in a mount namespace of its own.
+		w.guiWrap = []string{"unshare", "-m", "--propagation", "private", "sh", "-c", `mount -t tmpfs tmpfs /run && exec "$@"`, "sh"}
+		app := w.startGUI("DOCKER_HOST=")
+		ctx := browser(t)
+		if err := chromedp.Do(ctx, chromedp.Navigate(app.url), chromedp.WaitVisible(chromedp.CSS(`#engine-dot.bad`)), chromedp.WaitVisible(chromedp.CSS("#engine-remedy")),
+			chromedp.Sleep(time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if r := textOf(ctx, "#engine-remedy"); !strings.Contains(r, "Docker") {
+			t.Errorf("no engine, and the launcher says %q", r)
+		}
+		noTestArtefacts(t, ctx, "engine-missing")
+		shoot(t, ctx, "readme-engine-missing")
+	})
+	t.Run("error", func(t *testing.T) {
+		w := newWorld(t)
+		readmeProfile(w, false) // docker.io and ghcr.io, neither reachable here
+		app := w.startGUI()
+		ctx := browser(t)
+		if err := chromedp.Do(ctx, chromedp.Navigate(app.url), chromedp.WaitVisible(chromedp.CSS(`#engine-dot.ok`)),
+			chromedp.Click(chromedp.CSS("#start")), chromedp.WaitVisible(chromedp.CSS("#error"))); err != nil {
+			t.Fatal(err)
+		}
+		if r := textOf(ctx, "#error-remedy"); r == "" {
+			t.Errorf("the error %q has no remedy", textOf(ctx, "#error"))
+		}
+		noTestArtefacts(t, ctx, "error")
+		shoot(t, ctx, "readme-error")
+	})
+	t.Run("session-ended", func(t *testing.T) {
+		w := newWorld(t)
+		// The version is on this computer: the real JupyterLab test image
+		// under the name a person's Docker has it by.
+		ref := "docker.io/vnmd/neurodesktop:2026-11-30"
+		if err := w.docker.ImageTag(context.Background(), jupyterImage(t), ref); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { w.docker.ImageRemove(context.Background(), ref, image.RemoveOptions{}) }) // the tag only
+		readmeProfile(w, false)
+		os.Chown(w.data, 1000, 100)
+		app := w.startGUI()
+		ctx := browser(t)
+		if err := chromedp.Do(ctx, chromedp.Navigate(app.url), chromedp.WaitVisible(chromedp.CSS(`#engine-dot.ok`)), chromedp.Click(chromedp.CSS("#start"))); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(3 * time.Minute)
+		for loc := ""; !strings.Contains(loc, "/lab"); loc, _ = chromedp.Run(ctx, chromedp.Location()) { // JupyterLab 4 takes the token out
+			if time.Now().After(deadline) {
+				t.Fatalf("JupyterLab did not come: %s", loc)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		if err := chromedp.Do(ctx, chromedp.Navigate(app.url), chromedp.WaitVisible(chromedp.CSS("#running"))); err != nil {
+			t.Fatal(err)
+		}
+		if err := exec.Command("docker", "kill", w.container()).Run(); err != nil {
+			t.Fatal(err)
+		}
+		if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#error")), chromedp.Sleep(time.Second)); err != nil {
+			t.Fatalf("the ended session is not reported: %v", err)
+		}
+		if msg := textOf(ctx, "#error"); !strings.Contains(msg, "exit code 137") || !strings.Contains(msg, "kept in ~/") {
+			t.Errorf("the launcher says %q", msg)
+		}
+		// JupyterLab's own log names its address inside the container.
+		noTestArtefacts(t, ctx, "session-ended", "127.0.0.1:")
+		shoot(t, ctx, "readme-session-ended")
+	})
+	t.Run("update", func(t *testing.T) {
+		w := newWorld(t)
+		readmeProfile(w, true)
+		name := fmt.Sprintf("neurodeskapp_3.1.0_%s_%s.tar.gz", runtime.GOOS, runtime.GOARCH)
+		gh := fakegithub.New("NeuroDesk/neurodesk-app", "v3.1.0", "Notebooks open from the file manager.\nNeurodesk Play's servers are one click away.",
+			fakegithub.NewSigner().Sign([]fakegithub.Asset{{Name: name, Data: fakegithub.TarGz("neurodeskapp", []byte("the app"))}}))
+		defer gh.Close()
+		app := w.startGUI("NEURODESK_UPDATE_API=" + gh.APIBase())
+		ctx := browser(t)
+		if err := chromedp.Do(ctx, chromedp.Navigate(app.url), chromedp.WaitVisible(chromedp.CSS(`#update-dialog[open]`)), chromedp.Sleep(time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		noTestArtefacts(t, ctx, "update")
+		shoot(t, ctx, "readme-update")
+	})
 }

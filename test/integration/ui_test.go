@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -42,7 +43,8 @@ func (w *world) startGUI(extraEnv ...string) *guiApp {
 	dev, _ := buildGUI(w.t)
 	display := startXvfb(w.t)
 	addr := freeAddr(w.t)
-	cmd := exec.Command(dev, "-devserver", addr)
+	args := append(append(slices.Clone(w.guiWrap), dev), "-devserver", addr)
+	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Env = append(append(append([]string{}, w.env...), "DISPLAY="+display), extraEnv...)
 	logf, _ := os.Create(filepath.Join(w.home, "gui.log"))
 	cmd.Stdout, cmd.Stderr = logf, logf
