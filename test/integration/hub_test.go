@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -169,20 +168,12 @@ url = "%s/basic/"
 	h.waitServed(a, n, "GET /hub/login")
 	a.waitTitle("Sign in — Test Hub — Neurodesk", 20*time.Second)
 	time.Sleep(500 * time.Millisecond)
-	a.typeText("ana")
-	a.keys("Tab")
-	a.typeText("s3cret")
-	a.keys("Return")
+	signIn(a)
 	h.waitServed(a, n, "GET /user/ana/lab signed in")
 	a.waitTitle("JupyterLab — Neurodesk", 20*time.Second)
 
 	// Quit and start again: the hub lets the person straight in.
-	a.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-a.done:
-	case <-time.After(15 * time.Second):
-		a.fatalf("the window did not close on SIGTERM")
-	}
+	a.close()
 	b := w.startWindow()
 	n = h.count()
 	pick(b, "Return")
@@ -193,8 +184,7 @@ url = "%s/basic/"
 	b.waitTitle("JupyterLab — Neurodesk", 20*time.Second)
 
 	// Forget sign-in (beside the server), then connect: the hub asks again.
-	b.cmd.Process.Signal(syscall.SIGTERM)
-	<-b.done
+	b.close()
 	c := w.startWindow()
 	n = h.count()
 	pick(c, "Tab", "Return")
@@ -209,18 +199,23 @@ url = "%s/basic/"
 	}
 
 	// HTTP Basic auth: the web view asks, in the window.
-	c.cmd.Process.Signal(syscall.SIGTERM)
-	<-c.done
+	c.close()
 	d := w.startWindow()
 	n = h.count()
 	pick(d, "Tab", "Tab", "Return") // the second server
 	h.waitServed(d, n, "GET /basic/")
 	time.Sleep(2 * time.Second) // the sign-in dialog
 	d.shot("window-basic-auth")
-	d.typeText("ana")
-	d.keys("Tab")
-	d.typeText("s3cret")
-	d.keys("Return")
+	signIn(d)
 	h.waitServed(d, n, "GET /basic/ signed in")
 	d.waitTitle("Basic Lab — Neurodesk", 20*time.Second)
+}
+
+// signIn types Ana's user name, Tab, her password and Enter, into a
+// login form or a sign-in dialog that has the focus.
+func signIn(a *appWindow) {
+	a.typeText("ana")
+	a.keys("Tab")
+	a.typeText("s3cret")
+	a.keys("Return")
 }

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -59,12 +58,7 @@ func TestWindowOpensNotebooks(t *testing.T) {
 	}
 
 	// Closed (SIGTERM: the session runs on), then launched with a notebook.
-	a.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-a.done:
-	case <-time.After(15 * time.Second):
-		a.fatalf("the window did not close on SIGTERM")
-	}
+	a.close()
 	b := iw.startWindowWith([]string{filepath.Join(study, "Zweite.ipynb")})
 	iw.waitLabOpened(b, "data/Zweite.ipynb")
 	if iw.inspect().ID != id {

@@ -151,6 +151,19 @@ func (w *world) startWindowWith(args []string, extraEnv ...string) *appWindow {
 	return a
 }
 
+// close quits the app as logging out does (SIGTERM: a session runs on)
+// and waits for it to end.
+func (a *appWindow) close() {
+	a.t.Helper()
+	a.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-a.done:
+		a.done <- err // for the cleanup, which waits for it too
+	case <-time.After(15 * time.Second):
+		a.fatalf("the window did not close on SIGTERM")
+	}
+}
+
 // waitWindow returns the id of the visible window titled title.
 func (a *appWindow) waitWindow(title string, timeout time.Duration) string {
 	a.t.Helper()
