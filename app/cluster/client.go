@@ -1,0 +1,117 @@
+package cluster
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Runner runs a shell command on the cluster's login node, as the user,
+// with stdin, and returns what it printed.
+type Runner interface {
+	Run(ctx context.Context, stdin, command string) (string, error)
+}
+
+// SSH runs commands on the login node with OpenSSH: the user's keys,
+// agent, passphrase prompts, known_hosts and ~/.ssh/config apply.
+type SSH struct {
+	Destination string   // user@host, host, an ssh_config alias, or ssh://user@host:port
+	Options     []string // before the destination: -F FILE, -o …
+}
+
+var badDestination = regexp.MustCompile(`^-|[\s\x00]`)
+
+// Run implements Runner; a destination that ssh would read as an option
+// is refused.
+func (s SSH) Run(ctx context.Context, stdin, command string) (string, error) {
+	if s.Destination == "" || badDestination.MatchString(s.Destination) {
+		return "", fmt.Errorf("%q is not a login node's address", s.Destination)
+	}
+	args := append(append([]string{}, s.Options...), "-o", "BatchMode=yes", "--", s.Destination, command)
+	cmd := exec.CommandContext(ctx, "ssh", args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return string(out), fmt.Errorf("on %s, %s: %w: %s", s.Destination, strings.Fields(command)[0], err, strings.TrimSpace(stderr.String()))
+	}
+	return string(out), nil
+}
+
+// Client drives SLURM on the login node.
+type Client struct{ Login Runner }
+
+var jobID = regexp.MustCompile(`^[0-9]+$`)
+
+// Submit writes token into a file only the user can read, then submits
+// the job that reads it; it returns the job's id.
+func (c Client) Submit(ctx context.Context, j Job, token string) (string, error) {
+	if errs := j.Validate(); len(errs) > 0 {
+		return "", fmt.Errorf("the cluster job: %s", strings.Join(errs, "; "))
+	}
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("make the token file's name: %w", err)
+	}
+	nonce := hex.EncodeToString(b)
+	tokenFile := StateDir + "/token-" + nonce
+	if _, err := c.Login.Run(ctx, token, "cd && umask 077 && mkdir -p "+StateDir+" && chmod 700 "+StateDir+" && cat > "+tokenFile); err != nil {
+		return "", fmt.Errorf("write the session's token on the cluster: %w", err)
+	}
+	out, err := c.Login.Run(ctx, Script(j, nonce), "cd && sbatch --parsable")
+	if err == nil {
+		var id string
+		if id, err = ParseSubmitted(out); err == nil {
+			return id, nil
+		}
+	}
+	_, _ = c.Login.Run(ctx, "", "cd && rm -f "+tokenFile) // the job will not read it
+	return "", fmt.Errorf("submit the job: %w", err)
+}
+
+// Jobs are the user's Neurodesktop jobs in the queue (pending or running).
+func (c Client) Jobs(ctx context.Context) ([]Queued, error) {
+	out, err := c.Login.Run(ctx, "", "squeue --me --noheader --name="+JobName+" --format="+quote(QueueFormat))
+	if err != nil {
+		return nil, fmt.Errorf("read the queue: %w", err)
+	}
+	return ParseQueue(out)
+}
+
+// Endpoint is where a running job's JupyterLab listens: the node and port
+// its script recorded ("" while it has not yet).
+func (c Client) Endpoint(ctx context.Context, id string) (node string, port int, err error) {
+	if !jobID.MatchString(id) {
+		return "", 0, fmt.Errorf("%q is not a job id", id)
+	}
+	out, err := c.Login.Run(ctx, "", "cd && cat "+StateDir+"/endpoint-"+id+" 2>/dev/null || true")
+	if err != nil {
+		return "", 0, fmt.Errorf("read where job %s listens: %w", id, err)
+	}
+	f := strings.Fields(out)
+	if len(f) != 2 {
+		return "", 0, nil
+	}
+	port, err = strconv.Atoi(f[1])
+	if err != nil || port <= 0 || port > 65535 {
+		return "", 0, fmt.Errorf("job %s says it listens on %q", id, strings.TrimSpace(out))
+	}
+	return f[0], port, nil
+}
+
+// Cancel ends the job: SLURM sends its programs SIGTERM, then SIGKILL.
+func (c Client) Cancel(ctx context.Context, id string) error {
+	if !jobID.MatchString(id) {
+		return fmt.Errorf("%q is not a job id", id)
+	}
+	if _, err := c.Login.Run(ctx, "", "scancel "+id); err != nil {
+		return fmt.Errorf("cancel job %s: %w", id, err)
+	}
+	return nil
+}

@@ -1,0 +1,84 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+)
+
+type call struct{ stdin, command string }
+
+type fakeLogin struct {
+	calls []call
+	reply func(command string) (string, error)
+}
+
+func (f *fakeLogin) Run(_ context.Context, stdin, command string) (string, error) {
+	f.calls = append(f.calls, call{stdin, command})
+	if f.reply != nil {
+		return f.reply(command)
+	}
+	return "", nil
+}
+
+// TestSubmitKeepsTheTokenOffCommandLines: the token travels on ssh's
+// standard input into a private file; the job script names that file, not
+// the token; a refused job's file is removed.
+func TestSubmitKeepsTheTokenOffCommandLines(t *testing.T) {
+	f := &fakeLogin{reply: func(c string) (string, error) {
+		if strings.Contains(c, "sbatch") {
+			return "4242;neurodesk-test\n", nil
+		}
+		return "", nil
+	}}
+	id, err := Client{Login: f}.Submit(context.Background(), goodJob(), "s3cret-token")
+	if err != nil || id != "4242" {
+		t.Fatalf("submit: %q %v", id, err)
+	}
+	for i, c := range f.calls {
+		if strings.Contains(c.command, "s3cret") || i > 0 && strings.Contains(c.stdin, "s3cret") {
+			t.Errorf("the token is in %+v", c)
+		}
+	}
+	if f.calls[0].stdin != "s3cret-token" || !strings.Contains(f.calls[0].command, "umask 077") {
+		t.Errorf("the token file is written by %+v", f.calls[0])
+	}
+
+	f = &fakeLogin{reply: func(c string) (string, error) {
+		if strings.Contains(c, "sbatch") {
+			return "", errors.New("sbatch: error: invalid partition specified: gpu")
+		}
+		return "", nil
+	}}
+	if _, err := (Client{Login: f}).Submit(context.Background(), goodJob(), "t"); err == nil || !strings.Contains(err.Error(), "invalid partition") {
+		t.Errorf("a refused job: %v", err)
+	}
+	if last := f.calls[len(f.calls)-1].command; !strings.Contains(last, "rm -f .neurodeskapp/token-") {
+		t.Errorf("the refused job's token file stays: last command %q", last)
+	}
+}
+
+func TestEndpointAndCancelTakeOnlyJobIDs(t *testing.T) {
+	f := &fakeLogin{reply: func(string) (string, error) { return "hpc 43210\n", nil }}
+	c := Client{Login: f}
+	if node, port, err := c.Endpoint(context.Background(), "77"); node != "hpc" || port != 43210 || err != nil {
+		t.Errorf("endpoint: %q %d %v", node, port, err)
+	}
+	for _, bad := range []string{"77; rm -rf ~", "", "-1"} {
+		if _, _, err := c.Endpoint(context.Background(), bad); err == nil {
+			t.Errorf("endpoint of %q ran", bad)
+		}
+		if err := c.Cancel(context.Background(), bad); err == nil {
+			t.Errorf("cancel of %q ran", bad)
+		}
+	}
+}
+
+func TestSSHRefusesOptionsAsDestinations(t *testing.T) {
+	for _, d := range []string{"-oProxyCommand=touch /tmp/x", "ana@hpc extra", ""} {
+		if _, err := (SSH{Destination: d}).Run(context.Background(), "", "true"); err == nil || !strings.Contains(err.Error(), "not a login node") {
+			t.Errorf("destination %q: %v", d, err)
+		}
+	}
+}
