@@ -90,8 +90,8 @@ type Service struct {
 	selfCheck  *SelfCheck // set by Run for --self-check
 	// opening is what the OS asked to open, until JupyterLab shows it.
 	opening *openRequest
-	// bgWork counts the background refreshes, which write to the cache:
-	// tests wait for them before their folders go.
+	// bgWork counts starts and background refreshes, which write to the
+	// state and cache folders: tests wait for them before those go.
 	bgWork sync.WaitGroup
 }
 
@@ -350,11 +350,14 @@ func (s *Service) start() error {
 	eng, st := s.eng, s.snap.Settings
 	s.mu.Unlock()
 	st = s.withOpening(st)
+	var once sync.Once
 	finish := func() {
-		cancel()
-		s.mu.Lock()
-		s.cancel = nil
-		s.mu.Unlock()
+		once.Do(func() {
+			cancel()
+			s.mu.Lock()
+			s.cancel = nil
+			s.mu.Unlock()
+		})
 	}
 	if eng == nil {
 		finish()
@@ -368,7 +371,7 @@ func (s *Service) start() error {
 		sn.Session = SessionView{State: session.StateChecking}
 		sn.Log, sn.ShowLog, sn.Startup = nil, false, session.Stage{}
 	})
-	go func() {
+	s.background(func() {
 		defer finish()
 		tag, err := s.pickVersion(ctx, eng, st)
 		if err != nil {
@@ -377,10 +380,13 @@ func (s *Service) start() error {
 		}
 		info, err := s.manager(eng).Start(ctx, session.StartOptions{Settings: st, Tag: tag, OnEvent: s.onEvent})
 		if err == nil {
+			// Done starting before it shows as ready: a restart asked for
+			// the moment it is ready must not find a start in progress.
+			finish()
 			s.setSession(info)
 		}
 		s.background(func() { s.refreshVersions(s.bg) })
-	}()
+	})
 	go s.followLog(ctx, eng)
 	return nil
 }

@@ -111,6 +111,12 @@ func newService(t *testing.T) (*Service, *fakeRuntime) {
 	s.rt = rt
 	s.onLauncher = true
 	s.snap.Settings = settings.Defaults(filepath.Join(dir, "data"))
+	ctx, cancel := context.WithCancel(context.Background())
+	s.bg = ctx
+	t.Cleanup(func() { // before the folder goes: starts and refreshes write into it
+		cancel()
+		s.bgWork.Wait()
+	})
 	return s, rt
 }
 
