@@ -29,6 +29,7 @@ base="$cache/slurm-$suite-$(sha256sum <"$here/build-image.sh" | cut -c1-12).tar"
 if [ ! -s "$base" ]; then
   command -v debootstrap >/dev/null || { echo "debootstrap is missing (apt-get install debootstrap)" >&2; exit 1; }
   root=$(mktemp -d "$cache/slurmroot.XXXXXX")
+  chmod 755 "$root" # mktemp's 0700 keeps munge's postinst (run as munge) out of its own /
   trap 'umount "$root/proc" 2>/dev/null; rm -rf --one-file-system "$root"' EXIT
   log="$base.log"
   echo "debootstrap: a Debian $suite root with SLURM (a few minutes); log in $log" >&2
@@ -45,7 +46,6 @@ if [ ! -s "$base" ]; then
   # The cluster's user.
   chroot "$root" useradd --create-home --shell /bin/bash --uid 2001 ana
   rm -rf "$root"/var/lib/apt/lists/* "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/var/cache/apt/*.bin "$root"/usr/share/locale/*
-  chmod 755 "$root"
   tar -C "$root" -cf "$base.tmp" .
   mv "$base.tmp" "$base"
   rm -rf --one-file-system "$root"

@@ -1,0 +1,233 @@
+package integration
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/neurodesk/neurodeskapp/app/cluster"
+	"github.com/neurodesk/neurodeskapp/internal/testenv"
+)
+
+var (
+	slurmOnce sync.Once
+	slurmRef  string
+	slurmErr  error
+)
+
+// slurmImage is the test cluster (test/slurm/build-image.sh, cached by its hash).
+func slurmImage(t *testing.T) string {
+	t.Helper()
+	slurmOnce.Do(func() {
+		cmd := exec.Command(filepath.Join(testenv.ModuleRoot(), "test", "slurm", "build-image.sh"))
+		cmd.Env = withoutDockerHost(os.Environ())
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			slurmErr = fmt.Errorf("build the SLURM test image: %v\n%s", err, stderr.String())
+			return
+		}
+		slurmRef = strings.TrimSpace(string(out))
+	})
+	if slurmErr != nil {
+		t.Fatal(slurmErr)
+	}
+	return slurmRef
+}
+
+// testCluster is a running SLURM cluster of one machine, "hpc", reached
+// as ana over SSH on a loopback port, as the app reaches a login node.
+type testCluster struct {
+	t         *testing.T
+	name      string
+	login     cluster.SSH
+	sshConfig string
+}
+
+func startCluster(t *testing.T) *testCluster {
+	t.Helper()
+	testenv.Docker(t)
+	img := slurmImage(t)
+	dir := t.TempDir()
+	key := filepath.Join(dir, "id")
+	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key).CombinedOutput(); err != nil {
+		t.Fatalf("ssh-keygen: %v\n%s", err, out)
+	}
+	pub, _ := os.ReadFile(key + ".pub")
+	name := fmt.Sprintf("neurodeskapp-test-hpc-%d", time.Now().UnixNano()%1e9)
+	run := exec.Command("docker", "run", "-d", "--rm", "--name", name, "--hostname", "hpc", "-p", "127.0.0.1::2222",
+		"-e", "AUTHORIZED_KEY="+strings.TrimSpace(string(pub)), img)
+	run.Env = withoutDockerHost(os.Environ())
+	if out, err := run.CombinedOutput(); err != nil {
+		t.Fatalf("start the cluster: %v\n%s", err, out)
+	}
+	c := &testCluster{t: t, name: name}
+	t.Cleanup(func() {
+		if t.Failed() {
+			out, _ := c.exec("sh", "-c", "tail -20 /var/log/slurm/slurmctld.log /var/log/slurm/slurmd.log /home/ana/.neurodeskapp/job-*.log 2>&1")
+			t.Logf("the cluster's logs:\n%s", out)
+		}
+		exec.Command("docker", "rm", "-f", name).Run()
+	})
+	port, err := exec.Command("docker", "port", name, "2222/tcp").Output()
+	if err != nil {
+		t.Fatalf("the cluster's ssh port: %v", err)
+	}
+	c.sshConfig = filepath.Join(dir, "ssh_config")
+	os.WriteFile(c.sshConfig, []byte(fmt.Sprintf(`Host hpc-login
+  HostName 127.0.0.1
+  Port %s
+  User ana
+  IdentityFile %s
+  IdentitiesOnly yes
+  UserKnownHostsFile %s/known_hosts
+  StrictHostKeyChecking accept-new
+`, strings.TrimSpace(strings.SplitN(string(port), ":", 2)[1]), key, dir)), 0o600)
+	c.login = cluster.SSH{Destination: "hpc-login", Options: []string{"-F", c.sshConfig}}
+	// sshd answers and slurmd has registered its node.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		out, err := c.login.Run(context.Background(), "", "sinfo --noheader --format=%T")
+		if err == nil && strings.TrimSpace(out) == "idle" {
+			return c
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the cluster did not come up: %v %q", err, out)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// exec runs a command on the cluster's machine as root (what an admin sees).
+func (c *testCluster) exec(args ...string) (string, error) {
+	out, err := exec.Command("docker", append([]string{"exec", c.name}, args...)...).CombinedOutput()
+	return string(out), err
+}
+
+// waitJob waits until the job is in the queue in state (or, for "", gone).
+func (c *testCluster) waitJob(cl cluster.Client, id, state string) cluster.Queued {
+	c.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		jobs, err := cl.Jobs(context.Background())
+		var found *cluster.Queued
+		for i := range jobs {
+			if jobs[i].ID == id {
+				found = &jobs[i]
+			}
+		}
+		switch {
+		case err == nil && state == "" && found == nil:
+			return cluster.Queued{}
+		case err == nil && found != nil && found.State == state:
+			return *found
+		case time.Now().After(deadline):
+			c.t.Fatalf("job %s is not %q: %+v %v", id, state, jobs, err)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+}
+
+// TestClusterJobs, against Debian's own slurmctld, slurmd and munge over
+// a real sshd: a job starts and says where its Jupyter listens, which a
+// tunnel through the login node reaches with the token; the token is in
+// no SLURM record, no process's command line and no file left behind; a
+// second job waits while the first holds the only node's cores, and the
+// queue says why; both cancelled, none is left.
+func TestClusterJobs(t *testing.T) {
+	c := startCluster(t)
+	cl := cluster.Client{Login: c.login}
+	ctx := context.Background()
+	job := cluster.Job{CPUs: 2, MemoryGB: 1, Walltime: 10 * time.Minute, DataFolder: "/home/ana/Studie 1", Image: "docker://vnmd/neurodesktop:2026-11-30"}
+	token := "t0ken-" + fmt.Sprint(time.Now().UnixNano())
+	id, err := cl.Submit(ctx, job, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	running := c.waitJob(cl, id, "RUNNING")
+	if running.Node != "hpc" || running.TimeLeft <= 0 || running.TimeLeft > 10*time.Minute {
+		t.Errorf("the running job: %+v", running)
+	}
+	var node string
+	var port int
+	for deadline := time.Now().Add(30 * time.Second); node == "" && time.Now().Before(deadline); time.Sleep(300 * time.Millisecond) {
+		if node, port, err = cl.Endpoint(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if node != "hpc" || port == 0 {
+		t.Fatalf("the job did not say where it listens: %q %d", node, port)
+	}
+
+	// Through the login node to the compute node, as the app tunnels.
+	local := freeAddr(t)
+	tunnel := exec.Command("ssh", "-F", c.sshConfig, "-N", "-o", "ExitOnForwardFailure=yes", "-L", fmt.Sprintf("%s:%s:%d", local, node, port), "hpc-login")
+	if err := tunnel.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tunnel.Process.Kill(); tunnel.Wait() })
+	var status int
+	for deadline := time.Now().Add(20 * time.Second); status != http.StatusOK && time.Now().Before(deadline); time.Sleep(300 * time.Millisecond) {
+		req, _ := http.NewRequest(http.MethodGet, "http://"+local+"/api/status", nil)
+		req.Header.Set("Authorization", "token "+token)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			status = resp.StatusCode
+			resp.Body.Close()
+		}
+	}
+	if status != http.StatusOK {
+		t.Fatalf("Jupyter on the node through the tunnel answered %d", status)
+	}
+
+	// Where the token must not be: SLURM's records of the job, its
+	// script, every process's command line, the user's files.
+	for what, cmd := range map[string][]string{
+		"scontrol show job":            {"scontrol", "show", "job", "-d", id},
+		"the job's script":             {"scontrol", "write", "batch_script", id, "-"},
+		"the processes' command lines": {"ps", "-eo", "args"},
+		"ana's files":                  {"sh", "-c", "grep -rl -- '" + token + "' /home/ana /tmp 2>/dev/null || true"},
+	} {
+		out, err := c.exec(cmd...)
+		if err != nil && what != "ana's files" {
+			t.Errorf("%s: %v\n%s", what, err, out)
+		}
+		if strings.Contains(out, token) {
+			t.Errorf("the token is in %s:\n%s", what, out)
+		}
+	}
+	if out, _ := c.exec("ls", "-A", "/home/ana/.neurodeskapp"); strings.Contains(out, "token-") {
+		t.Errorf("the token file stays: %s", out)
+	}
+	if out, _ := c.exec("stat", "-c", "%a", "/home/ana/.neurodeskapp"); strings.TrimSpace(out) != "700" {
+		t.Errorf("the app's folder on the cluster has mode %s", out)
+	}
+
+	// A second job waits for the cores the first holds.
+	second, err := cl.Submit(ctx, job, "other-token")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pending := c.waitJob(cl, second, "PENDING")
+	if w := pending.Waiting(time.Now()); pending.Reason == "" || !strings.HasPrefix(w, "Waiting in the queue") {
+		t.Errorf("the waiting job: %+v, said as %q", pending, w)
+	}
+
+	for _, j := range []string{second, id} {
+		if err := cl.Cancel(ctx, j); err != nil {
+			t.Error(err)
+		}
+	}
+	c.waitJob(cl, id, "")
+	c.waitJob(cl, second, "")
+	if jobs, err := cl.Jobs(ctx); err != nil || len(jobs) != 0 {
+		t.Errorf("after cancelling: %+v %v", jobs, err)
+	}
+}
