@@ -55,8 +55,12 @@ const usage = `Usage: neurodeskapp <command> [flags]
 Commands:
   start [--data DIR] [--version TAG] [--image REF] [--no-open] [--json]
                                                           start Neurodesktop (or adopt the running one)
-  stop [--json]                                           stop it gracefully
-  status [--json]                                         show the engine, the image version and the session
+  start --cluster HOST [--partition P] [--account A] [--cores N] [--memory GB] [--gpus N] [--hours H]
+        [--data PATH] [--sif FILE] [--version TAG] [--no-open] [--json]
+                                                          run it as a SLURM job on an HPC cluster, reached through
+                                                          its login node HOST; the tunnel stays open until Ctrl-C
+  stop [--cluster HOST] [--json]                          stop it gracefully (on the cluster: end the job)
+  status [--cluster HOST] [--json]                        show the engine, the image version and the session
   pull [--image REF] [--json]                             pull the current version (or REF) without starting it
   versions [--json]                                       the versions: current, in the registry, on disk, running, pinned
   prune [--dry-run] [--json]                              remove old Neurodesktop versions no container uses

@@ -57,11 +57,15 @@ func cmdStart(ctx context.Context, args []string, io IO) int {
 	version := fs.String("version", "", "Neurodesktop version (tag) to run, such as 2026-07-11 (this run only)")
 	noOpen := fs.Bool("no-open", false, "do not open JupyterLab in the system browser")
 	asJSON := fs.Bool("json", false, "print one JSON object per line")
+	cf := addClusterFlags(fs, true)
 	if err := fs.Parse(args); err != nil {
 		return ExitUsage
 	}
 	out := newOutput(io, "start", *asJSON)
 	e := loadEnv(io)
+	if *cf.login != "" {
+		return clusterStart(ctx, e, cf, *data, *version, *noOpen, out)
+	}
 	if err := applyFlags(&e.settings, *data, *image); err != nil {
 		return fail(out, invalid(err))
 	}
@@ -122,10 +126,14 @@ func cmdStart(ctx context.Context, args []string, io IO) int {
 func cmdStop(ctx context.Context, args []string, io IO) int {
 	fs := newFlags("stop", io)
 	asJSON := fs.Bool("json", false, "print one JSON object per line")
+	cf := addClusterFlags(fs, false)
 	if err := fs.Parse(args); err != nil {
 		return ExitUsage
 	}
 	out := newOutput(io, "stop", *asJSON)
+	if *cf.login != "" {
+		return clusterStop(ctx, loadEnv(io), cf, out)
+	}
 	return withEngine(ctx, io, out, func(e env, eng launcher.Engine) int {
 		if err := e.manager(eng).Stop(ctx, out.event); err != nil {
 			return fail(out, err)
@@ -159,10 +167,14 @@ type statusReport struct {
 func cmdStatus(ctx context.Context, args []string, io IO) int {
 	fs := newFlags("status", io)
 	asJSON := fs.Bool("json", false, "print one JSON object")
+	cf := addClusterFlags(fs, false)
 	if err := fs.Parse(args); err != nil {
 		return ExitUsage
 	}
 	e := loadEnv(io)
+	if *cf.login != "" {
+		return clusterStatus(ctx, e, cf, *asJSON)
+	}
 	var r statusReport
 	// status is where a person looks for the newest version, so it asks.
 	src := e.releaseSource()

@@ -222,7 +222,7 @@ func stateLabel(s session.State) string {
 	labels := map[session.State]string{
 		session.StateChecking: "Engine:", session.StatePulling: "Pulling", session.StateCreating: "Creating the container for",
 		session.StateStarting: "Starting", session.StateWaiting: "Waiting for JupyterLab at", session.StateStopping: "Stopping",
-		session.StateStopped: "Stopped.",
+		session.StateStopped: "Stopped.", session.StateQueued: "SLURM",
 	}
 	if l, ok := labels[s]; ok {
 		return l

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Runner runs a shell command on the cluster's login node, as the user,
@@ -29,8 +30,8 @@ var badDestination = regexp.MustCompile(`^-|[\s\x00]`)
 // Run implements Runner; a destination that ssh would read as an option
 // is refused.
 func (s SSH) Run(ctx context.Context, stdin, command string) (string, error) {
-	if s.Destination == "" || badDestination.MatchString(s.Destination) {
-		return "", fmt.Errorf("%q is not a login node's address", s.Destination)
+	if err := s.check(); err != nil {
+		return "", err
 	}
 	args := append(append([]string{}, s.Options...), "-o", "BatchMode=yes", "--", s.Destination, command)
 	cmd := exec.CommandContext(ctx, "ssh", args...)
@@ -42,6 +43,13 @@ func (s SSH) Run(ctx context.Context, stdin, command string) (string, error) {
 		return string(out), fmt.Errorf("on %s, %s: %w: %s", s.Destination, strings.Fields(command)[0], err, strings.TrimSpace(stderr.String()))
 	}
 	return string(out), nil
+}
+
+func (s SSH) check() error {
+	if s.Destination == "" || badDestination.MatchString(s.Destination) {
+		return fmt.Errorf("%q is not a login node's address", s.Destination)
+	}
+	return nil
 }
 
 // Client drives SLURM on the login node.
@@ -114,4 +122,43 @@ func (c Client) Cancel(ctx context.Context, id string) error {
 		return fmt.Errorf("cancel job %s: %w", id, err)
 	}
 	return nil
+}
+
+// Ended says how a job that left the queue ended, from SLURM's record
+// (kept for a few minutes: state and reason are "" once it is gone), and
+// the end of its log.
+func (c Client) Ended(ctx context.Context, id string) (state, reason, logTail string, err error) {
+	if !jobID.MatchString(id) {
+		return "", "", "", fmt.Errorf("%q is not a job id", id)
+	}
+	out, err := c.Login.Run(ctx, "", "scontrol show job -o "+id+" 2>/dev/null || true")
+	if err != nil {
+		return "", "", "", fmt.Errorf("read how job %s ended: %w", id, err)
+	}
+	var ran, limit time.Duration
+	for _, f := range strings.Fields(out) {
+		k, v, _ := strings.Cut(f, "=")
+		switch k {
+		case "JobState":
+			state = v
+		case "Reason":
+			if v != "None" {
+				reason = v
+			}
+		case "RunTime":
+			ran, _ = parseDuration(v)
+		case "TimeLimit":
+			limit, _ = parseDuration(v)
+		}
+	}
+	// The job asks Jupyter to end a minute before its limit (--signal), so
+	// a job out of time usually ends of its own accord just before it.
+	if (state == "COMPLETED" || state == "FAILED") && limit > 0 && ran >= limit-2*time.Minute {
+		state = "TIMEOUT"
+	}
+	logTail, err = c.Login.Run(ctx, "", "cd && tail -n 40 "+StateDir+"/job-"+id+".log 2>/dev/null || true")
+	if err != nil {
+		return state, reason, "", fmt.Errorf("read job %s's log: %w", id, err)
+	}
+	return state, reason, logTail, nil
 }

@@ -23,7 +23,8 @@ type Job struct {
 	MemoryGB  int
 	GPUs      int
 	Walltime  time.Duration
-	// DataFolder is a path on the cluster, mounted at /neurodesktop-storage.
+	// DataFolder is a path on the cluster, mounted at /neurodesktop-storage
+	// ("": ~/neurodesktop-storage there, made when missing).
 	DataFolder string
 	// Image is the registry reference (docker://…) or a site's SIF file.
 	Image string
@@ -58,7 +59,7 @@ func (j Job) Validate() []string {
 	if j.Walltime < time.Minute || j.Walltime > 30*24*time.Hour {
 		errs = append(errs, fmt.Sprintf("the time limit must be from a minute to 30 days, not %s", j.Walltime))
 	}
-	if !strings.HasPrefix(j.DataFolder, "/") || strings.ContainsAny(j.DataFolder, "\n\x00") {
+	if j.DataFolder != "" && !strings.HasPrefix(j.DataFolder, "/") || strings.ContainsAny(j.DataFolder, "\n\x00") {
 		errs = append(errs, fmt.Sprintf("the data folder must be an absolute path on the cluster, not %q", j.DataFolder))
 	}
 	if j.Image == "" || strings.ContainsAny(j.Image, "\n\x00 ") {
@@ -105,6 +106,8 @@ JUPYTER_TOKEN="$(cat "$token_file")"
 rm -f "$token_file"
 export JUPYTER_TOKEN
 data=%[3]s
+data="${data:-$HOME/neurodesktop-storage}"
+mkdir -p "$data"
 image=%[4]s
 # A free port on this node: the kernel picks one.
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("", 0)); print(s.getsockname()[1])')"

@@ -47,6 +47,17 @@ func sshOptionsFor(env Env) SSHOptions {
 	return o
 }
 
+// SSHFlags are the ssh options the app's other uses of ssh (a cluster's
+// login node) share with the SSH engine: NEURODESK_SSH_CONFIG when set,
+// and a private control master so that repeated commands log in once.
+func SSHFlags(env Env) ([]string, error) {
+	o := sshOptionsFor(env)
+	if err := o.prepare(); err != nil {
+		return nil, err
+	}
+	return o.flags(), nil
+}
+
 // flags are the ssh options every ssh the app runs for this endpoint gets.
 func (o SSHOptions) flags() []string {
 	var f []string

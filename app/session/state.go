@@ -14,6 +14,7 @@ type State string
 const (
 	StateIdle     State = "idle"
 	StateChecking State = "checking_engine"
+	StateQueued   State = "queued" // a cluster job waits for its resources
 	StatePulling  State = "pulling"
 	StateCreating State = "creating"
 	StateStarting State = "starting"

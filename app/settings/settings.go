@@ -95,6 +95,25 @@ type Settings struct {
 	// RemoteServers are the Neurodesktops elsewhere the launcher offers:
 	// Neurodesk Play's hubs unless the person changes the list.
 	RemoteServers []RemoteServer `toml:"remote_servers" json:"remote_servers"`
+	// Cluster is the HPC cluster (SLURM) to run on instead of an engine.
+	Cluster Cluster `toml:"cluster" json:"cluster"`
+}
+
+// Cluster is a SLURM cluster, reached through its login node over SSH,
+// and what a Neurodesktop job asks of it.
+type Cluster struct {
+	// Login is an SSH destination (user@host or an ~/.ssh/config alias).
+	Login     string `toml:"login" json:"login"`
+	Partition string `toml:"partition" json:"partition"` // "": the cluster's default
+	Account   string `toml:"account" json:"account"`     // "": the person's default
+	CPUs      int    `toml:"cpus" json:"cpus"`
+	MemoryGB  int    `toml:"memory_gb" json:"memory_gb"`
+	GPUs      int    `toml:"gpus" json:"gpus"`
+	Hours     int    `toml:"hours" json:"hours"` // the job's time limit
+	// DataFolder is a path on the cluster ("": ~/neurodesktop-storage there).
+	DataFolder string `toml:"data_folder" json:"data_folder"`
+	// Image is a site's SIF file; "": the current version from the registry.
+	Image string `toml:"image" json:"image"`
 }
 
 // RemoteServer is one Neurodesktop on another machine, by its address.
@@ -134,6 +153,7 @@ func Defaults(defaultDataFolder string) Settings {
 		CheckUpdates:     true,
 		NewVersions:      NewVersionsAsk,
 		RemoteServers:    PlayServers(),
+		Cluster:          Cluster{CPUs: 4, MemoryGB: 16, Hours: 8},
 	}
 }
 

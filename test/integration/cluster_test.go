@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"net/http"
@@ -230,4 +231,149 @@ func TestClusterJobs(t *testing.T) {
 	if jobs, err := cl.Jobs(ctx); err != nil || len(jobs) != 0 {
 		t.Errorf("after cancelling: %+v %v", jobs, err)
 	}
+}
+
+// TestClusterFromTheCommandLine: `start --cluster` submits the job, shows
+// the queue, and prints JupyterLab's address on this computer, which
+// answers through the tunnel; no local command line holds the token.
+// Interrupted, it leaves the job running; a second start reaches the
+// same job; status says where it runs; stop ends it and no job is left.
+func TestClusterFromTheCommandLine(t *testing.T) {
+	c := startCluster(t)
+	w := newWorld(t)
+	w.env = append(w.env, "NEURODESK_SSH_CONFIG="+c.sshConfig)
+	start := func() (*exec.Cmd, string, func() string) {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		t.Cleanup(cancel)
+		cmd := w.command(ctx, nil, "start", "--cluster", "hpc-login", "--cores", "2", "--memory", "1", "--hours", "2",
+			"--data", "/home/ana/Studie 1", "--version", "2026-11-30", "--no-open")
+		stdout, _ := cmd.StdoutPipe()
+		var stderr syncBuffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		lines := make(chan string, 10)
+		go func() {
+			sc := bufio.NewScanner(stdout)
+			for sc.Scan() {
+				lines <- sc.Text()
+			}
+			close(lines)
+		}()
+		select {
+		case url, ok := <-lines:
+			if !ok {
+				cmd.Wait()
+				t.Fatalf("start --cluster printed no address:\n%s", stderr.String())
+			}
+			return cmd, url, stderr.String
+		case <-ctx.Done():
+			t.Fatalf("start --cluster: no address in time:\n%s", stderr.String())
+		}
+		return nil, "", nil
+	}
+	cmd, lab, stderr := start()
+	if !strings.HasPrefix(lab, "http://127.0.0.1:") || !strings.Contains(lab, "/lab?token=") {
+		t.Fatalf("start --cluster printed %q", lab)
+	}
+	token := lab[strings.Index(lab, "token=")+6:]
+	if resp, err := http.Get(lab); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("JupyterLab through the tunnel: %v %v", resp, err)
+	}
+	for _, want := range []string{"Asking hpc-login for 2 cores, 1 GB", "Neurodesktop on hpc (job ", "Neurodesktop is ready", "Press Ctrl-C"} {
+		if !strings.Contains(strings.ReplaceAll(stderr(), "press Ctrl-C", "Press Ctrl-C"), want) {
+			t.Errorf("start --cluster did not say %q:\n%s", want, stderr())
+		}
+	}
+	if cmdlines := localCommandLines(t); strings.Contains(cmdlines, token) {
+		t.Errorf("the token is on a command line on this computer:\n%s", cmdlines)
+	}
+	if b, _ := os.ReadFile(filepath.Join(w.home, "state", "neurodeskapp", "cluster-tokens.json")); !strings.Contains(string(b), token) {
+		t.Error("the job's token is not kept for the next start")
+	}
+	if fi, err := os.Stat(filepath.Join(w.home, "state", "neurodeskapp", "cluster-tokens.json")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("the kept tokens' file: %v %v", fi.Mode(), err)
+	}
+
+	// Ctrl-C leaves; the job goes on.
+	cmd.Process.Signal(os.Interrupt)
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("start --cluster after Ctrl-C: %v\n%s", err, stderr())
+	}
+	st := w.run("status", "--cluster", "hpc-login", "--json")
+	if st.code != 0 || len(st.records) != 1 || st.records[0]["running"] != true || !strings.Contains(st.stdout, `"node":"hpc"`) {
+		t.Fatalf("status --cluster after leaving: %d %s %s", st.code, st.stdout, st.stderr)
+	}
+
+	// A second start reaches the same job, with the same token.
+	cmd, again, stderr := start()
+	if !strings.HasSuffix(again, "token="+token) || !strings.Contains(stderr(), "already running") {
+		t.Errorf("the second start: %q\n%s", again, stderr())
+	}
+	cmd.Process.Signal(os.Interrupt)
+	cmd.Wait()
+
+	if r := w.run("stop", "--cluster", "hpc-login"); r.code != 0 {
+		t.Fatalf("stop --cluster: %d %s", r.code, r.stderr)
+	}
+	if r := w.run("status", "--cluster", "hpc-login"); r.code != 3 || !strings.Contains(r.stdout, "no Neurodesktop job") {
+		t.Errorf("status after stop: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	if out, _ := c.exec("squeue", "--noheader"); strings.TrimSpace(out) != "" {
+		t.Errorf("jobs left on the cluster: %s", out)
+	}
+}
+
+// TestClusterJobOutOfTime: a job whose time limit ends is reported as
+// such, with its log, to the person watching it.
+func TestClusterJobOutOfTime(t *testing.T) {
+	c := startCluster(t)
+	ss := cluster.Sessions{Login: c.login, Tokens: filepath.Join(t.TempDir(), "tokens.json"), Client: http.DefaultClient, Poll: 500 * time.Millisecond}
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	r, err := ss.Start(ctx, cluster.Job{CPUs: 1, MemoryGB: 1, Walltime: 2 * time.Minute, Image: "/opt/sif/neurodesktop.sif"}, func(cluster.Progress) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if r.Ends.IsZero() || time.Until(r.Ends) > 2*time.Minute {
+		t.Errorf("the job ends at %v", r.Ends)
+	}
+	err = ss.Watch(ctx, r.JobID)
+	if err == nil || !strings.Contains(err.Error(), "its time limit was reached") || !strings.Contains(err.Error(), "stand-in apptainer") {
+		t.Errorf("a job out of time is told as %v", err)
+	}
+}
+
+// localCommandLines are every process's command line on this computer.
+func localCommandLines(t *testing.T) string {
+	t.Helper()
+	var b strings.Builder
+	dirs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, d := range dirs {
+		if c, err := os.ReadFile(d); err == nil {
+			b.Write(c)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+// syncBuffer is what a command prints to stderr, read while it runs.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -1,0 +1,286 @@
+package cluster
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/neurodesk/neurodeskapp/app/atomicfile"
+	"github.com/neurodesk/neurodeskapp/app/problem"
+	"github.com/neurodesk/neurodeskapp/app/session"
+)
+
+// Sessions starts, finds and stops the person's Neurodesktop job on one
+// cluster: one job at a time, like one container on an engine.
+type Sessions struct {
+	Login SSH
+	// Tokens is the file (private, on this computer) where each job's token
+	// is kept, so that a restarted app can reach the job again.
+	Tokens string
+	Client *http.Client
+	// Poll is how often the queue is read (0: every 2 s).
+	Poll time.Duration
+}
+
+// Progress is what the person sees while the job waits and starts.
+type Progress struct {
+	JobID   string
+	State   string // PENDING, RUNNING
+	Node    string // where it runs
+	Message string
+}
+
+// Running is a job whose JupyterLab answers through the tunnel.
+type Running struct {
+	JobID, Node string
+	BaseURL     string // http://127.0.0.1:PORT, the tunnel's end
+	Token       string
+	// Ends is when SLURM ends the job (its walltime), zero when unlimited.
+	Ends time.Time
+	// Adopted is a job that was already queued or running.
+	Adopted bool
+	tunnel  *Tunnel
+}
+
+// Close ends the tunnel; the job goes on.
+func (r *Running) Close() {
+	if r.tunnel != nil {
+		r.tunnel.Close()
+	}
+}
+
+// LabURL is JupyterLab's address with the token, for this computer.
+func (r *Running) LabURL() string { return r.BaseURL + "/lab?token=" + r.Token }
+
+func (s Sessions) client() Client { return Client{Login: s.Login} }
+
+// Jobs are the person's Neurodesktop jobs on the cluster.
+func (s Sessions) Jobs(ctx context.Context) ([]Queued, error) { return s.client().Jobs(ctx) }
+
+func (s Sessions) poll() time.Duration {
+	if s.Poll > 0 {
+		return s.Poll
+	}
+	return 2 * time.Second
+}
+
+// Start reaches the person's job on the cluster, submitting one when none
+// is queued or running.
+func (s Sessions) Start(ctx context.Context, j Job, onProgress func(Progress)) (*Running, error) {
+	if r, found, err := s.Adopt(ctx, onProgress); found || err != nil {
+		return r, err
+	}
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return nil, fmt.Errorf("make the session's token: %w", err)
+	}
+	token := hex.EncodeToString(b)
+	id, err := s.client().Submit(ctx, j, token)
+	if err != nil {
+		return nil, &problem.Error{Code: problem.InvalidSettings, Message: "The cluster did not take the job",
+			Remedy: "Check the partition, account and resources with your cluster's documentation.", Err: err}
+	}
+	if err := s.remember(id, token); err != nil {
+		_ = s.client().Cancel(context.WithoutCancel(ctx), id) // unreachable after a restart: do not leave it
+		return nil, err
+	}
+	return s.reach(ctx, id, token, onProgress)
+}
+
+// Adopt reaches the person's job when one is queued or running; found is
+// false when there is none.
+func (s Sessions) Adopt(ctx context.Context, onProgress func(Progress)) (r *Running, found bool, err error) {
+	jobs, err := s.client().Jobs(ctx)
+	if err != nil {
+		return nil, false, &problem.Error{Code: problem.RemoteUnreachable, Message: "Could not read the cluster's queue",
+			Remedy: "Check that you can log in to " + s.Login.Destination + " with ssh.", Err: err}
+	}
+	if len(jobs) == 0 {
+		return nil, false, nil
+	}
+	id := jobs[0].ID
+	token := s.tokens()[s.Login.Destination+" "+id]
+	if token == "" {
+		return nil, true, &problem.Error{Code: problem.OtherUser, Message: fmt.Sprintf("Neurodesktop job %s on %s was started from another computer", id, s.Login.Destination),
+			Remedy: "Reach it from that computer, or stop it (scancel " + id + ") and start again here."}
+	}
+	if r, err = s.reach(ctx, id, token, onProgress); r != nil {
+		r.Adopted = true
+	}
+	return r, true, err
+}
+
+// reach waits for the job to run and say where it listens, opens the
+// tunnel and waits for JupyterLab to answer through it.
+func (s Sessions) reach(ctx context.Context, id, token string, onProgress func(Progress)) (*Running, error) {
+	c := s.client()
+	var last Progress
+	report := func(p Progress) { // once per change, not each time the queue is read
+		if p != last && onProgress != nil {
+			onProgress(p)
+		}
+		last = p
+	}
+	var tunnel *Tunnel
+	fail := func(err error) (*Running, error) {
+		if tunnel != nil {
+			tunnel.Close()
+		}
+		return nil, err
+	}
+	for {
+		q, err := s.job(ctx, id)
+		if err != nil {
+			return fail(err)
+		}
+		switch {
+		case q == nil:
+			return fail(s.ended(ctx, id))
+		case q.State == "PENDING":
+			report(Progress{JobID: id, State: q.State, Message: q.Waiting(time.Now())})
+		case q.State == "RUNNING" && tunnel == nil:
+			report(Progress{JobID: id, State: q.State, Node: q.Node, Message: "Starting Neurodesktop on " + q.Node + "."})
+			node, port, err := c.Endpoint(ctx, id)
+			if err != nil {
+				return fail(err)
+			}
+			if node != "" {
+				if tunnel, err = s.Login.Forward(ctx, node, port); err != nil {
+					return fail(fmt.Errorf("reach job %s: %w", id, err))
+				}
+			}
+		}
+		if tunnel != nil {
+			if _, err := session.ConnectRemote(ctx, s.Client, "http://"+tunnel.Local, token, false); err == nil {
+				r := &Running{JobID: id, Node: q.Node, BaseURL: "http://" + tunnel.Local, Token: token, tunnel: tunnel}
+				if q.TimeLeft >= 0 {
+					r.Ends = time.Now().Add(q.TimeLeft)
+				}
+				return r, nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fail(ctx.Err())
+		case <-time.After(s.poll()):
+		}
+	}
+}
+
+// Watch waits while job id runs; when it leaves the queue it returns how
+// it ended (walltime, preemption, a failed node, its log).
+func (s Sessions) Watch(ctx context.Context, id string) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * s.poll()):
+		}
+		if q, err := s.job(ctx, id); err == nil && q == nil {
+			return s.ended(ctx, id)
+		}
+	}
+}
+
+// job is the queue's line for id, nil once it has left the queue.
+func (s Sessions) job(ctx context.Context, id string) (*Queued, error) {
+	jobs, err := s.client().Jobs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range jobs {
+		if jobs[i].ID == id && jobs[i].State != "COMPLETING" {
+			return &jobs[i], nil
+		}
+	}
+	return nil, nil
+}
+
+// ended is the error for a job that left the queue: SLURM's reason in
+// words, and the job's log.
+func (s Sessions) ended(ctx context.Context, id string) error {
+	state, reason, log, err := s.client().Ended(ctx, id)
+	if err != nil {
+		return err
+	}
+	_ = s.forget(id)
+	msg := fmt.Sprintf("The cluster job %s ended", id)
+	if w := map[string]string{"TIMEOUT": "its time limit was reached", "PREEMPTED": "a job with a higher priority took its place",
+		"NODE_FAIL": "its node failed", "CANCELLED": "it was cancelled", "OUT_OF_MEMORY": "it ran out of memory",
+		"FAILED": "Neurodesktop stopped with an error"}[state]; w != "" {
+		msg += ": " + w
+	} else if state != "" {
+		msg += " (SLURM says " + state + ")"
+	}
+	if reason != "" {
+		msg += " (" + reason + ")"
+	}
+	return &problem.Error{Code: problem.ContainerExited, Message: msg,
+		Remedy: "Start it again; its log is ~/" + StateDir + "/job-" + id + ".log on the cluster.", Err: errors.New(strings.TrimSpace(log))}
+}
+
+// Stop ends the person's job: SLURM sends Jupyter SIGTERM (it saves and
+// ends), then removes the job. It waits until the job has left the queue.
+func (s Sessions) Stop(ctx context.Context) error {
+	c := s.client()
+	jobs, err := c.Jobs(ctx)
+	if err != nil {
+		return fmt.Errorf("stop the cluster job: %w", err)
+	}
+	for _, j := range jobs {
+		if err := c.Cancel(ctx, j.ID); err != nil {
+			return err
+		}
+		_ = s.forget(j.ID)
+	}
+	for deadline := time.Now().Add(2 * time.Minute); ; {
+		jobs, err := c.Jobs(ctx)
+		if err == nil && len(jobs) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("stop the cluster job: still in the queue after 2 minutes: %+v %v", jobs, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(s.poll()):
+		}
+	}
+}
+
+// tokens reads the kept tokens, keyed by "destination id".
+func (s Sessions) tokens() map[string]string {
+	m := map[string]string{}
+	if b, err := os.ReadFile(s.Tokens); err == nil {
+		_ = json.Unmarshal(b, &m) // unreadable: as if none were kept
+	}
+	return m
+}
+
+func (s Sessions) remember(id, token string) error {
+	m := s.tokens()
+	m[s.Login.Destination+" "+id] = token
+	return s.save(m)
+}
+
+func (s Sessions) forget(id string) error {
+	m := s.tokens()
+	delete(m, s.Login.Destination+" "+id)
+	return s.save(m)
+}
+
+func (s Sessions) save(m map[string]string) error {
+	b, _ := json.Marshal(m)
+	if err := atomicfile.Write(s.Tokens, b, 0o600); err != nil {
+		return fmt.Errorf("keep the cluster job's token: %w", err)
+	}
+	return nil
+}
