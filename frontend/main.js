@@ -1,7 +1,7 @@
 // The launcher: renders snapshots from the Go service and calls it back.
 // All decisions live in Go; this file only shows state and forwards clicks.
 import { bytes, percent, pullSummary, linkParts, serverLines, parseServerLines } from "./format.js";
-import { screenOf, steps, progressLine, shouldOpenLab, newer, engineLine, launcherTitle, versionOrigin, versionWhy, newerLine, shownFolder, typedFolder } from "./view.js";
+import { screenOf, steps, progressLine, runningDetail, shouldOpenLab, newer, engineLine, launcherTitle, versionOrigin, versionWhy, newerLine, shownFolder, typedFolder } from "./view.js";
 
 const $ = (id) => document.getElementById(id);
 const api = () => window.go?.ui?.Service;
@@ -139,11 +139,16 @@ function renderLauncher() {
   const running = snap.session.state === "ready";
   $("running").hidden = !running;
   $("start-wrap").hidden = running;
-  text("running-detail", snap.session.remote ? snap.session.base_url : snap.session.adopted ? "It was already running when the app opened." : "");
+  text("running-detail", runningDetail(snap.session));
   $("open-desktop").hidden = !!snap.session.sign_in;
   $("running-note").hidden = !(running && snap.session.note);
   text("running-note", snap.session.note);
-  $("stop").textContent = snap.session.remote ? "Disconnect" : "Stop";
+  $("stop").textContent = snap.session.remote && !snap.session.cluster ? "Disconnect" : "Stop";
+  const login = snap.settings.cluster?.login;
+  $("cluster-card").hidden = !login || running;
+  text("cluster-login", login);
+  const c = snap.settings.cluster ?? {};
+  text("cluster-job", login ? `${c.cpus} cores, ${c.memory_gb} GB${c.gpus ? `, ${c.gpus} GPUs` : ""}, ${c.hours} h${c.partition ? ` on ${c.partition}` : ""}` : "");
   $("start").disabled = snap.engine?.state !== "ok" || !!snap.data_error;
   renderServers();
   const rec = snap.recent ?? [];
@@ -242,8 +247,8 @@ function renderVersionsList() {
 
 function renderProgress() {
   const s = snap.session;
-  text("progress-title", s.state === "stopping" ? "Stopping Neurodesktop" : "Starting Neurodesktop");
-  $("steps").replaceChildren(...steps(s.state, snap.startup).map((st) => {
+  text("progress-title", (s.state === "stopping" ? "Stopping Neurodesktop" : "Starting Neurodesktop") + (s.cluster ? ` on ${s.cluster}` : ""));
+  $("steps").replaceChildren(...steps(s.state, snap.startup, !!s.cluster).map((st) => {
     const li = document.createElement("li");
     li.className = st.status;
     li.textContent = st.label;
@@ -258,6 +263,7 @@ function renderProgress() {
   text("progress-summary", s.state === "pulling" || s.pull ? pullSummary(s.pull) : "");
   text("progress-message", progressLine(s, snap.startup));
   $("layers-box").hidden = !s.pull?.layers?.length; // no pull, no layers to show
+  $("live-log-box").hidden = !!s.cluster; // the job's log is on the cluster
   $("layers").replaceChildren(...(s.pull?.layers ?? []).map((l) => {
     const tr = document.createElement("tr");
     const pct = l.total > 0 ? `${bytes(l.current)} / ${bytes(l.total)}` : "";
@@ -302,8 +308,11 @@ $("running-log-box").addEventListener("toggle", () => { if ($("running-log-box")
 const form = $("settings-form");
 // The folders in the home folder are shown, and may be typed, as ~/….
 const folderFields = ["data_folder", "work_folder"];
+// A field named "cluster.cpus" is s.cluster.cpus.
+const clusterPrefix = "cluster.";
 function fillSettings(s) {
   for (const el of form.elements) {
+    if (el.name?.startsWith(clusterPrefix)) { const v = s.cluster?.[el.name.slice(clusterPrefix.length)]; el.value = v ?? ""; continue; }
     if (!el.name || !(el.name in s)) continue;
     if (el.name === "remote_servers") el.value = serverLines(s.remote_servers);
     else if (el.type === "checkbox") el.checked = !!s[el.name];
@@ -316,7 +325,10 @@ function readSettings() {
   const s = structuredClone(snap.settings);
   for (const el of form.elements) {
     if (!el.name) continue;
-    if (el.name === "remote_servers") s[el.name] = parseServerLines(el.value);
+    if (el.name.startsWith(clusterPrefix)) {
+      const k = el.name.slice(clusterPrefix.length);
+      s.cluster = { ...s.cluster, [k]: el.type === "number" ? Number(el.value || 0) : el.value.trim() };
+    } else if (el.name === "remote_servers") s[el.name] = parseServerLines(el.value);
     else if (el.type === "checkbox") s[el.name] = el.checked;
     else if (el.type === "number") s[el.name] = Number(el.value || 0);
     else if (folderFields.includes(el.name)) s[el.name] = typedFolder(el.value.trim(), snap.home, snap.engine?.remote);
@@ -381,6 +393,7 @@ $("open-lab").addEventListener("click", openLab);
 $("open-desktop").addEventListener("click", () => call("OpenDesktop"));
 $("open-browser").addEventListener("click", () => call("OpenInBrowser"));
 $("stop").addEventListener("click", () => call("Stop"));
+$("start-cluster").addEventListener("click", async () => { $("call-error").hidden = true; await call("StartOnCluster"); });
 $("error-retry").addEventListener("click", () => call("Start"));
 $("error-offline").addEventListener("click", () => call("StartOffline"));
 $("download-version").addEventListener("click", () => call("DownloadVersion"));

@@ -1,6 +1,6 @@
 // Pure view logic: which screen a snapshot means, and the state steps.
 
-export const PROGRESS_STATES = ["checking_engine", "pulling", "creating", "starting", "waiting_for_jupyter"];
+export const PROGRESS_STATES = ["checking_engine", "queued", "pulling", "creating", "starting", "waiting_for_jupyter"];
 
 /** The screen to show: settings (when asked), progress, error, or launcher. */
 export function screenOf(snap, ui = {}) {
@@ -24,7 +24,8 @@ const STEPS = [
  * the app waits for JupyterLab, the image's own start-up (read from its log:
  * startup.jupyter once its scripts are done) is the step before JupyterLab.
  */
-export function steps(state, startup = {}) {
+export function steps(state, startup = {}, cluster = false) {
+  if (cluster) return clusterSteps(state);
   const order = ["checking_engine", "pulling", "creating", "starting", "waiting_for_jupyter", "ready"];
   const at = order.indexOf(state);
   return STEPS.map((s) => {
@@ -37,6 +38,24 @@ export function steps(state, startup = {}) {
     if (state === "waiting_for_jupyter" && s.id === "jupyter" && !startup.jupyter) status = "pending";
     return { id: s.id, label: s.label, status };
   });
+}
+
+/** On a cluster: the queue, then the node (Neurodesktop starting, the tunnel), then JupyterLab. */
+function clusterSteps(state) {
+  const at = ["queued", "starting", "waiting_for_jupyter", "ready"].indexOf(state);
+  return [["queue", "Queue"], ["node", "Node"], ["jupyter", "JupyterLab"]].map(([id, label], i) =>
+    ({ id, label, status: at > i ? "done" : at === i ? "active" : "pending" }));
+}
+
+/** The running card's line: where the session is. */
+export function runningDetail(session) {
+  if (session?.cluster) {
+    const e = new Date(session.ends), pad = (n) => String(n).padStart(2, "0");
+    const until = session.ends ? `, until ${pad(e.getHours())}:${pad(e.getMinutes())}` : "";
+    return `On ${session.node || session.cluster} (job ${session.job_id}${until}), through ${session.cluster}.`;
+  }
+  if (session?.remote) return session.base_url;
+  return session?.adopted ? "It was already running when the app opened." : "";
 }
 
 /** The line under the steps: what the image is doing while we wait for it. */

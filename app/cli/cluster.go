@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"net/http"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -68,24 +66,7 @@ func (c *clusterFlags) settings(st settings.Cluster) settings.Cluster {
 
 // sessions reaches the cluster through ssh as the SSH engine does.
 func (io IO) sessions(login string) (cluster.Sessions, error) {
-	opts, err := engine.SSHFlags(engine.Env{GOOS: runtime.GOOS, Home: io.Home, Getenv: io.Getenv, XDGRuntimeDir: io.Getenv("XDG_RUNTIME_DIR")})
-	if err != nil {
-		return cluster.Sessions{}, err
-	}
-	return cluster.Sessions{Login: cluster.SSH{Destination: login, Options: opts},
-		Tokens: filepath.Join(io.Paths.StateDir, "cluster-tokens.json"), Client: &http.Client{}}, nil
-}
-
-// ClusterJob is what st asks of the cluster, running image (a registry
-// reference) unless st names a SIF file.
-func ClusterJob(st settings.Cluster, dataFolder, image string) cluster.Job {
-	if st.Image != "" {
-		image = st.Image
-	} else if !strings.Contains(image, "://") {
-		image = "docker://" + image
-	}
-	return cluster.Job{Partition: st.Partition, Account: st.Account, CPUs: st.CPUs, MemoryGB: st.MemoryGB, GPUs: st.GPUs,
-		Walltime: time.Duration(st.Hours) * time.Hour, DataFolder: dataFolder, Image: image}
+	return cluster.For(engine.Env{GOOS: runtime.GOOS, Home: io.Home, Getenv: io.Getenv, XDGRuntimeDir: io.Getenv("XDG_RUNTIME_DIR")}, login, io.Paths.StateDir)
 }
 
 // clusterStart starts (or reaches) the job and keeps the tunnel to it
@@ -116,11 +97,11 @@ func clusterStart(ctx context.Context, e env, cf *clusterFlags, data, version st
 		}
 		image = e.settings.ImageRepository + ":" + tag
 	}
-	job := ClusterJob(st, st.DataFolder, image)
+	job := cluster.JobFor(st, image)
 	if errs := job.Validate(); len(errs) > 0 {
 		return fail(out, invalid(fmt.Errorf("the cluster job: %s", strings.Join(errs, "; "))))
 	}
-	out.note("Asking " + st.Login + " for " + describeJob(job) + ".")
+	out.note("Asking " + st.Login + " for " + job.Describe() + ".")
 	r, err := ss.Start(ctx, job, func(p cluster.Progress) {
 		if p.State == "RUNNING" {
 			out.event(session.Event{State: session.StateStarting, Message: "Neurodesktop on " + p.Node + " (job " + p.JobID + ")", At: time.Now()})
@@ -165,17 +146,6 @@ func watchJob(ctx context.Context, ss cluster.Sessions, r *cluster.Running, out 
 
 // WalltimeWarning is how long before the job's end the person is warned.
 const WalltimeWarning = 15 * time.Minute
-
-func describeJob(j cluster.Job) string {
-	s := fmt.Sprintf("%d cores, %d GB and %s", j.CPUs, j.MemoryGB, Duration(j.Walltime))
-	if j.GPUs > 0 {
-		s += fmt.Sprintf(", %d GPUs", j.GPUs)
-	}
-	if j.Partition != "" {
-		s += " on partition " + j.Partition
-	}
-	return s
-}
 
 // clusterStop ends the job and waits until it has left the queue.
 func clusterStop(ctx context.Context, e env, cf *clusterFlags, out *output) int {

@@ -106,6 +106,12 @@ func TestParseQueue(t *testing.T) {
 	if w := jobs[0].Waiting(now); !strings.Contains(w, "in use") || !strings.Contains(w, "90 minutes") {
 		t.Errorf("waiting says %q", w)
 	}
+	if w := (Queued{State: "PENDING", Reason: "None"}).Waiting(now); w != "Waiting in the queue: SLURM has not scheduled it yet." {
+		t.Errorf("a job just submitted waits as %q", w)
+	}
+	if w := (Queued{State: "PENDING", Reason: "JobHeldAdmin"}).Waiting(now); w != "Waiting in the queue: SLURM says: JobHeldAdmin." {
+		t.Errorf("an unknown reason is said as %q", w)
+	}
 }
 
 func TestParseSubmitted(t *testing.T) {

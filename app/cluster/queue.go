@@ -94,6 +94,8 @@ func (q Queued) Waiting(now time.Time) string {
 		"ReqNodeNotAvail":        "the nodes it needs are not available (maintenance?)",
 		"PartitionTimeLimit":     "the time limit is longer than the partition allows",
 		"AssocGrpCPULimit":       "your account's share of cores is in use",
+		"None":                   "SLURM has not scheduled it yet",
+		"":                       "SLURM has not scheduled it yet",
 	}[q.Reason]
 	if why == "" {
 		why = "SLURM says: " + q.Reason

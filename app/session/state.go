@@ -55,6 +55,12 @@ type Info struct {
 	Remote     bool   `json:"remote"`
 	// Privileges the container runs with (full, minimal, none).
 	Privileges string `json:"privileges,omitempty"`
+	// Cluster is the login node of the HPC cluster it runs on as SLURM job
+	// JobID, on Node until Ends; BaseURL is then a tunnel's end.
+	Cluster string    `json:"cluster,omitempty"`
+	JobID   string    `json:"job_id,omitempty"`
+	Node    string    `json:"node,omitempty"`
+	Ends    time.Time `json:"ends,omitzero"`
 }
 
 // LabURL is the address that opens JupyterLab, token included; without

@@ -169,6 +169,7 @@ func Validate(s Settings, lim Limits) error {
 			add(fmt.Sprintf("remote_servers[%d]", i), "%q is not a server's address; write it as https://server.example.org", r.URL)
 		}
 	}
+	checkCluster(add, s.Cluster)
 	seen := map[string]bool{}
 	for i, m := range s.Mounts {
 		field := fmt.Sprintf("mounts[%d]", i)
@@ -441,4 +442,47 @@ func checkEngine(c string) string {
 		}
 	}
 	return fmt.Sprintf("%q is not an engine: leave it empty (automatic), or docker, podman, context:NAME or an address (unix://, npipe://, tcp://, ssh://user@host)", c)
+}
+
+var slurmWord = regexp.MustCompile(`^[A-Za-z0-9._-]*$`)
+
+// ValidateCluster checks only the HPC cluster's fields (a start there
+// needs nothing else of this computer's settings).
+func ValidateCluster(c Cluster) error {
+	var errs Errors
+	checkCluster(func(field, format string, args ...any) {
+		errs = append(errs, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+	}, c)
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs
+}
+
+// checkCluster checks the HPC cluster's fields: what ssh and sbatch will
+// be given (cluster.Job checks again before anything is sent).
+func checkCluster(add func(string, string, ...any), c Cluster) {
+	if c.Login != "" && (strings.HasPrefix(c.Login, "-") || strings.ContainsAny(c.Login, " \t\n\x00")) {
+		add("cluster.login", "%q is not an SSH destination; write it as you@login.cluster.edu or a name from ~/.ssh/config", c.Login)
+	}
+	if !slurmWord.MatchString(c.Partition) {
+		add("cluster.partition", "may hold only letters, digits, '.', '_' and '-'")
+	}
+	if !slurmWord.MatchString(c.Account) {
+		add("cluster.account", "may hold only letters, digits, '.', '_' and '-'")
+	}
+	for _, f := range []struct {
+		field     string
+		v, lo, hi int
+		unit      string
+	}{{"cluster.cpus", c.CPUs, 1, 1024, "cores"}, {"cluster.memory_gb", c.MemoryGB, 1, 16384, "GB"}, {"cluster.gpus", c.GPUs, 0, 64, "GPUs"}, {"cluster.hours", c.Hours, 1, 720, "hours"}} {
+		if f.v < f.lo || f.v > f.hi {
+			add(f.field, "must be from %d to %d %s", f.lo, f.hi, f.unit)
+		}
+	}
+	for _, f := range [][3]string{{"cluster.data_folder", c.DataFolder, "/home/you/data"}, {"cluster.image", c.Image, "/apps/neurodesk/neurodesktop.sif"}} {
+		if f[1] != "" && (!path.IsAbs(f[1]) || strings.ContainsAny(f[1], "\n\x00")) {
+			add(f[0], "must be an absolute path on the cluster, such as %s", f[2])
+		}
+	}
 }

@@ -17,7 +17,7 @@ import (
 func (s *Service) beforeClose() (prevent bool) {
 	s.mu.Lock()
 	quitting, asking := s.quitting, s.askingQuit
-	if s.onLauncher && (s.session == nil || s.session.Remote) {
+	if s.onLauncher && !ours(s.session) {
 		quitting = true // nothing to ask about
 	}
 	if !quitting && !asking {
@@ -45,14 +45,19 @@ func (s *Service) quitFlow() {
 		s.mu.Unlock()
 	}()
 	s.mu.Lock()
-	onQuit, running, onPage, rt := s.snap.Settings.OnQuit, s.session != nil && !s.session.Remote, !s.onLauncher, s.rt
+	onQuit, running, onPage, rt := s.snap.Settings.OnQuit, ours(s.session), !s.onLauncher, s.rt
+	where, detail := "", "Stop it now, or keep it running in the background? A session kept running opens again the next time you start the app."
+	if running && s.session.Cluster != "" {
+		where = " on " + s.session.Cluster + " (job " + s.session.JobID + ")"
+		detail = "Stop it now (the job ends), or keep it running until its time limit? A job kept running opens again the next time you start the app."
+	}
 	s.mu.Unlock()
 	choice := settings.QuitKeep
 	switch {
 	case running && onQuit == settings.QuitAsk:
 		a, err := rt.Ask(webview.Question{Title: "Quit Neurodesk",
-			Message: "Neurodesktop is still running.",
-			Detail:  "Stop it now, or keep it running in the background? A session kept running opens again the next time you start the app.",
+			Message: "Neurodesktop is still running" + where + ".",
+			Detail:  detail,
 			Buttons: []string{"_Stop and Quit", "_Keep Running and Quit", "_Cancel"},
 			Default: 1, Cancel: 2, Remember: "Remember my choice"})
 		if err != nil || a.Button == 2 {
@@ -95,6 +100,10 @@ func (s *Service) quitFlow() {
 	}
 	proceed()
 }
+
+// ours is a session that runs until the app stops it: in a container of
+// ours or a cluster job of ours (not another's server).
+func ours(i *session.Info) bool { return i != nil && (!i.Remote || i.Cluster != "") }
 
 func (s *Service) quit() {
 	s.mu.Lock()

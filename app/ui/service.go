@@ -90,6 +90,8 @@ type Service struct {
 	selfCheck  *SelfCheck // set by Run for --self-check
 	// opening is what the OS asked to open, until JupyterLab shows it.
 	opening *openRequest
+	// cluster is the HPC cluster job the session runs in, when it does.
+	cluster *clusterSession
 	// bgWork counts starts and background refreshes, which write to the
 	// state and cache folders: tests wait for them before those go.
 	bgWork sync.WaitGroup
@@ -143,6 +145,7 @@ func (s *Service) startup(ctx context.Context, rt Runtime) {
 	}
 	s.background(func() { s.refreshVersion(ctx) })
 	go s.connect(ctx)
+	go s.adoptCluster()
 	go s.watchEngine(ctx, engineCheckEvery)
 	if l.Settings.CheckUpdates {
 		go s.checkUpdates(ctx, false)
@@ -240,7 +243,11 @@ func (s *Service) setSession(info session.Info) {
 	var recent []Recent
 	s.update(func(sn *Snapshot) {
 		sn.Session = SessionView{State: session.StateReady, LabURL: info.LabURL(),
-			Adopted: info.Adopted, Remote: info.Remote, SignIn: info.Remote && info.Token == "", Image: info.Image, BaseURL: info.BaseURL, Privileges: info.Privileges}
+			Adopted: info.Adopted, Remote: info.Remote, SignIn: info.Remote && info.Token == "", Image: info.Image, BaseURL: info.BaseURL, Privileges: info.Privileges,
+			Cluster: info.Cluster, JobID: info.JobID, Node: info.Node}
+		if !info.Ends.IsZero() {
+			sn.Session.Ends = info.Ends.Format(time.RFC3339)
+		}
 		var notes []string
 		if info.Privileges == settings.PrivilegesMinimal && sn.Settings.Privileges == settings.PrivilegesFull {
 			notes = append(notes, session.FallbackNote)
@@ -490,8 +497,19 @@ func (s *Service) Stop() error {
 func (s *Service) stopAsking() error {
 	s.mu.Lock()
 	remote, onPage, rt := s.session != nil && s.session.Remote, !s.onLauncher, s.rt
+	var onCluster string
+	if remote && s.session.Cluster != "" {
+		onCluster = s.session.Cluster + " (job " + s.session.JobID + ")"
+	}
 	s.mu.Unlock()
-	if !remote && !s.confirmStop() {
+	if onCluster != "" {
+		a, err := rt.Ask(webview.Question{Title: "Stop Neurodesktop", Message: "Stop Neurodesktop on " + onCluster + "?",
+			Detail:  "The job ends and its cores are free for others. Your data folder on the cluster is kept.",
+			Buttons: []string{"_Stop", "_Cancel"}, Default: 1, Cancel: 1})
+		if err != nil || a.Button != 0 {
+			return nil
+		}
+	} else if !remote && !s.confirmStop() {
 		return nil
 	}
 	if onPage {
@@ -510,6 +528,9 @@ func (s *Service) stop() error {
 	eng, info := s.eng, s.session
 	s.session = nil
 	s.mu.Unlock()
+	if info != nil && info.Cluster != "" {
+		return s.stopCluster(info)
+	}
 	if info != nil && info.Remote {
 		s.update(func(sn *Snapshot) { sn.Session = SessionView{State: session.StateIdle} })
 		return nil

@@ -81,6 +81,12 @@ type SessionView struct {
 	Note string `json:"note,omitempty"`
 	// Title heads the error screen; "" is "Neurodesktop could not start".
 	Title string `json:"title,omitempty"`
+	// On an HPC cluster: its login node, the job, its node and when the
+	// job's time is up (RFC 3339; "" when unlimited).
+	Cluster string `json:"cluster,omitempty"`
+	JobID   string `json:"job_id,omitempty"`
+	Node    string `json:"node,omitempty"`
+	Ends    string `json:"ends,omitempty"`
 }
 
 // Recent is a session to reopen. Tokens of remote sessions are not kept.
@@ -101,6 +107,9 @@ func (s Snapshot) clone() Snapshot {
 }
 
 func (s *Snapshot) addRecent(info session.Info) {
+	if info.Cluster != "" {
+		return // its address is a tunnel's, gone with it; Settings name the cluster
+	}
 	r := Recent{Kind: "local", Name: info.DataFolder, At: time.Now().Format(time.RFC3339)}
 	if info.Remote {
 		r = Recent{Kind: "remote", Name: info.BaseURL, At: r.At}

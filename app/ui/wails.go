@@ -301,6 +301,7 @@ func Run(svc *Service, assets fs.FS, geometryFile string, check *SelfCheck, onRe
 			}
 			slog.Info("window shown") // make bench times first paint from this line
 		},
+		OnShutdown: func(context.Context) { svc.closeTunnels() },
 		OnBeforeClose: func(ctx context.Context) bool {
 			saveGeometry(ctx)
 			return svc.beforeClose()

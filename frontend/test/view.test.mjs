@@ -1,6 +1,6 @@
 import test from "node:test";
 import assert from "node:assert/strict";
-import { screenOf, steps, progressLine, shouldOpenLab, newer, engineLine, launcherTitle, versionOrigin, versionWhy, newerLine, shownFolder, typedFolder } from "../view.js";
+import { screenOf, steps, progressLine, runningDetail, shouldOpenLab, newer, engineLine, launcherTitle, versionOrigin, versionWhy, newerLine, shownFolder, typedFolder } from "../view.js";
 
 const snap = (state, extra = {}) => ({ seq: 1, session: { state, ...extra } });
 
@@ -91,4 +91,21 @@ test("a folder typed as ~/… is in the home folder, and shows the same way agai
   assert.equal(typedFolder("~/x", "/home/ana", true), "~/x"); // a remote host's path: its own ~ is not known here
   assert.equal(typedFolder("/srv/data", "/home/ana"), "/srv/data");
   for (const p of ["/home/ana/a b/ü", "/home/ana", "/opt/x"]) assert.equal(typedFolder(shownFolder(p, "/home/ana"), "/home/ana"), p);
+});
+
+test("on a cluster the steps are the queue, the node and JupyterLab", () => {
+  assert.equal(screenOf(snap("queued", { cluster: "hpc" })), "progress");
+  assert.deepEqual(steps("queued", {}, true).map((x) => [x.label, x.status]), [["Queue", "active"], ["Node", "pending"], ["JupyterLab", "pending"]]);
+  assert.deepEqual(steps("starting", {}, true).map((x) => x.status), ["done", "active", "pending"]);
+  assert.deepEqual(steps("ready", {}, true).map((x) => x.status), ["done", "done", "done"]);
+  assert.equal(shouldOpenLab(snap("queued"), snap("ready", { lab_url: "http://127.0.0.1:1/lab?token=t" })), true);
+});
+
+test("the running card says where the session is", () => {
+  const ends = new Date(2026, 11, 4, 18, 30).toISOString();
+  assert.match(runningDetail({ cluster: "hpc-login", node: "node17", job_id: "4242", ends }), /^On node17 \(job 4242, until 18:30\), through hpc-login\.$/);
+  assert.equal(runningDetail({ cluster: "hpc-login", job_id: "7" }), "On hpc-login (job 7), through hpc-login.");
+  assert.equal(runningDetail({ remote: true, base_url: "https://play.example.org" }), "https://play.example.org");
+  assert.equal(runningDetail({ adopted: true }), "It was already running when the app opened.");
+  assert.equal(runningDetail({}), "");
 });

@@ -377,3 +377,71 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestWindowRunsOnACluster, in the production window with real keys: the
+// launcher's "Start on the cluster" (Settings name the login node) queues
+// the job and opens its JupyterLab through the tunnel; Ctrl+Q asks, and
+// "Keep Running and Quit" leaves the job running and takes the tunnel
+// down; the next launch finds the job and opens it again; Session ▸ Stop
+// Session asks, and the job is gone.
+func TestWindowRunsOnACluster(t *testing.T) {
+	c := startCluster(t)
+	w := newWorld(t)
+	w.writeSettings(w.baseSettings() + "\n[cluster]\nlogin = \"hpc-login\"\ncpus = 2\nmemory_gb = 1\nhours = 2\n")
+	env := "NEURODESK_SSH_CONFIG=" + c.sshConfig
+	cl := cluster.Client{Login: c.login}
+	tunnels := func() int { return strings.Count(localCommandLines(t), "ControlPath=none") }
+
+	a := w.startWindow(env)
+	a.focus(a.id)
+	time.Sleep(3 * time.Second) // the launcher paints and finds the engine
+	a.shot("window-cluster-launcher")
+	a.keys("Tab", "Return") // from Start Neurodesktop to Start on the cluster
+	time.Sleep(700 * time.Millisecond)
+	a.shot("window-cluster-progress")
+	a.waitTitle("JupyterLab — Neurodesk", 90*time.Second)
+	jobs, err := cl.Jobs(context.Background())
+	if err != nil || len(jobs) != 1 || jobs[0].State != "RUNNING" {
+		t.Fatalf("the cluster's queue: %+v %v", jobs, err)
+	}
+	if tunnels() != 1 {
+		t.Errorf("%d tunnels run, want 1", tunnels())
+	}
+
+	a.keys("ctrl+q")
+	q := a.waitWindow("Quit Neurodesk", 10*time.Second)
+	a.shot("window-cluster-quit")
+	a.focus(q)
+	a.keys("alt+k") // Keep Running and Quit
+	select {
+	case <-a.done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the app did not quit")
+	}
+	if n := tunnels(); n != 0 {
+		t.Errorf("%d tunnels outlive the app", n)
+	}
+	if jobs, err := cl.Jobs(context.Background()); err != nil || len(jobs) != 1 {
+		t.Fatalf("after Keep Running and Quit the queue holds %+v %v", jobs, err)
+	}
+
+	b := w.startWindow(env)
+	b.waitTitle("JupyterLab — Neurodesk", 60*time.Second)
+	if again, _ := cl.Jobs(context.Background()); len(again) != 1 || again[0].ID != jobs[0].ID {
+		t.Errorf("the next launch did not reach job %s: %+v", jobs[0].ID, again)
+	}
+
+	// Session ▸ Stop Session…, from JupyterLab.
+	b.focus(b.id)
+	b.clickWindow(b.id, 31, 12)
+	time.Sleep(500 * time.Millisecond)
+	b.keys("Down", "Down", "Down", "Down", "Down", "Down", "Return")
+	d := b.waitWindow("Stop Neurodesktop", 10*time.Second)
+	b.focus(d)
+	b.keys("alt+s")
+	b.waitTitle("Neurodesk", 30*time.Second)
+	c.waitJob(cl, jobs[0].ID, "")
+	if n := tunnels(); n != 0 {
+		t.Errorf("%d tunnels run after Stop", n)
+	}
+}

@@ -1,0 +1,232 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/neurodesk/neurodeskapp/app/cluster"
+	"github.com/neurodesk/neurodeskapp/app/engine"
+	"github.com/neurodesk/neurodeskapp/app/problem"
+	"github.com/neurodesk/neurodeskapp/app/session"
+	"github.com/neurodesk/neurodeskapp/app/settings"
+	"github.com/neurodesk/neurodeskapp/app/webview"
+)
+
+var errCancelled = errors.New("cancelled by the person")
+
+// walltimeWarning is how long before a cluster job's end the person is told.
+const walltimeWarning = 15 * time.Minute
+
+// clusterSession is what the service holds of a job it reaches: the
+// tunnel, and an end for the watch on the queue and the walltime warning.
+type clusterSession struct {
+	run  *cluster.Running
+	stop context.CancelFunc
+}
+
+func (s *Service) clusterSessions(login string) (cluster.Sessions, error) {
+	env := engine.Env{GOOS: runtime.GOOS, Home: s.cfg.Home, Getenv: s.cfg.Getenv, XDGRuntimeDir: s.cfg.Getenv("XDG_RUNTIME_DIR")}
+	return cluster.For(env, login, s.cfg.Paths.StateDir)
+}
+
+// StartOnCluster runs Neurodesktop as a SLURM job on the cluster named in
+// Settings (or reaches the one already queued or running); the queue and
+// the start arrive as snapshots, and JupyterLab opens once it answers
+// through the tunnel.
+func (s *Service) StartOnCluster() error {
+	if err := s.fromLauncher(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	st := s.snap.Settings
+	tag := st.PinnedVersion
+	if tag == "" {
+		tag = s.snap.Image.Tag
+	}
+	s.mu.Unlock()
+	if st.Cluster.Login == "" {
+		return &problem.Error{Code: problem.InvalidSettings, Message: "No HPC cluster is set up",
+			Remedy: "Name its login node in Settings ▸ HPC cluster."}
+	}
+	if err := settings.ValidateCluster(st.Cluster); err != nil {
+		return err
+	}
+	job := cluster.JobFor(st.Cluster, st.ImageRepository+":"+tag)
+	return s.reachCluster(st.Cluster.Login, func(ctx context.Context, ss cluster.Sessions, progress func(cluster.Progress)) (*cluster.Running, error) {
+		return ss.Start(ctx, job, progress)
+	}, "Asking "+st.Cluster.Login+" for "+job.Describe()+".")
+}
+
+// adoptCluster looks, at launch, for a job this computer started on the
+// cluster in Settings, and reaches it if it still runs.
+func (s *Service) adoptCluster() {
+	s.mu.Lock()
+	login := s.snap.Settings.Cluster.Login
+	s.mu.Unlock()
+	if login == "" {
+		return
+	}
+	ss, err := s.clusterSessions(login)
+	if err != nil || !ss.Kept() {
+		return
+	}
+	_ = s.reachCluster(login, func(ctx context.Context, ss cluster.Sessions, progress func(cluster.Progress)) (*cluster.Running, error) {
+		r, found, err := ss.Adopt(ctx, progress)
+		if err == nil && !found {
+			return nil, context.Canceled // nothing to adopt: back to idle, quietly
+		}
+		return r, err
+	}, "Looking for your Neurodesktop job on "+login+".")
+}
+
+// reachCluster is one start at a time (shared with local starts), shown
+// on the progress screen from the first line to JupyterLab.
+func (s *Service) reachCluster(login string, reach func(context.Context, cluster.Sessions, func(cluster.Progress)) (*cluster.Running, error), first string) error {
+	ss, err := s.clusterSessions(login)
+	if err != nil {
+		return err
+	}
+	// Cancel (the person's) ends the job too; the app's own end leaves it.
+	ctx, cancelCause := context.WithCancelCause(s.bg)
+	cancel := func() { cancelCause(errCancelled) }
+	s.mu.Lock()
+	if s.cancel != nil {
+		s.mu.Unlock()
+		cancel()
+		return &problem.Error{Code: problem.Internal, Message: "A start is already in progress"}
+	}
+	s.cancel = cancel
+	s.mu.Unlock()
+	var once sync.Once
+	finish := func() {
+		once.Do(func() {
+			cancel()
+			s.mu.Lock()
+			s.cancel = nil
+			s.mu.Unlock()
+		})
+	}
+	show := func(state session.State, msg, node, job string) {
+		s.update(func(sn *Snapshot) {
+			sn.Session = SessionView{State: state, Message: msg, Cluster: login, Node: node, JobID: job}
+		})
+	}
+	show(session.StateQueued, first, "", "")
+	s.background(func() {
+		defer finish()
+		r, err := reach(ctx, ss, func(p cluster.Progress) {
+			if p.State == "RUNNING" {
+				show(session.StateStarting, p.Message, p.Node, p.JobID)
+				return
+			}
+			show(session.StateQueued, p.Message, "", p.JobID)
+		})
+		if err != nil && context.Cause(ctx) == errCancelled {
+			show(session.StateStopping, "Taking the job off the queue.", "", "")
+			if err := ss.Stop(s.bg); err != nil {
+				problem.Log("cancel the cluster job", err)
+			}
+		}
+		if err != nil {
+			s.onEvent(session.Event{State: session.StateFailed, Err: err})
+			return
+		}
+		finish()
+		s.clusterReady(ss, login, r)
+	})
+	return nil
+}
+
+// clusterReady shows the job's JupyterLab, then watches the queue for its
+// end and warns before its time is up.
+func (s *Service) clusterReady(ss cluster.Sessions, login string, r *cluster.Running) {
+	ctx, stop := context.WithCancel(s.bg)
+	s.mu.Lock()
+	s.cluster = &clusterSession{run: r, stop: stop}
+	s.mu.Unlock()
+	s.setSession(session.Info{BaseURL: r.BaseURL, Token: r.Token, Remote: true, Adopted: r.Adopted,
+		Cluster: login, JobID: r.JobID, Node: r.Node, Ends: r.Ends})
+	if !r.Ends.IsZero() {
+		warn := time.AfterFunc(time.Until(r.Ends)-walltimeWarning, func() {
+			if rt := s.runtime(); rt != nil {
+				rt.Notice(webview.Notice{Key: noticeSession, Stays: true,
+					Text: fmt.Sprintf("Neurodesktop's time on %s ends at %s: save your work.", login, r.Ends.Format("15:04"))})
+			}
+		})
+		context.AfterFunc(ctx, func() { warn.Stop() })
+	}
+	go func() {
+		err := ss.Watch(ctx, r.JobID)
+		if ctx.Err() != nil {
+			return // stopped from here
+		}
+		s.clusterEnded(r, err)
+	}()
+}
+
+// clusterEnded: SLURM ended the job (walltime, preemption, a failed node).
+func (s *Service) clusterEnded(r *cluster.Running, err error) {
+	s.mu.Lock()
+	if s.cluster == nil || s.cluster.run != r {
+		s.mu.Unlock()
+		return
+	}
+	s.cluster.stop()
+	s.cluster, s.session = nil, nil
+	onPage, rt := !s.onLauncher, s.rt
+	s.mu.Unlock()
+	r.Close()
+	problem.Log("cluster job ended", err)
+	view := FormatError(err)
+	s.update(func(sn *Snapshot) {
+		sn.Session = SessionView{State: session.StateFailed, Title: "Neurodesktop stopped", Error: view}
+	})
+	if onPage && rt != nil {
+		rt.Notice(webview.Notice{Key: noticeSession, Text: view.Message + ". Session ▸ Back to Launcher shows its log.", Stays: true})
+	}
+}
+
+// stopCluster ends the job (Jupyter gets SIGTERM first) and the tunnel.
+func (s *Service) stopCluster(info *session.Info) error {
+	s.mu.Lock()
+	c := s.cluster
+	s.cluster = nil
+	s.mu.Unlock()
+	if c != nil {
+		c.stop()
+		defer c.run.Close()
+	}
+	s.update(func(sn *Snapshot) { sn.Session = SessionView{State: session.StateStopping, Cluster: info.Cluster} })
+	ss, err := s.clusterSessions(info.Cluster)
+	if err == nil {
+		err = ss.Stop(s.bg)
+	}
+	if err != nil {
+		problem.Log("stop the cluster job", err)
+		s.update(func(sn *Snapshot) {
+			sn.Session = SessionView{State: session.StateFailed, Title: "The cluster job could not be stopped", Error: FormatError(err)}
+		})
+		return err
+	}
+	s.update(func(sn *Snapshot) { sn.Session = SessionView{State: session.StateIdle} })
+	return nil
+}
+
+// closeTunnels ends the tunnel as the app exits; the job goes on and the
+// next launch reaches it again.
+func (s *Service) closeTunnels() {
+	s.mu.Lock()
+	c := s.cluster
+	s.cluster = nil
+	s.mu.Unlock()
+	if c != nil {
+		c.stop()
+		c.run.Close()
+		slog.Info("left the cluster job running", "job", c.run.JobID)
+	}
+}
