@@ -325,8 +325,9 @@ func TestClusterFromTheCommandLine(t *testing.T) {
 	}
 }
 
-// TestClusterJobOutOfTime: a job whose time limit ends is reported as
-// such, with its log, to the person watching it.
+// TestClusterJobOutOfTime: a tunnel whose ssh dies comes back by itself
+// on the same address; a job whose time limit ends is reported as such,
+// with its log, to the person watching it.
 func TestClusterJobOutOfTime(t *testing.T) {
 	c := startCluster(t)
 	ss := cluster.Sessions{Login: c.login, Tokens: filepath.Join(t.TempDir(), "tokens.json"), Client: http.DefaultClient, Poll: 500 * time.Millisecond}
@@ -339,6 +340,29 @@ func TestClusterJobOutOfTime(t *testing.T) {
 	defer r.Close()
 	if r.Ends.IsZero() || time.Until(r.Ends) > 2*time.Minute {
 		t.Errorf("the job ends at %v", r.Ends)
+	}
+	status := func() int {
+		req, _ := http.NewRequest(http.MethodGet, r.BaseURL+"/api/status", nil)
+		req.Header.Set("Authorization", "token "+r.Token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	// The network drops: the tunnel's ssh is killed.
+	if out, err := exec.Command("pkill", "-f", "ControlPath=none.*"+strings.TrimPrefix(r.BaseURL, "http://")).CombinedOutput(); err != nil {
+		t.Fatalf("kill the tunnel: %v %s", err, out)
+	}
+	for deadline := time.Now().Add(2 * time.Second); status() == http.StatusOK && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+	}
+	back := false
+	for deadline := time.Now().Add(20 * time.Second); !back && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		back = status() == http.StatusOK
+	}
+	if !back {
+		t.Error("the tunnel did not come back after its ssh died")
 	}
 	err = ss.Watch(ctx, r.JobID)
 	if err == nil || !strings.Contains(err.Error(), "its time limit was reached") || !strings.Contains(err.Error(), "stand-in apptainer") {
