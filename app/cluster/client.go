@@ -113,6 +113,18 @@ func (c Client) Endpoint(ctx context.Context, id string) (node string, port int,
 	return f[0], port, nil
 }
 
+// Signal sends SIGTERM to the running job's script, which ends
+// Neurodesktop gracefully; Cancel is what ends the job for certain.
+func (c Client) Signal(ctx context.Context, id string) error {
+	if !jobID.MatchString(id) {
+		return fmt.Errorf("%q is not a job id", id)
+	}
+	if _, err := c.Login.Run(ctx, "", "scancel --batch --signal=TERM "+id); err != nil {
+		return fmt.Errorf("ask job %s to end: %w", id, err)
+	}
+	return nil
+}
+
 // Cancel ends the job: SLURM sends its programs SIGTERM, then SIGKILL.
 func (c Client) Cancel(ctx context.Context, id string) error {
 	if !jobID.MatchString(id) {

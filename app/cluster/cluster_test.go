@@ -64,7 +64,9 @@ func TestScriptRuns(t *testing.T) {
 	os.WriteFile(filepath.Join(bin, "python3"), []byte("#!/bin/sh\necho 43210\n"), 0o755)
 	os.WriteFile(filepath.Join(bin, "hostname"), []byte("#!/bin/sh\necho node07\n"), 0o755)
 	os.WriteFile(filepath.Join(bin, "apptainer"), []byte("#!/bin/sh\necho \"args: $*\"\necho \"token: $APPTAINERENV_JUPYTER_TOKEN\"\n"), 0o755)
-	cmd := exec.Command("bash", "-c", Script(goodJob(), "n0nce"))
+	job := goodJob()
+	job.DataFolder = filepath.Join(home, "Studie 1") // made when missing
+	cmd := exec.Command("bash", "-c", Script(job, "n0nce"))
 	cmd.Env = []string{"HOME=" + home, "PATH=" + bin + ":/usr/bin:/bin", "SLURM_JOB_ID=77"}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -73,7 +75,7 @@ func TestScriptRuns(t *testing.T) {
 	if !strings.Contains(string(out), "token: s3cret-token") || strings.Contains(strings.SplitN(string(out), "\n", 2)[0], "s3cret") {
 		t.Errorf("the token did not arrive through the environment alone:\n%s", out)
 	}
-	if !strings.Contains(string(out), "--bind /scratch/ana/Studie 1:/neurodesktop-storage") || !strings.Contains(string(out), "--ServerApp.port=43210") {
+	if !strings.Contains(string(out), "--bind "+job.DataFolder+":/neurodesktop-storage") || !strings.Contains(string(out), "--ServerApp.port=43210") {
 		t.Errorf("apptainer was run with:\n%s", out)
 	}
 	if _, err := os.Stat(filepath.Join(home, StateDir, "token-n0nce")); !os.IsNotExist(err) {
@@ -81,6 +83,33 @@ func TestScriptRuns(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(filepath.Join(home, StateDir, "endpoint-77")); string(b) != "node07 43210\n" {
 		t.Errorf("the endpoint file says %q", b)
+	}
+	if fi, err := os.Stat(job.DataFolder); err != nil || !fi.IsDir() {
+		t.Errorf("the data folder was not made: %v", err)
+	}
+
+	// A node without Apptainer runs the image with rootless Podman, as
+	// the app does locally: entered through start.sh as root, the person
+	// mapped to jovyan (1000:100), the token passed on from the environment.
+	os.Remove(filepath.Join(bin, "apptainer"))
+	os.WriteFile(filepath.Join(bin, "podman"), []byte("#!/bin/sh\necho \"args: $*\"\necho \"token: $JUPYTER_TOKEN\"\n"), 0o755)
+	os.WriteFile(filepath.Join(home, StateDir, "token-n0nce"), []byte("s3cret-token"), 0o600)
+	cmd = exec.Command("bash", "-c", Script(job, "n0nce"))
+	cmd.Env = []string{"HOME=" + home, "PATH=" + bin + ":/usr/bin:/bin", "SLURM_JOB_ID=78"}
+	out, err = cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	args := strings.SplitN(string(out), "\n", 2)[0]
+	for _, want := range []string{"run --rm --name neurodeskapp-78 --user root --userns=keep-id:uid=1000,gid=100", "--env JUPYTER_TOKEN ",
+		"--env NB_UID=1000 --env NB_GID=100", "--publish 43210:8888", "--volume " + job.DataFolder + ":/neurodesktop-storage",
+		"vnmd/neurodesktop:2026-11-30 start.sh jupyter lab", "--ServerApp.port=8888"} {
+		if !strings.Contains(args, want) {
+			t.Errorf("podman was run without %q:\n%s", want, args)
+		}
+	}
+	if strings.Contains(args, "s3cret") || !strings.Contains(string(out), "token: s3cret-token") {
+		t.Errorf("the token did not reach podman through the environment alone:\n%s", out)
 	}
 }
 

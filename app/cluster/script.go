@@ -120,8 +120,21 @@ if command -v apptainer >/dev/null 2>&1; then
   if [ -d /cvmfs/neurodesk.ardc.edu.au ]; then binds+=(--bind /cvmfs:/cvmfs); fi
   exec apptainer exec --cleanenv "${binds[@]}" "$image" "${args[@]}"
 fi
-exec podman run --rm --name neurodeskapp-"$SLURM_JOB_ID" --env JUPYTER_TOKEN --env CVMFS_DISABLE=true \
-  --publish "$port":"$port" --volume "$data":/neurodesktop-storage "${image#docker://}" "${args[@]}"
+# Rootless Podman, as the app runs it locally: start.sh as root, the person
+# mapped to the image's jovyan (1000:100), JupyterLab on 8888 inside.
+volumes=(--volume "$data":/neurodesktop-storage)
+if [ -d /cvmfs/neurodesk.ardc.edu.au ]; then volumes+=(--volume /cvmfs:/cvmfs:ro); fi
+# The shell stays: on SIGTERM (Stop, or the time limit near) it stops the
+# container gracefully, and no container outlives the job.
+name=neurodeskapp-"$SLURM_JOB_ID"
+trap 'podman stop -t 30 "$name" >/dev/null 2>&1' TERM
+trap 'podman rm -f "$name" >/dev/null 2>&1' EXIT
+podman run --rm --name "$name" --user root --userns=keep-id:uid=1000,gid=100 \
+  --env JUPYTER_TOKEN --env CVMFS_DISABLE=true --env NB_UID=1000 --env NB_GID=100 --env GRANT_SUDO=yes \
+  --publish "$port":8888 "${volumes[@]}" "${image#docker://}" \
+  start.sh jupyter lab --ServerApp.password= --no-browser --expose-app-in-browser --ServerApp.port=8888 --ServerApp.quit_button=False &
+running=$!
+wait "$running" || wait "$running" # a trapped signal ends the first wait
 `, StateDir, nonce, quote(j.DataFolder), quote(j.Image))
 	return b.String()
 }

@@ -226,27 +226,49 @@ func (s Sessions) ended(ctx context.Context, id string) error {
 		Remedy: "Start it again; its log is ~/" + StateDir + "/job-" + id + ".log on the cluster.", Err: errors.New(strings.TrimSpace(log))}
 }
 
-// Stop ends the person's job: SLURM sends Jupyter SIGTERM (it saves and
-// ends), then removes the job. It waits until the job has left the queue.
+// Stop ends the person's job: a running one is asked first (its script
+// stops Jupyter, which saves and ends), then SLURM cancels what is left.
+// It waits until the job has left the queue.
 func (s Sessions) Stop(ctx context.Context) error {
 	c := s.client()
 	jobs, err := c.Jobs(ctx)
 	if err != nil {
 		return fmt.Errorf("stop the cluster job: %w", err)
 	}
+	defer func() {
+		for _, j := range jobs {
+			_ = s.forget(j.ID)
+		}
+	}()
+	asked := false
+	for _, j := range jobs {
+		if j.State == "RUNNING" {
+			asked = c.Signal(ctx, j.ID) == nil || asked
+		}
+	}
+	if asked && s.gone(ctx, 45*time.Second) == nil {
+		return nil
+	}
 	for _, j := range jobs {
 		if err := c.Cancel(ctx, j.ID); err != nil {
 			return err
 		}
-		_ = s.forget(j.ID)
 	}
-	for deadline := time.Now().Add(2 * time.Minute); ; {
-		jobs, err := c.Jobs(ctx)
+	if err := s.gone(ctx, 2*time.Minute); err != nil {
+		return fmt.Errorf("stop the cluster job: %w", err)
+	}
+	return nil
+}
+
+// gone waits until none of the person's jobs is in the queue.
+func (s Sessions) gone(ctx context.Context, within time.Duration) error {
+	for deadline := time.Now().Add(within); ; {
+		jobs, err := s.client().Jobs(ctx)
 		if err == nil && len(jobs) == 0 {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("stop the cluster job: still in the queue after 2 minutes: %+v %v", jobs, err)
+			return fmt.Errorf("still in the queue after %s: %+v %v", within, jobs, err)
 		}
 		select {
 		case <-ctx.Done():

@@ -193,12 +193,7 @@ func (s *Service) clusterEnded(r *cluster.Running, err error) {
 
 // stopCluster ends the job (Jupyter gets SIGTERM first) and the tunnel.
 func (s *Service) stopCluster(info *session.Info) error {
-	s.mu.Lock()
-	c := s.cluster
-	s.cluster = nil
-	s.mu.Unlock()
-	if c != nil {
-		c.stop()
+	if c := s.takeCluster(); c != nil {
 		defer c.run.Close()
 	}
 	s.update(func(sn *Snapshot) { sn.Session = SessionView{State: session.StateStopping, Cluster: info.Cluster} })
@@ -206,27 +201,27 @@ func (s *Service) stopCluster(info *session.Info) error {
 	if err == nil {
 		err = ss.Stop(s.bg)
 	}
-	if err != nil {
-		problem.Log("stop the cluster job", err)
-		s.update(func(sn *Snapshot) {
-			sn.Session = SessionView{State: session.StateFailed, Title: "The cluster job could not be stopped", Error: FormatError(err)}
-		})
-		return err
-	}
-	s.update(func(sn *Snapshot) { sn.Session = SessionView{State: session.StateIdle} })
-	return nil
+	return s.stopped(err, "The cluster job could not be stopped")
 }
 
 // closeTunnels ends the tunnel as the app exits; the job goes on and the
 // next launch reaches it again.
 func (s *Service) closeTunnels() {
+	if c := s.takeCluster(); c != nil {
+		c.run.Close()
+		slog.Info("left the cluster job running", "job", c.run.JobID)
+	}
+}
+
+// takeCluster is the cluster session, no longer the service's, its watch
+// ended; the caller closes its tunnel.
+func (s *Service) takeCluster() *clusterSession {
 	s.mu.Lock()
 	c := s.cluster
 	s.cluster = nil
 	s.mu.Unlock()
 	if c != nil {
 		c.stop()
-		c.run.Close()
-		slog.Info("left the cluster job running", "job", c.run.JobID)
 	}
+	return c
 }

@@ -541,10 +541,15 @@ func (s *Service) stop() error {
 	err := s.manager(eng).Stop(s.bg, func(e session.Event) {
 		s.update(func(sn *Snapshot) { sn.Session = SessionView{State: e.State} })
 	})
+	return s.stopped(err, "Neurodesktop could not be stopped")
+}
+
+// stopped shows how a stop ended: idle, or the error under title.
+func (s *Service) stopped(err error, title string) error {
 	if err != nil {
 		problem.Log("stop", err)
 		s.update(func(sn *Snapshot) {
-			sn.Session = SessionView{State: session.StateFailed, Title: "Neurodesktop could not be stopped", Error: FormatError(err)}
+			sn.Session = SessionView{State: session.StateFailed, Title: title, Error: FormatError(err)}
 		})
 		return err
 	}

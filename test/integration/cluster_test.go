@@ -64,7 +64,13 @@ func startCluster(t *testing.T) *testCluster {
 	}
 	pub, _ := os.ReadFile(key + ".pub")
 	name := fmt.Sprintf("neurodeskapp-test-hpc-%d", time.Now().UnixNano()%1e9)
-	run := exec.Command("docker", "run", "-d", "--rm", "--name", name, "--hostname", "hpc", "-p", "127.0.0.1::2222",
+	// What the node's rootless Podman needs to make user namespaces, FUSE
+	// overlays and slirp4netns's network (this Docker refuses --privileged).
+	run := exec.Command("docker", "run", "-d", "--rm", "--cap-add", "SYS_ADMIN", "--security-opt", "seccomp=unconfined",
+		"--security-opt", "apparmor=unconfined", "--security-opt", "systempaths=unconfined", "--device", "/dev/fuse", "--device", "/dev/net/tun",
+		// Podman's storage off Docker's overlay, where fuse-overlayfs cannot make folders.
+		"-v", "/home/ana/.local/share/containers",
+		"--name", name, "--hostname", "hpc", "-p", "127.0.0.1::2222",
 		"-e", "AUTHORIZED_KEY="+strings.TrimSpace(string(pub)), img)
 	run.Env = withoutDockerHost(os.Environ())
 	if out, err := run.CombinedOutput(); err != nil {
@@ -73,10 +79,10 @@ func startCluster(t *testing.T) *testCluster {
 	c := &testCluster{t: t, name: name}
 	t.Cleanup(func() {
 		if t.Failed() {
-			out, _ := c.exec("sh", "-c", "tail -20 /var/log/slurm/slurmctld.log /var/log/slurm/slurmd.log /home/ana/.neurodeskapp/job-*.log 2>&1")
+			out, _ := c.exec("sh", "-c", "tail -n 20 /var/log/slurm/slurmctld.log /var/log/slurm/slurmd.log /home/ana/.neurodeskapp/job-*.log 2>&1")
 			t.Logf("the cluster's logs:\n%s", out)
 		}
-		exec.Command("docker", "rm", "-f", name).Run()
+		exec.Command("docker", "rm", "-f", "-v", name).Run()
 	})
 	port, err := exec.Command("docker", "port", name, "2222/tcp").Output()
 	if err != nil {
@@ -467,5 +473,79 @@ func TestWindowRunsOnACluster(t *testing.T) {
 	c.waitJob(cl, jobs[0].ID, "")
 	if n := tunnels(); n != 0 {
 		t.Errorf("%d tunnels run after Stop", n)
+	}
+}
+
+// TestWindowClusterJupyterLab4: a node without Apptainer runs the real
+// JupyterLab 4 test image (entered as the Neurodesktop image is) with
+// rootless Podman as the cluster's user; the window shows it through the
+// tunnel, the person's files on the cluster are in its storage folder,
+// and Stop ends Jupyter and the job, leaving no container on the node.
+func TestWindowClusterJupyterLab4(t *testing.T) {
+	lab := jupyterImage(t)
+	c := startCluster(t)
+	w := newWorld(t)
+	if out, err := c.exec("rm", "/usr/local/bin/apptainer"); err != nil {
+		t.Fatalf("take Apptainer off the node: %v %s", err, out)
+	}
+	// The node's Podman has the image under the name the job asks for
+	// (no registry is reachable from the node).
+	load := exec.Command("sh", "-c", fmt.Sprintf("docker save %s | docker exec -i -u ana -w /home/ana %s podman load -q && docker exec -u ana -w /home/ana %s podman tag %s %s:%s",
+		lab, c.name, c.name, lab, w.repo, w.tag))
+	load.Env = withoutDockerHost(os.Environ())
+	if out, err := load.CombinedOutput(); err != nil {
+		t.Fatalf("load the image into the node's Podman: %v\n%s", err, out)
+	}
+	c.exec("sh", "-c", "mkdir -p /home/ana/neurodesktop-storage && echo hello > /home/ana/neurodesktop-storage/from-the-cluster.txt && chown -R ana:ana /home/ana/neurodesktop-storage")
+	w.writeSettings(w.baseSettings() + "\n[cluster]\nlogin = \"hpc-login\"\ncpus = 2\nmemory_gb = 1\nhours = 2\n")
+	env := "NEURODESK_SSH_CONFIG=" + c.sshConfig
+	a := w.startWindow(env)
+	a.focus(a.id)
+	time.Sleep(3 * time.Second)
+	a.keys("Tab", "Return") // Start on the cluster
+	a.waitTitle("JupyterLab — Neurodesk", 180*time.Second)
+	// Usable, not only loaded: the launcher's Terminal tile opens a shell
+	// in the container on the node (clicked again while JupyterLab, whose
+	// files come through the tunnel, is still laying itself out).
+	shell := func() bool {
+		out, _ := c.exec("su", "-", "ana", "-c", "podman top -l args")
+		return strings.Contains(out, "/bin/bash")
+	}
+	for i := 0; i < 10 && !shell(); i++ {
+		time.Sleep(2 * time.Second)
+		a.clickWindow(a.id, 451, 600)
+	}
+	if !shell() {
+		a.fatalf("JupyterLab's Terminal tile opened no terminal on the node")
+	}
+	time.Sleep(2 * time.Second)
+	a.shot("window-cluster-jupyterlab4")
+	ps, _ := c.exec("su", "-", "ana", "-c", "podman ps --format '{{.Names}} {{.Image}}'")
+	if !strings.Contains(ps, "neurodeskapp-") || !strings.Contains(ps, w.repo+":"+w.tag) {
+		t.Errorf("the node's Podman runs %q", ps)
+	}
+	who, _ := c.exec("su", "-", "ana", "-c", "podman exec $(podman ps -q) ls /neurodesktop-storage")
+	if !strings.Contains(who, "from-the-cluster.txt") {
+		t.Errorf("the storage folder inside holds %q", who)
+	}
+
+	b := a // Session ▸ Stop Session…
+	b.clickWindow(b.id, 31, 12)
+	time.Sleep(500 * time.Millisecond)
+	b.keys("Down", "Down", "Down", "Down", "Down", "Down", "Return")
+	b.focus(b.waitWindow("Stop Neurodesktop", 10*time.Second))
+	b.keys("alt+s")
+	b.waitTitle("Neurodesk", 60*time.Second)
+	cl := cluster.Client{Login: c.login}
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(time.Second) {
+		if jobs, err := cl.Jobs(context.Background()); err == nil && len(jobs) == 0 {
+			break
+		}
+	}
+	if jobs, _ := cl.Jobs(context.Background()); len(jobs) != 0 {
+		t.Errorf("jobs left after Stop: %+v", jobs)
+	}
+	if ps, _ := c.exec("su", "-", "ana", "-c", "podman ps -a -q"); strings.TrimSpace(ps) != "" {
+		t.Errorf("containers left on the node: %q", ps)
 	}
 }

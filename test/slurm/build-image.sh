@@ -2,7 +2,7 @@
 # Builds the test cluster: one Debian 12 machine that is a SLURM cluster's
 # login node and its only compute node, with Debian's own slurmctld, slurmd
 # and munge, and OpenSSH for the app to log in (as ana, on port 2222). The
-# node has no container engine: `apptainer` on it is a stand-in
+# node has rootless Podman (for ana); `apptainer` on it is a stand-in
 # (image/usr/local/bin/apptainer) that serves what the app asks of Jupyter.
 # No registry is reachable: debootstrap makes the root and `docker import`
 # turns it into an image.
@@ -16,7 +16,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 suite=bookworm
-packages="slurm-wlm munge openssh-server python3 procps"
+packages="slurm-wlm munge openssh-server python3 procps podman uidmap slirp4netns fuse-overlayfs"
 hash=$( (cd "$here" && cat build-image.sh && find image -type f | LC_ALL=C sort | while read -r f; do echo "$f $(stat -c %a "$f")"; cat "$f"; done) | sha256sum | cut -c1-12)
 ref="neurodeskapp-test/slurm:$hash"
 if docker image inspect "$ref" >/dev/null 2>&1; then
@@ -45,6 +45,7 @@ if [ ! -s "$base" ]; then
   chroot "$root" apt-get clean
   # The cluster's user.
   chroot "$root" useradd --create-home --shell /bin/bash --uid 2001 ana
+  chroot "$root" usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ana # rootless Podman
   rm -rf "$root"/var/lib/apt/lists/* "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/var/cache/apt/*.bin "$root"/usr/share/locale/*
   tar -C "$root" -cf "$base.tmp" .
   mv "$base.tmp" "$base"
