@@ -104,7 +104,7 @@ func clusterStart(ctx context.Context, e env, cf *clusterFlags, data, version st
 	out.note("Asking " + st.Login + " for " + job.Describe() + ".")
 	r, err := ss.Start(ctx, job, func(p cluster.Progress) {
 		if p.State == "RUNNING" {
-			out.event(session.Event{State: session.StateStarting, Message: "Neurodesktop on " + p.Node + " (job " + p.JobID + ")", At: time.Now()})
+			out.event(session.Event{State: session.StateStarting, Message: "Neurodesktop on " + p.Node + " (job " + p.JobID + "): " + p.Message, At: time.Now()})
 			return
 		}
 		out.event(session.Event{State: session.StateQueued, Message: "job " + p.JobID + ": " + p.Message, At: time.Now()})

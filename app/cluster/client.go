@@ -168,9 +168,18 @@ func (c Client) Ended(ctx context.Context, id string) (state, reason, logTail st
 	if (state == "COMPLETED" || state == "FAILED") && limit > 0 && ran >= limit-2*time.Minute {
 		state = "TIMEOUT"
 	}
-	logTail, err = c.Login.Run(ctx, "", "cd && tail -n 40 "+StateDir+"/job-"+id+".log 2>/dev/null || true")
-	if err != nil {
-		return state, reason, "", fmt.Errorf("read job %s's log: %w", id, err)
+	logTail, err = c.Log(ctx, id, 40)
+	return state, reason, logTail, err
+}
+
+// Log is the last lines of the job's log (what Neurodesktop printed).
+func (c Client) Log(ctx context.Context, id string, lines int) (string, error) {
+	if !jobID.MatchString(id) {
+		return "", fmt.Errorf("%q is not a job id", id)
 	}
-	return state, reason, logTail, nil
+	out, err := c.Login.Run(ctx, "", fmt.Sprintf("cd && tail -n %d %s/job-%s.log 2>/dev/null || true", lines, StateDir, id))
+	if err != nil {
+		return "", fmt.Errorf("read job %s's log: %w", id, err)
+	}
+	return out, nil
 }

@@ -82,3 +82,23 @@ func TestSSHRefusesOptionsAsDestinations(t *testing.T) {
 		}
 	}
 }
+
+// TestStartupStageFromTheJobLog: while the job starts, the image's own
+// start-up is read from the end of its log, the latest stage winning.
+func TestStartupStageFromTheJobLog(t *testing.T) {
+	f := &fakeLogin{reply: func(c string) (string, error) {
+		if !strings.Contains(c, "tail -n 200 .neurodeskapp/job-77.log") {
+			return "", errors.New("unexpected " + c)
+		}
+		return "Entered start.sh with args: jupyter lab\nRunning hooks in: /usr/local/bin/start-notebook.d as uid: 0 gid: 0\n" +
+			"Executing the command: jupyter lab --no-browser\n[I ServerApp] something\n", nil
+	}}
+	st, ok := startupStage(context.Background(), Client{Login: f}, "77")
+	if !ok || st.Text != "Starting JupyterLab" || !st.Jupyter {
+		t.Errorf("stage %+v %v", st, ok)
+	}
+	f.reply = func(string) (string, error) { return "stand-in apptainer: exec\n", nil }
+	if st, ok := startupStage(context.Background(), Client{Login: f}, "77"); ok {
+		t.Errorf("a log without stages gave %+v", st)
+	}
+}

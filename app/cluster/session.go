@@ -145,8 +145,15 @@ func (s Sessions) reach(ctx context.Context, id, token string, onProgress func(P
 			return fail(s.ended(ctx, id))
 		case q.State == "PENDING":
 			report(Progress{JobID: id, State: q.State, Message: q.Waiting(time.Now())})
-		case q.State == "RUNNING" && tunnel == nil:
-			report(Progress{JobID: id, State: q.State, Node: q.Node, Message: "Starting Neurodesktop on " + q.Node + "."})
+		case q.State == "RUNNING":
+			// What the image is doing, from the job's log.
+			msg := "Starting Neurodesktop on " + q.Node + "."
+			if st, ok := startupStage(ctx, c, id); ok {
+				msg = st.Text
+			}
+			report(Progress{JobID: id, State: q.State, Node: q.Node, Message: msg})
+		}
+		if q.State == "RUNNING" && tunnel == nil {
 			node, port, err := c.Endpoint(ctx, id)
 			if err != nil {
 				return fail(err)
@@ -187,6 +194,19 @@ func (s Sessions) Watch(ctx context.Context, id string) error {
 			return s.ended(ctx, id)
 		}
 	}
+}
+
+// startupStage is the latest start-up stage in the job's log.
+func startupStage(ctx context.Context, c Client, id string) (session.Stage, bool) {
+	log, err := c.Log(ctx, id, 200)
+	var last session.Stage
+	found := false
+	for _, line := range strings.Split(log, "\n") {
+		if st, ok := session.StartupStage(line); ok && err == nil {
+			last, found = st, true
+		}
+	}
+	return last, found
 }
 
 // job is the queue's line for id, nil once it has left the queue.
