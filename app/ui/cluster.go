@@ -2,11 +2,9 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"runtime"
-	"sync"
 	"time"
 
 	"github.com/neurodesk/neurodeskapp/app/cluster"
@@ -16,8 +14,6 @@ import (
 	"github.com/neurodesk/neurodeskapp/app/settings"
 	"github.com/neurodesk/neurodeskapp/app/webview"
 )
-
-var errCancelled = errors.New("cancelled by the person")
 
 // walltimeWarning is how long before a cluster job's end the person is told.
 const walltimeWarning = 15 * time.Minute
@@ -92,24 +88,9 @@ func (s *Service) reachCluster(login string, reach func(context.Context, cluster
 		return err
 	}
 	// Cancel (the person's) ends the job too; the app's own end leaves it.
-	ctx, cancelCause := context.WithCancelCause(s.bg)
-	cancel := func() { cancelCause(errCancelled) }
-	s.mu.Lock()
-	if s.cancel != nil {
-		s.mu.Unlock()
-		cancel()
-		return &problem.Error{Code: problem.Internal, Message: "A start is already in progress"}
-	}
-	s.cancel = cancel
-	s.mu.Unlock()
-	var once sync.Once
-	finish := func() {
-		once.Do(func() {
-			cancel()
-			s.mu.Lock()
-			s.cancel = nil
-			s.mu.Unlock()
-		})
+	ctx, finish, err := s.beginStart()
+	if err != nil {
+		return err
 	}
 	show := func(state session.State, msg, node, job string) {
 		s.update(func(sn *Snapshot) {

@@ -345,27 +345,14 @@ func (s *Service) Start() error {
 
 // start is Start for the app itself (a notebook opened from the system).
 func (s *Service) start() error {
-	// One check-and-set: a double click starts one session.
-	ctx, cancel := context.WithCancel(s.bg)
-	s.mu.Lock()
-	if s.cancel != nil {
-		s.mu.Unlock()
-		cancel()
-		return &problem.Error{Code: problem.Internal, Message: "A start is already in progress"}
+	ctx, finish, err := s.beginStart()
+	if err != nil {
+		return err
 	}
-	s.cancel = cancel
+	s.mu.Lock()
 	eng, st := s.eng, s.snap.Settings
 	s.mu.Unlock()
 	st = s.withOpening(st)
-	var once sync.Once
-	finish := func() {
-		once.Do(func() {
-			cancel()
-			s.mu.Lock()
-			s.cancel = nil
-			s.mu.Unlock()
-		})
-	}
 	if eng == nil {
 		finish()
 		return &problem.Error{Code: problem.EngineNotRunning, Message: "No container engine is connected", Remedy: "Start Docker, then press Retry."}
@@ -396,6 +383,34 @@ func (s *Service) start() error {
 	})
 	go s.followLog(ctx, eng)
 	return nil
+}
+
+// errCancelled is the person's Cancel, told apart from the app's own end
+// (a cluster job is taken off the queue only for the person's).
+var errCancelled = errors.New("cancelled by the person")
+
+// beginStart is one check-and-set, so a double click starts one session:
+// the start's context (Cancel ends it) and finish, which ends it and lets
+// the next start begin (called once or more).
+func (s *Service) beginStart() (context.Context, func(), error) {
+	ctx, cancelCause := context.WithCancelCause(s.bg)
+	cancel := func() { cancelCause(errCancelled) }
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cancel != nil {
+		cancel()
+		return nil, nil, &problem.Error{Code: problem.Internal, Message: "A start is already in progress"}
+	}
+	s.cancel = cancel
+	var once sync.Once
+	return ctx, func() {
+		once.Do(func() {
+			cancel()
+			s.mu.Lock()
+			s.cancel = nil
+			s.mu.Unlock()
+		})
+	}, nil
 }
 
 // StartOffline is the answer to an engine that refuses even the minimal
