@@ -141,6 +141,7 @@ function renderLauncher() {
   $("start-wrap").hidden = running;
   text("running-detail", runningDetail(snap.session));
   $("open-desktop").hidden = !!snap.session.sign_in;
+  $("running-log-box").hidden = !!snap.session.remote; // no container of ours here (a cluster job's log is on the cluster)
   $("running-note").hidden = !(running && snap.session.note);
   text("running-note", snap.session.note);
   $("stop").textContent = snap.session.remote && !snap.session.cluster ? "Disconnect" : "Stop";
@@ -148,6 +149,9 @@ function renderLauncher() {
   $("cluster-card").hidden = !login || running;
   text("cluster-login", login);
   const c = snap.settings.cluster ?? {};
+  text("cluster-note", snap.cluster?.text);
+  $("cluster-note").hidden = !snap.cluster?.text;
+  $("start-cluster").disabled = !!snap.cluster?.busy;
   text("cluster-job", login ? `${c.cpus} cores, ${c.memory_gb} GB${c.gpus ? `, ${c.gpus} GPUs` : ""}, ${c.hours} h${c.partition ? ` on ${c.partition}` : ""}` : "");
   $("start").disabled = snap.engine?.state !== "ok" || !!snap.data_error;
   renderServers();

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime"
@@ -53,13 +54,13 @@ func (s *Service) StartOnCluster() error {
 		return err
 	}
 	job := cluster.JobFor(st.Cluster, st.ImageRepository+":"+tag)
-	return s.reachCluster(st.Cluster.Login, func(ctx context.Context, ss cluster.Sessions, progress func(cluster.Progress)) (*cluster.Running, error) {
-		return ss.Start(ctx, job, progress)
-	}, "Asking "+st.Cluster.Login+" for "+job.Describe()+".")
+	return s.reachCluster(st.Cluster.Login, job)
 }
 
 // adoptCluster looks, at launch, for a job this computer started on the
-// cluster in Settings, and reaches it if it still runs.
+// cluster in Settings, and reaches it if it still runs. It is quiet: the
+// launcher's cluster card says what it does, and a job found lands on the
+// running card, as a local session found at launch does.
 func (s *Service) adoptCluster() {
 	s.mu.Lock()
 	login := s.snap.Settings.Cluster.Login
@@ -71,18 +72,34 @@ func (s *Service) adoptCluster() {
 	if err != nil || !ss.Kept() {
 		return
 	}
-	_ = s.reachCluster(login, func(ctx context.Context, ss cluster.Sessions, progress func(cluster.Progress)) (*cluster.Running, error) {
-		r, found, err := ss.Adopt(ctx, progress)
-		if err == nil && !found {
-			return nil, context.Canceled // nothing to adopt: back to idle, quietly
-		}
-		return r, err
-	}, "Looking for your Neurodesktop job on "+login+".")
+	ctx, finish, err := s.beginStart()
+	if err != nil {
+		return
+	}
+	defer finish()
+	note := func(n ClusterNote) { s.update(func(sn *Snapshot) { sn.Cluster = n }) }
+	note(ClusterNote{Busy: true, Text: "Looking for your Neurodesktop job on " + login + "…"})
+	r, found, err := ss.Adopt(ctx, func(p cluster.Progress) {
+		note(ClusterNote{Busy: true, Text: "Job " + p.JobID + ": " + p.Message})
+	})
+	switch {
+	case err != nil && !errors.Is(err, context.Canceled):
+		problem.Log("reach the cluster job", err)
+		note(ClusterNote{Text: FormatError(err).Message})
+		return
+	case err != nil || !found:
+		note(ClusterNote{})
+		return
+	}
+	note(ClusterNote{})
+	finish()
+	s.clusterReady(ss, login, r)
 }
 
-// reachCluster is one start at a time (shared with local starts), shown
-// on the progress screen from the first line to JupyterLab.
-func (s *Service) reachCluster(login string, reach func(context.Context, cluster.Sessions, func(cluster.Progress)) (*cluster.Running, error), first string) error {
+// reachCluster starts the job, or reaches the one queued or running: one
+// start at a time (shared with local starts), shown on the progress
+// screen from the first line to JupyterLab.
+func (s *Service) reachCluster(login string, job cluster.Job) error {
 	ss, err := s.clusterSessions(login)
 	if err != nil {
 		return err
@@ -97,10 +114,10 @@ func (s *Service) reachCluster(login string, reach func(context.Context, cluster
 			sn.Session = SessionView{State: state, Message: msg, Cluster: login, Node: node, JobID: job}
 		})
 	}
-	show(session.StateQueued, first, "", "")
+	show(session.StateQueued, "Asking "+login+" for "+job.Describe()+".", "", "")
 	s.background(func() {
 		defer finish()
-		r, err := reach(ctx, ss, func(p cluster.Progress) {
+		r, err := ss.Start(ctx, job, func(p cluster.Progress) {
 			if p.State == "RUNNING" {
 				show(session.StateStarting, p.Message, p.Node, p.JobID)
 				return
@@ -130,6 +147,7 @@ func (s *Service) clusterReady(ss cluster.Sessions, login string, r *cluster.Run
 	s.mu.Lock()
 	s.cluster = &clusterSession{run: r, stop: stop}
 	s.mu.Unlock()
+	slog.Info("reached the cluster job", "job", r.JobID, "node", r.Node, "adopted", r.Adopted)
 	s.setSession(session.Info{BaseURL: r.BaseURL, Token: r.Token, Remote: true, Adopted: r.Adopted,
 		Cluster: login, JobID: r.JobID, Node: r.Node, Ends: r.Ends})
 	if !r.Ends.IsZero() {

@@ -21,6 +21,9 @@ type Snapshot struct {
 	Image        ImageView         `json:"image"`
 	Settings     settings.Settings `json:"settings"`
 	SettingsNote string            `json:"settings_note,omitempty"`
+	// Cluster is what the launcher's cluster card says of a job it looks
+	// for at launch.
+	Cluster ClusterNote `json:"cluster"`
 	// Home is this computer's home folder, for showing folders in it as ~.
 	Home      string      `json:"home,omitempty"`
 	DataFree  uint64      `json:"data_free"`
@@ -58,6 +61,12 @@ type ImageView struct {
 	Tag    string `json:"tag"`
 	Origin string `json:"origin"` // remote, cache, embedded
 	At     string `json:"at,omitempty"`
+}
+
+// ClusterNote is a line on the cluster card; while Busy, its Start waits.
+type ClusterNote struct {
+	Text string `json:"text,omitempty"`
+	Busy bool   `json:"busy,omitempty"`
 }
 
 // SessionView is the session's state.

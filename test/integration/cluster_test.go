@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -464,11 +465,23 @@ func TestWindowRunsOnACluster(t *testing.T) {
 		t.Fatalf("after Keep Running and Quit the queue holds %+v %v", jobs, err)
 	}
 
+	// The next launch finds the job by itself and shows it on the
+	// launcher, as a local session found at launch; Session ▸ Open
+	// JupyterLab goes there.
 	b := w.startWindow(env)
-	b.waitTitle("JupyterLab — Neurodesk", 60*time.Second)
-	if again, _ := cl.Jobs(context.Background()); len(again) != 1 || again[0].ID != jobs[0].ID {
-		t.Errorf("the next launch did not reach job %s: %+v", jobs[0].ID, again)
+	adopted := regexp.MustCompile(`reached the cluster job" job=` + jobs[0].ID + ` .*adopted=true`)
+	for deadline := time.Now().Add(60 * time.Second); !adopted.MatchString(w.appLog()) && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
 	}
+	if !adopted.MatchString(w.appLog()) {
+		b.fatalf("the next launch did not reach job %s", jobs[0].ID)
+	}
+	time.Sleep(time.Second)
+	b.shot("window-cluster-adopted")
+	b.focus(b.id)
+	b.clickWindow(b.id, 31, 12)
+	time.Sleep(500 * time.Millisecond)
+	b.keys("Down", "Down", "Return")
+	b.waitTitle("JupyterLab — Neurodesk", 30*time.Second)
 
 	// Session ▸ Stop Session…, from JupyterLab.
 	b.focus(b.id)
