@@ -193,7 +193,7 @@ func (s *Service) clusterEnded(r *cluster.Running, err error) {
 // stopCluster ends the job (Jupyter gets SIGTERM first) and the tunnel.
 func (s *Service) stopCluster(info *session.Info) error {
 	if c := s.takeCluster(); c != nil {
-		defer c.run.Close()
+		c.run.Close() // the page is gone: the tunnel first, the job next
 	}
 	s.update(func(sn *Snapshot) { sn.Session = SessionView{State: session.StateStopping, Cluster: info.Cluster} })
 	ss, err := s.clusterSessions(info.Cluster)
