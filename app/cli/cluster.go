@@ -131,21 +131,15 @@ func clusterStart(ctx context.Context, e env, cf *clusterFlags, data, version st
 // watchJob waits while the job runs, warning before its time is up and
 // saying how it ended.
 func watchJob(ctx context.Context, ss cluster.Sessions, r *cluster.Running, out *output) int {
-	if !r.Ends.IsZero() {
-		warn := time.AfterFunc(time.Until(r.Ends)-WalltimeWarning, func() {
-			out.note(fmt.Sprintf("Neurodesktop's time on the cluster ends at %s: save your work.", r.Ends.Format("15:04")))
-		})
-		defer warn.Stop()
-	}
+	defer r.BeforeEnd(func() {
+		out.note(fmt.Sprintf("Neurodesktop's time on the cluster ends at %s: save your work.", r.Ends.Format("15:04")))
+	})()
 	err := ss.Watch(ctx, r.JobID)
 	if ctx.Err() != nil {
 		return ExitOK
 	}
 	return fail(out, err)
 }
-
-// WalltimeWarning is how long before the job's end the person is warned.
-const WalltimeWarning = 15 * time.Minute
 
 // clusterStop ends the job and waits until it has left the queue.
 func clusterStop(ctx context.Context, e env, cf *clusterFlags, out *output) int {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 type call struct{ stdin, command string }
@@ -100,5 +101,26 @@ func TestStartupStageFromTheJobLog(t *testing.T) {
 	f.reply = func(string) (string, error) { return "stand-in apptainer: exec\n", nil }
 	if st, ok := startupStage(context.Background(), Client{Login: f}, "77"); ok {
 		t.Errorf("a log without stages gave %+v", st)
+	}
+}
+
+// TestBeforeEnd: the warning comes at once when less than WalltimeWarning
+// is left, not before when more is, never for an unlimited job.
+func TestBeforeEnd(t *testing.T) {
+	warned := make(chan bool, 3)
+	soon := &Running{Ends: time.Now().Add(WalltimeWarning - time.Minute)}
+	defer soon.BeforeEnd(func() { warned <- true })()
+	select {
+	case <-warned:
+	case <-time.After(2 * time.Second):
+		t.Error("no warning with less than WalltimeWarning left")
+	}
+	later := &Running{Ends: time.Now().Add(WalltimeWarning + time.Hour)}
+	defer later.BeforeEnd(func() { warned <- true })()
+	(&Running{}).BeforeEnd(func() { warned <- true })()
+	select {
+	case <-warned:
+		t.Error("a warning long before the end, or for an unlimited job")
+	case <-time.After(200 * time.Millisecond):
 	}
 }

@@ -56,6 +56,20 @@ func (r *Running) Close() {
 	}
 }
 
+// WalltimeWarning is how long before the job's end the person is told.
+const WalltimeWarning = 15 * time.Minute
+
+// BeforeEnd calls warn WalltimeWarning before the job's time is up (at
+// once when less is left; never for an unlimited job) unless stop is
+// called first.
+func (r *Running) BeforeEnd(warn func()) (stop func()) {
+	if r.Ends.IsZero() {
+		return func() {}
+	}
+	t := time.AfterFunc(time.Until(r.Ends)-WalltimeWarning, warn)
+	return func() { t.Stop() }
+}
+
 // LabURL is JupyterLab's address with the token, for this computer.
 func (r *Running) LabURL() string { return r.BaseURL + "/lab?token=" + r.Token }
 

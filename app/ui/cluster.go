@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
-	"time"
 
 	"github.com/neurodesk/neurodeskapp/app/cluster"
 	"github.com/neurodesk/neurodeskapp/app/engine"
@@ -15,9 +14,6 @@ import (
 	"github.com/neurodesk/neurodeskapp/app/settings"
 	"github.com/neurodesk/neurodeskapp/app/webview"
 )
-
-// walltimeWarning is how long before a cluster job's end the person is told.
-const walltimeWarning = 15 * time.Minute
 
 // clusterSession is what the service holds of a job it reaches: the
 // tunnel, and an end for the watch on the queue and the walltime warning.
@@ -150,15 +146,13 @@ func (s *Service) clusterReady(ss cluster.Sessions, login string, r *cluster.Run
 	slog.Info("reached the cluster job", "job", r.JobID, "node", r.Node, "adopted", r.Adopted)
 	s.setSession(session.Info{BaseURL: r.BaseURL, Token: r.Token, Remote: true, Adopted: r.Adopted,
 		Cluster: login, JobID: r.JobID, Node: r.Node, Ends: r.Ends})
-	if !r.Ends.IsZero() {
-		warn := time.AfterFunc(time.Until(r.Ends)-walltimeWarning, func() {
-			if rt := s.runtime(); rt != nil {
-				rt.Notice(webview.Notice{Key: noticeSession, Stays: true,
-					Text: fmt.Sprintf("Neurodesktop's time on %s ends at %s: save your work.", login, r.Ends.Format("15:04"))})
-			}
-		})
-		context.AfterFunc(ctx, func() { warn.Stop() })
-	}
+	stopWarning := r.BeforeEnd(func() {
+		if rt := s.runtime(); rt != nil {
+			rt.Notice(webview.Notice{Key: noticeSession, Stays: true,
+				Text: fmt.Sprintf("Neurodesktop's time on %s ends at %s: save your work.", login, r.Ends.Format("15:04"))})
+		}
+	})
+	context.AfterFunc(ctx, stopWarning)
 	go func() {
 		err := ss.Watch(ctx, r.JobID)
 		if ctx.Err() != nil {
