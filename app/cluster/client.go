@@ -19,11 +19,20 @@ type Runner interface {
 }
 
 // SSH runs commands on the login node with OpenSSH: the user's keys,
-// agent, passphrase prompts, known_hosts and ~/.ssh/config apply.
+// agent, passphrase and password prompts (the terminal's, or ssh-askpass
+// for the window), known_hosts and ~/.ssh/config apply.
 type SSH struct {
 	Destination string   // user@host, host, an ssh_config alias, or ssh://user@host:port
 	Options     []string // before the destination: -F FILE, -o …
+	// Shared: Options name a control master (everywhere but Windows), which
+	// the commands and the tunnel share, so that a passphrase is asked
+	// once, not at each look at the queue or each reconnect.
+	Shared bool
 }
+
+// alive makes ssh notice a dead network in under a minute; a master
+// would otherwise hold a dead connection for hours.
+var alive = []string{"-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=3"}
 
 var badDestination = regexp.MustCompile(`^-|[\s\x00]`)
 
@@ -33,7 +42,7 @@ func (s SSH) Run(ctx context.Context, stdin, command string) (string, error) {
 	if err := s.check(); err != nil {
 		return "", err
 	}
-	args := append(append([]string{}, s.Options...), "-o", "BatchMode=yes", "--", s.Destination, command)
+	args := append(append(append([]string{}, s.Options...), alive...), "--", s.Destination, command)
 	cmd := exec.CommandContext(ctx, "ssh", args...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var stderr strings.Builder

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/neurodesk/neurodeskapp/app/engine"
 )
 
 type call struct{ stdin, command string }
@@ -122,5 +124,20 @@ func TestBeforeEnd(t *testing.T) {
 	case <-warned:
 		t.Error("a warning long before the end, or for an unlimited job")
 	case <-time.After(200 * time.Millisecond):
+	}
+}
+
+// TestLoginIsSharedWhereSSHHasMasters: the tunnel rides the commands'
+// control master (one passphrase), except on Windows, whose ssh has none.
+func TestLoginIsSharedWhereSSHHasMasters(t *testing.T) {
+	for goos, want := range map[string]bool{"linux": true, "darwin": true, "windows": false} {
+		env := engine.Env{GOOS: goos, Getenv: func(string) string { return "" }, XDGRuntimeDir: t.TempDir()}
+		ss, err := For(env, "ana@login.hpc.example", t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ss.Login.Shared != want {
+			t.Errorf("on %s the login is shared: %v (options %q)", goos, ss.Login.Shared, ss.Login.Options)
+		}
 	}
 }

@@ -75,8 +75,15 @@ func (r *Running) LabURL() string { return r.BaseURL + "/lab?token=" + r.Token }
 
 func (s Sessions) client() Client { return Client{Login: s.Login} }
 
-// Jobs are the person's Neurodesktop jobs on the cluster.
-func (s Sessions) Jobs(ctx context.Context) ([]Queued, error) { return s.client().Jobs(ctx) }
+// Jobs are the person's Neurodesktop jobs on the cluster; when there are
+// none, the login made to look is ended.
+func (s Sessions) Jobs(ctx context.Context) ([]Queued, error) {
+	jobs, err := s.client().Jobs(ctx)
+	if err == nil && len(jobs) == 0 {
+		err = s.Login.Logout(ctx)
+	}
+	return jobs, err
+}
 
 func (s Sessions) poll() time.Duration {
 	if s.Poll > 0 {
@@ -98,6 +105,7 @@ func (s Sessions) Start(ctx context.Context, j Job, onProgress func(Progress)) (
 	token := hex.EncodeToString(b)
 	id, err := s.client().Submit(ctx, j, token)
 	if err != nil {
+		_ = s.Login.Logout(context.WithoutCancel(ctx)) // no job to look at
 		return nil, &problem.Error{Code: problem.InvalidSettings, Message: "The cluster did not take the job",
 			Remedy: "Check the partition, account and resources with your cluster's documentation.", Err: err}
 	}
@@ -245,6 +253,7 @@ func (s Sessions) ended(ctx context.Context, id string) error {
 		return err
 	}
 	_ = s.forget(id)
+	_ = s.Login.Logout(ctx) // nothing left to reach
 	msg := fmt.Sprintf("The cluster job %s ended", id)
 	if w := map[string]string{"TIMEOUT": "its time limit was reached", "PREEMPTED": "a job with a higher priority took its place",
 		"NODE_FAIL": "its node failed", "CANCELLED": "it was cancelled", "OUT_OF_MEMORY": "it ran out of memory",
@@ -281,7 +290,7 @@ func (s Sessions) Stop(ctx context.Context) error {
 		}
 	}
 	if asked && s.gone(ctx, 45*time.Second) == nil {
-		return nil
+		return s.Login.Logout(ctx)
 	}
 	for _, j := range jobs {
 		if err := c.Cancel(ctx, j.ID); err != nil {
@@ -291,7 +300,7 @@ func (s Sessions) Stop(ctx context.Context) error {
 	if err := s.gone(ctx, 2*time.Minute); err != nil {
 		return fmt.Errorf("stop the cluster job: %w", err)
 	}
-	return nil
+	return s.Login.Logout(ctx)
 }
 
 // gone waits until none of the person's jobs is in the queue.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,7 +20,8 @@ func For(env engine.Env, login, stateDir string) (Sessions, error) {
 	if err != nil {
 		return Sessions{}, fmt.Errorf("reach %s: %w", login, err)
 	}
-	return Sessions{Login: SSH{Destination: login, Options: opts},
+	shared := slices.ContainsFunc(opts, func(o string) bool { return strings.HasPrefix(o, "ControlPath=") })
+	return Sessions{Login: SSH{Destination: login, Options: opts, Shared: shared},
 		Tokens: filepath.Join(stateDir, "cluster-tokens.json"), Client: &http.Client{}}, nil
 }
 

@@ -10,11 +10,14 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"runtime"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/neurodesk/neurodeskapp/app/cluster"
+	"github.com/neurodesk/neurodeskapp/app/engine"
 	"github.com/neurodesk/neurodeskapp/internal/testenv"
 )
 
@@ -52,7 +55,12 @@ type testCluster struct {
 	name      string
 	login     cluster.SSH
 	sshConfig string
+	asked     string // each passphrase prompt: the command line of the ssh that asked
 }
+
+// thePassphrase is the test key's: no agent holds it, so ssh asks
+// through SSH_ASKPASS, as it asks a person through ssh-askpass or the terminal.
+const thePassphrase = "correct horse battery staple"
 
 func startCluster(t *testing.T) *testCluster {
 	t.Helper()
@@ -60,9 +68,17 @@ func startCluster(t *testing.T) *testCluster {
 	img := slurmImage(t)
 	dir := t.TempDir()
 	key := filepath.Join(dir, "id")
-	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key).CombinedOutput(); err != nil {
+	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", thePassphrase, "-f", key).CombinedOutput(); err != nil {
 		t.Fatalf("ssh-keygen: %v\n%s", err, out)
 	}
+	asked := filepath.Join(dir, "asked")
+	askpass := filepath.Join(dir, "askpass")
+	os.WriteFile(askpass, []byte("#!/bin/sh\n{ tr '\\0' ' ' </proc/$PPID/cmdline; echo; } >>'"+asked+"'\necho '"+thePassphrase+"'\n"), 0o755)
+	// For the test's own ssh and every app it starts (newWorld copies this
+	// process's environment).
+	t.Setenv("SSH_ASKPASS", askpass)
+	t.Setenv("SSH_ASKPASS_REQUIRE", "force")
+	t.Setenv("SSH_AUTH_SOCK", "")
 	pub, _ := os.ReadFile(key + ".pub")
 	name := fmt.Sprintf("neurodeskapp-test-hpc-%d", time.Now().UnixNano()%1e9)
 	// What the node's rootless Podman needs to make user namespaces, FUSE
@@ -77,7 +93,7 @@ func startCluster(t *testing.T) *testCluster {
 	if out, err := run.CombinedOutput(); err != nil {
 		t.Fatalf("start the cluster: %v\n%s", err, out)
 	}
-	c := &testCluster{t: t, name: name}
+	c := &testCluster{t: t, name: name, asked: asked}
 	t.Cleanup(func() {
 		if t.Failed() {
 			out, _ := c.exec("sh", "-c", "tail -n 20 /var/log/slurm/slurmctld.log /var/log/slurm/slurmd.log /home/ana/.neurodeskapp/job-*.log 2>&1")
@@ -112,6 +128,51 @@ func startCluster(t *testing.T) *testCluster {
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
+}
+
+// appAsked is how many times the app's ssh asked for the passphrase (the
+// test's own ssh, without the app's control master, asks each time).
+func (c *testCluster) appAsked() int {
+	b, _ := os.ReadFile(c.asked)
+	return strings.Count(string(b), "neurodeskapp-ssh")
+}
+
+// appLogin is the login as the app makes it, with the runtime folder
+// runDir: a control master that its commands and tunnels share.
+func (c *testCluster) appLogin(runDir string) cluster.Sessions {
+	env := engine.Env{GOOS: runtime.GOOS, Getenv: func(k string) string {
+		if k == "NEURODESK_SSH_CONFIG" {
+			return c.sshConfig
+		}
+		return ""
+	}, XDGRuntimeDir: runDir}
+	ss, err := cluster.For(env, "hpc-login", c.t.TempDir())
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if !ss.Login.Shared {
+		c.t.Fatalf("the app's login is not shared: %+v", ss.Login)
+	}
+	ss.Client, ss.Poll = http.DefaultClient, 500*time.Millisecond
+	return ss
+}
+
+// master is the pid of the app's control master for the cluster, 0 when
+// none runs.
+func (c *testCluster) master(login cluster.SSH) int {
+	out, _ := exec.Command("ssh", append(append([]string{}, login.Options...), "-O", "check", "--", login.Destination)...).CombinedOutput()
+	var pid int
+	fmt.Sscanf(string(out[max(0, strings.Index(string(out), "pid=")):]), "pid=%d", &pid)
+	return pid
+}
+
+// sshListeners is how many ports ssh listens on, on this computer.
+func sshListeners(t *testing.T) int {
+	out, err := exec.Command("ss", "-Hltnp").Output()
+	if err != nil {
+		t.Fatalf("ss: %v", err)
+	}
+	return strings.Count(string(out), `(("ssh",`)
 }
 
 // exec runs a command on the cluster's machine as root (what an admin sees).
@@ -333,11 +394,19 @@ func TestClusterFromTheCommandLine(t *testing.T) {
 	if r := w.run("stop", "--cluster", "hpc-login"); r.code != 0 {
 		t.Fatalf("stop --cluster: %d %s", r.code, r.stderr)
 	}
+	// Four commands, one login: the second start and status used the first's.
+	if n := c.appAsked(); n != 1 {
+		b, _ := os.ReadFile(c.asked)
+		t.Errorf("the passphrase was asked %d times; want once:\n%s", n, b)
+	}
 	if r := w.run("status", "--cluster", "hpc-login"); r.code != 3 || !strings.Contains(r.stdout, "no Neurodesktop job") {
 		t.Errorf("status after stop: %d %s %s", r.code, r.stdout, r.stderr)
 	}
 	if out, _ := c.exec("squeue", "--noheader"); strings.TrimSpace(out) != "" {
 		t.Errorf("jobs left on the cluster: %s", out)
+	}
+	if pid := c.master(c.appLogin(os.Getenv("XDG_RUNTIME_DIR")).Login); pid != 0 {
+		t.Errorf("the login to the cluster (ssh pid %d) outlives stop and a status that found no job", pid)
 	}
 }
 
@@ -346,7 +415,7 @@ func TestClusterFromTheCommandLine(t *testing.T) {
 // with its log, to the person watching it.
 func TestClusterJobOutOfTime(t *testing.T) {
 	c := startCluster(t)
-	ss := cluster.Sessions{Login: c.login, Tokens: filepath.Join(t.TempDir(), "tokens.json"), Client: http.DefaultClient, Poll: 500 * time.Millisecond}
+	ss := c.appLogin(t.TempDir())
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	r, err := ss.Start(ctx, cluster.Job{CPUs: 1, MemoryGB: 1, Walltime: 2 * time.Minute, Image: "/opt/sif/neurodesktop.sif"}, func(cluster.Progress) {})
@@ -367,9 +436,16 @@ func TestClusterJobOutOfTime(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	// The network drops: the tunnel's ssh is killed.
-	if out, err := exec.Command("pkill", "-f", "ControlPath=none.*"+strings.TrimPrefix(r.BaseURL, "http://")).CombinedOutput(); err != nil {
-		t.Fatalf("kill the tunnel: %v %s", err, out)
+	if n := c.appAsked(); n != 1 {
+		t.Errorf("the passphrase was asked %d times for submitting, watching the queue and the tunnel; want once", n)
+	}
+	// The network drops: the login's ssh, which carries the tunnel, is killed.
+	pid := c.master(ss.Login)
+	if pid == 0 {
+		t.Fatal("no control master carries the tunnel")
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatalf("kill the tunnel: %v", err)
 	}
 	for deadline := time.Now().Add(2 * time.Second); status() == http.StatusOK && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 	}
@@ -380,9 +456,16 @@ func TestClusterJobOutOfTime(t *testing.T) {
 	if !back {
 		t.Error("the tunnel did not come back after its ssh died")
 	}
+	if n := c.appAsked(); n != 2 {
+		t.Errorf("the passphrase was asked %d times; want once more for the new login", n)
+	}
 	err = ss.Watch(ctx, r.JobID)
 	if err == nil || !strings.Contains(err.Error(), "its time limit was reached") || !strings.Contains(err.Error(), "stand-in apptainer") {
 		t.Errorf("a job out of time is told as %v", err)
+	}
+	r.Close()
+	if pid := c.master(ss.Login); pid != 0 {
+		t.Errorf("the login to the cluster (pid %d) stays after its job ended", pid)
 	}
 }
 
@@ -430,7 +513,7 @@ func TestWindowRunsOnACluster(t *testing.T) {
 	w.writeSettings(w.baseSettings() + "\n[cluster]\nlogin = \"hpc-login\"\ncpus = 2\nmemory_gb = 1\nhours = 2\n")
 	env := "NEURODESK_SSH_CONFIG=" + c.sshConfig
 	cl := cluster.Client{Login: c.login}
-	tunnels := func() int { return strings.Count(localCommandLines(t), "ControlPath=none") }
+	tunnels := func() int { return sshListeners(t) }
 
 	a := w.startWindow(env)
 	a.focus(a.id)
@@ -495,6 +578,14 @@ func TestWindowRunsOnACluster(t *testing.T) {
 	c.waitJob(cl, jobs[0].ID, "")
 	if n := tunnels(); n != 0 {
 		t.Errorf("%d tunnels run after Stop", n)
+	}
+	// One login for the start, the watch, the quit, the next launch's
+	// adoption and the stop; none left after.
+	if n := c.appAsked(); n != 1 {
+		t.Errorf("the passphrase was asked %d times; want once", n)
+	}
+	if pid := c.master(c.appLogin(os.Getenv("XDG_RUNTIME_DIR")).Login); pid != 0 {
+		t.Errorf("the login to the cluster (ssh pid %d) outlives Stop", pid)
 	}
 }
 
