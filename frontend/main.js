@@ -1,7 +1,7 @@
 // The launcher: renders snapshots from the Go service and calls it back.
 // All decisions live in Go; this file only shows state and forwards clicks.
 import { bytes, percent, pullSummary, linkParts, serverLines, parseServerLines } from "./format.js";
-import { screenOf, steps, progressLine, runningDetail, shouldOpenLab, newer, engineLine, launcherTitle, versionOrigin, versionWhy, newerLine, shownFolder, typedFolder } from "./view.js";
+import { screenOf, steps, progressLine, runningDetail, retryOf, shouldOpenLab, newer, engineLine, launcherTitle, versionOrigin, versionWhy, newerLine, shownFolder, typedFolder } from "./view.js";
 
 const $ = (id) => document.getElementById(id);
 const api = () => window.go?.ui?.Service;
@@ -291,6 +291,7 @@ function renderError() {
   $("error-details").hidden = !e.detail || e.detail === e.message;
   $("error-offline").hidden = e.code !== "privileged_refused";
   const lines = snap.session.log_tail ?? [];
+  text("error-log-title", retryOf(snap.session).log);
   text("error-log", lines.join("\n"));
   $("error-log-box").hidden = lines.length === 0;
   $("error-log-box").open = lines.length > 0;
@@ -398,7 +399,7 @@ $("open-desktop").addEventListener("click", () => call("OpenDesktop"));
 $("open-browser").addEventListener("click", () => call("OpenInBrowser"));
 $("stop").addEventListener("click", () => call("Stop"));
 $("start-cluster").addEventListener("click", async () => { $("call-error").hidden = true; await call("StartOnCluster"); });
-$("error-retry").addEventListener("click", () => call("Start"));
+$("error-retry").addEventListener("click", () => call(retryOf(snap?.session).call));
 $("error-offline").addEventListener("click", () => call("StartOffline"));
 $("download-version").addEventListener("click", () => call("DownloadVersion"));
 $("cancel-download").addEventListener("click", () => call("CancelDownload"));

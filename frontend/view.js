@@ -58,6 +58,13 @@ export function runningDetail(session) {
   return session?.adopted ? "It was already running when the app opened." : "";
 }
 
+/** What a failed session's Retry starts again, and what its log is of. */
+export function retryOf(session) {
+  return session?.cluster
+    ? { call: "StartOnCluster", log: "Job log" }
+    : { call: "Start", log: "Container log" };
+}
+
 /** The line under the steps: what the image is doing while we wait for it. */
 export function progressLine(session, startup = {}) {
   if (session?.state === "waiting_for_jupyter" && startup.text) return startup.text;

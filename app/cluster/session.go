@@ -266,7 +266,23 @@ func (s Sessions) ended(ctx context.Context, id string) error {
 		msg += " (" + reason + ")"
 	}
 	return &problem.Error{Code: problem.ContainerExited, Message: msg,
-		Remedy: "Start it again; its log is ~/" + StateDir + "/job-" + id + ".log on the cluster.", Err: errors.New(strings.TrimSpace(log))}
+		Remedy: "Start it again; its log is ~/" + StateDir + "/job-" + id + ".log on the cluster.", Err: &Ended{Log: problem.Redact(strings.TrimSpace(log))}}
+}
+
+// Ended carries the end of an ended job's log (its tokens redacted: it
+// is shown, and Jupyter prints its address with the token), as a failed
+// container's log is shown.
+type Ended struct{ Log string }
+
+func (e *Ended) Error() string { return e.Log }
+
+// EndedLog is the log's lines when err says a job ended, else nil.
+func EndedLog(err error) []string {
+	var e *Ended
+	if !errors.As(err, &e) || e.Log == "" {
+		return nil
+	}
+	return strings.Split(e.Log, "\n")
 }
 
 // Stop ends the person's job: a running one is asked first (its script

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"time"
 
 	"github.com/neurodesk/neurodeskapp/app/cluster"
 	"github.com/neurodesk/neurodeskapp/app/engine"
@@ -127,7 +128,7 @@ func (s *Service) reachCluster(login string, job cluster.Job) error {
 			}
 		}
 		if err != nil {
-			s.onEvent(session.Event{State: session.StateFailed, Err: err})
+			s.clusterFailed(login, "", err)
 			return
 		}
 		finish()
@@ -147,6 +148,7 @@ func (s *Service) clusterReady(ss cluster.Sessions, login string, r *cluster.Run
 	s.setSession(session.Info{BaseURL: r.BaseURL, Token: r.Token, Remote: true, Adopted: r.Adopted,
 		Cluster: login, JobID: r.JobID, Node: r.Node, Ends: r.Ends})
 	stopWarning := r.BeforeEnd(func() {
+		slog.Info("told the person the cluster job's time is nearly up", "job", r.JobID, "ends", r.Ends.Format(time.RFC3339))
 		if rt := s.runtime(); rt != nil {
 			rt.Notice(webview.Notice{Key: noticeSession, Stays: true,
 				Text: fmt.Sprintf("Neurodesktop's time on %s ends at %s: save your work.", login, r.Ends.Format("15:04"))})
@@ -158,12 +160,12 @@ func (s *Service) clusterReady(ss cluster.Sessions, login string, r *cluster.Run
 		if ctx.Err() != nil {
 			return // stopped from here
 		}
-		s.clusterEnded(r, err)
+		s.clusterEnded(login, r, err)
 	}()
 }
 
 // clusterEnded: SLURM ended the job (walltime, preemption, a failed node).
-func (s *Service) clusterEnded(r *cluster.Running, err error) {
+func (s *Service) clusterEnded(login string, r *cluster.Running, err error) {
 	s.mu.Lock()
 	if s.cluster == nil || s.cluster.run != r {
 		s.mu.Unlock()
@@ -174,14 +176,26 @@ func (s *Service) clusterEnded(r *cluster.Running, err error) {
 	onPage, rt := !s.onLauncher, s.rt
 	s.mu.Unlock()
 	r.Close()
-	problem.Log("cluster job ended", err)
-	view := FormatError(err)
-	s.update(func(sn *Snapshot) {
-		sn.Session = SessionView{State: session.StateFailed, Title: "Neurodesktop stopped", Error: view}
-	})
-	if onPage && rt != nil {
+	view := s.clusterFailed(login, "Neurodesktop stopped", err)
+	if onPage && rt != nil && view != nil {
 		rt.Notice(webview.Notice{Key: noticeSession, Text: view.Message + ". Session ▸ Back to Launcher shows its log.", Stays: true})
 	}
+}
+
+// clusterFailed shows the error screen for a start or a job on login that
+// failed (nothing for a start cancelled), with the job's log when it ran;
+// its Retry starts on the cluster again.
+func (s *Service) clusterFailed(login, title string, err error) *ErrorView {
+	if errors.Is(err, context.Canceled) {
+		s.update(func(sn *Snapshot) { sn.Session = SessionView{State: session.StateIdle} })
+		return nil
+	}
+	problem.Log("the cluster job", err)
+	view := FormatError(err)
+	s.update(func(sn *Snapshot) {
+		sn.Session = SessionView{State: session.StateFailed, Title: title, Cluster: login, Error: view, LogTail: cluster.EndedLog(err)}
+	})
+	return view
 }
 
 // stopCluster ends the job (Jupyter gets SIGTERM first) and the tunnel.

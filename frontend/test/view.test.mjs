@@ -1,6 +1,6 @@
 import test from "node:test";
 import assert from "node:assert/strict";
-import { screenOf, steps, progressLine, runningDetail, shouldOpenLab, newer, engineLine, launcherTitle, versionOrigin, versionWhy, newerLine, shownFolder, typedFolder } from "../view.js";
+import { screenOf, steps, progressLine, runningDetail, retryOf, shouldOpenLab, newer, engineLine, launcherTitle, versionOrigin, versionWhy, newerLine, shownFolder, typedFolder } from "../view.js";
 
 const snap = (state, extra = {}) => ({ seq: 1, session: { state, ...extra } });
 
@@ -108,4 +108,10 @@ test("the running card says where the session is", () => {
   assert.equal(runningDetail({ remote: true, base_url: "https://play.example.org" }), "https://play.example.org");
   assert.equal(runningDetail({ adopted: true }), "It was already running when the app opened.");
   assert.equal(runningDetail({}), "");
+});
+
+test("Retry starts again where the session ran, and its log is named for it", () => {
+  assert.deepEqual(retryOf({ state: "failed", cluster: "hpc-login" }), { call: "StartOnCluster", log: "Job log" });
+  assert.deepEqual(retryOf({ state: "failed" }), { call: "Start", log: "Container log" });
+  assert.deepEqual(retryOf(undefined), { call: "Start", log: "Container log" });
 });

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/neurodesk/neurodeskapp/app/cluster"
 	"github.com/neurodesk/neurodeskapp/app/engine"
 	"github.com/neurodesk/neurodeskapp/internal/testenv"
@@ -660,5 +662,147 @@ func TestWindowClusterJupyterLab4(t *testing.T) {
 	}
 	if ps, _ := c.exec("su", "-", "ana", "-c", "podman ps -a -q"); strings.TrimSpace(ps) != "" {
 		t.Errorf("containers left on the node: %q", ps)
+	}
+}
+
+// TestUIClusterQueueCancelAndTimeLimit, on the launcher: while another job
+// holds the only node, "Start on the cluster" shows the queue and why it
+// waits; Cancel takes the job off the queue and leaves the other job
+// alone. Started again, the job runs with the two minutes an admin gave
+// it: the window warns that its time is nearly up, and when SLURM ends it
+// the launcher says so, with the job's log.
+func TestUIClusterQueueCancelAndTimeLimit(t *testing.T) {
+	c := startCluster(t)
+	w := newWorld(t)
+	w.writeSettings(w.baseSettings() + "\n[cluster]\nlogin = \"hpc-login\"\ncpus = 2\nmemory_gb = 1\nhours = 2\n")
+	cl := cluster.Client{Login: c.login}
+	ctx0 := context.Background()
+	other, err := c.login.Run(ctx0, "", "sbatch --parsable --job-name=other --exclusive --wrap 'sleep 600'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other = strings.TrimSpace(other)
+	app := w.startGUI("NEURODESK_SSH_CONFIG=" + c.sshConfig)
+	ctx := browser(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(app.url), chromedp.WaitVisible(chromedp.CSS("#start-cluster"))); err != nil {
+		t.Fatal(err)
+	}
+	ours := func() []cluster.Queued {
+		jobs, err := cl.Jobs(ctx0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return jobs
+	}
+	waitText := func(sel, want string, timeout time.Duration) {
+		t.Helper()
+		for deadline := time.Now().Add(timeout); !strings.Contains(textOf(ctx, sel), want); time.Sleep(200 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s says %q, not %q", sel, textOf(ctx, sel), want)
+			}
+		}
+	}
+
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#start-cluster")), chromedp.WaitVisible(chromedp.CSS("#progress"))); err != nil {
+		t.Fatal(err)
+	}
+	waitText("#progress", "the cores, memory or GPUs asked for are in use", 30*time.Second)
+	shoot(t, ctx, "cluster-queued")
+	if jobs := ours(); len(jobs) != 1 || jobs[0].State != "PENDING" {
+		t.Fatalf("the queue while waiting: %+v", jobs)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#cancel")), chromedp.WaitVisible(chromedp.CSS("#start-cluster"))); err != nil {
+		t.Fatalf("Cancel while queued: %v (%q)", err, textOf(ctx, "body"))
+	}
+	for deadline := time.Now().Add(30 * time.Second); len(ours()) != 0 && time.Now().Before(deadline); time.Sleep(300 * time.Millisecond) {
+	}
+	if jobs := ours(); len(jobs) != 0 {
+		t.Errorf("Cancel left the job in the queue: %+v", jobs)
+	}
+	if out, _ := c.exec("squeue", "--noheader", "--format=%i", "--job", other); strings.TrimSpace(out) != other {
+		t.Errorf("Cancel touched the other job %s: %q", other, out)
+	}
+
+	// Again; this time an admin gives it two minutes and the node frees.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#start-cluster")), chromedp.WaitVisible(chromedp.CSS("#progress"))); err != nil {
+		t.Fatal(err)
+	}
+	var id string
+	for deadline := time.Now().Add(30 * time.Second); id == "" && time.Now().Before(deadline); time.Sleep(300 * time.Millisecond) {
+		if jobs := ours(); len(jobs) == 1 {
+			id = jobs[0].ID
+		}
+	}
+	if id == "" {
+		t.Fatal("the second start queued no job")
+	}
+	if out, err := c.exec("scontrol", "update", "JobId="+id, "TimeLimit=2"); err != nil {
+		t.Fatalf("scontrol update: %v %s", err, out)
+	}
+	if out, err := c.exec("scancel", other); err != nil {
+		t.Fatalf("scancel: %v %s", err, out)
+	}
+	var loc string
+	for deadline := time.Now().Add(60 * time.Second); !strings.Contains(loc, "/lab?token=") && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		loc, _ = chromedp.Run(ctx, chromedp.Location())
+	}
+	if !strings.Contains(loc, "/lab?token=") {
+		t.Fatalf("the page did not arrive at JupyterLab: %q", loc)
+	}
+	warned := regexp.MustCompile(`time is nearly up" job=` + id + ` `)
+	for deadline := time.Now().Add(10 * time.Second); !warned.MatchString(w.appLog()) && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+	}
+	if !warned.MatchString(w.appLog()) {
+		t.Error("no warning that the job's time is nearly up")
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(app.url), chromedp.WaitVisible(chromedp.CSS("#running"))); err != nil {
+		t.Fatal(err)
+	}
+	if d := textOf(ctx, "#running-detail"); !strings.Contains(d, "job "+id+", until ") {
+		t.Errorf("the running card says %q, not when the job's time is up", d)
+	}
+	sctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancel()
+	if err := chromedp.Do(sctx, chromedp.WaitVisible(chromedp.CSS("#error"))); err != nil {
+		t.Fatalf("the launcher did not say the job ended: %q", textOf(ctx, "body"))
+	}
+	shoot(t, ctx, "cluster-job-ended")
+	if msg := textOf(ctx, "#error-message"); !strings.Contains(msg, "The cluster job "+id+" ended: its time limit was reached") {
+		t.Errorf("the launcher says %q", msg)
+	}
+	if log := textOf(ctx, "#error-log"); !strings.Contains(log, "stand-in apptainer") {
+		t.Errorf("the error screen shows not the job's log but %q", log)
+	}
+	if remedy := textOf(ctx, "#error-remedy"); !strings.Contains(remedy, "~/.neurodeskapp/job-"+id+".log on the cluster") {
+		t.Errorf("the error screen does not say where the whole log is: %q", remedy)
+	}
+	if title := textOf(ctx, "#error-log-title"); title != "Job log" {
+		t.Errorf("the log is headed %q", title)
+	}
+	// Jupyter's log holds its address with the token: not on the screen.
+	if tok := regexp.MustCompile(`token=[0-9a-f]{8,}`).FindString(textOf(ctx, "#error")); tok != "" {
+		t.Errorf("the error screen shows the session's token: %s", tok)
+	}
+
+	// Retry starts on the cluster again (a new job), not on this computer.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#error-retry")), chromedp.WaitVisible(chromedp.CSS("#progress"))); err != nil {
+		t.Fatal(err)
+	}
+	waitText("#progress-title", "on hpc-login", 10*time.Second)
+	for deadline := time.Now().Add(30 * time.Second); len(ours()) == 0 && time.Now().Before(deadline); time.Sleep(300 * time.Millisecond) {
+	}
+	if jobs := ours(); len(jobs) != 1 || jobs[0].ID == id {
+		t.Errorf("Retry queued %+v", jobs)
+	}
+	if w.containerExists() {
+		t.Error("Retry started Neurodesktop on this computer")
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#cancel")), chromedp.WaitVisible(chromedp.CSS("#start-cluster"))); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); len(ours()) != 0 && time.Now().Before(deadline); time.Sleep(300 * time.Millisecond) {
+	}
+	if jobs := ours(); len(jobs) != 0 {
+		t.Errorf("Cancel left the job in the queue: %+v", jobs)
 	}
 }
