@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -804,5 +805,79 @@ func TestUIClusterQueueCancelAndTimeLimit(t *testing.T) {
 	}
 	if jobs := ours(); len(jobs) != 0 {
 		t.Errorf("Cancel left the job in the queue: %+v", jobs)
+	}
+}
+
+// TestClusterApptainerJupyterLab4: where the node has Apptainer (the real
+// one, built from its source for the test cluster: Debian packages none),
+// the job runs the JupyterLab 4 test image from a site's SIF file, as
+// Neurodesk documents for HPC. JupyterLab answers through the tunnel with
+// the token, which is on no command line on the node; the data folder asked
+// for is /neurodesktop-storage inside; Stop ends Jupyter and the job.
+func TestClusterApptainerJupyterLab4(t *testing.T) {
+	lab := jupyterImage(t)
+	c := startCluster(t)
+	if out, err := c.exec("ln", "-sf", "/opt/apptainer/bin/apptainer", "/usr/local/bin/apptainer"); err != nil {
+		t.Fatalf("put Apptainer on the node: %v %s", err, out)
+	}
+	// The site's SIF file, made on the node from the image.
+	sif := exec.Command("sh", "-c", fmt.Sprintf("docker save %s | docker exec -i -u ana -w /home/ana %s sh -c 'cat >lab.tar && apptainer -s build -F neurodesktop.sif docker-archive:///home/ana/lab.tar; s=$?; rm -f lab.tar; exit $s'", lab, c.name))
+	sif.Env = withoutDockerHost(os.Environ())
+	if out, err := sif.CombinedOutput(); err != nil {
+		t.Fatalf("build the SIF file: %v\n%s", err, out)
+	}
+	c.exec("sh", "-c", "mkdir -p '/home/ana/Studie 1' && echo hello > '/home/ana/Studie 1/from-the-cluster.txt' && chown -R ana:ana '/home/ana/Studie 1'")
+	ss := c.appLogin(t.TempDir())
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	r, err := ss.Start(ctx, cluster.Job{CPUs: 2, MemoryGB: 1, Walltime: 10 * time.Minute, DataFolder: "/home/ana/Studie 1", Image: "/home/ana/neurodesktop.sif"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	get := func(path string) (int, string) {
+		req, _ := http.NewRequest(http.MethodGet, r.BaseURL+path, nil)
+		req.Header.Set("Authorization", "token "+r.Token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get("/api/status"); code != http.StatusOK {
+		t.Errorf("Jupyter's status through the tunnel: %d %s", code, body)
+	}
+	if code, body := get("/lab"); code != http.StatusOK || !strings.Contains(body, "JupyterLab") {
+		t.Errorf("/lab through the tunnel: %d %.200s", code, body)
+	}
+	if log, _ := c.exec("cat", "/home/ana/.neurodeskapp/job-"+r.JobID+".log"); !strings.Contains(log, "Jupyter Server 2.") {
+		t.Errorf("the job's log does not show Jupyter Server 2 running:\n%s", log)
+	}
+	pid, _ := c.exec("pgrep", "-u", "ana", "-f", "jupyter-lab|jupyter lab")
+	fields := strings.Fields(pid)
+	if len(fields) == 0 {
+		t.Fatal("no JupyterLab process on the node")
+	}
+	// Seen as ana, who owns the container's namespaces.
+	if ls, err := c.exec("su", "ana", "-c", "ls /proc/"+fields[len(fields)-1]+"/root/neurodesktop-storage"); err != nil || !strings.Contains(ls, "from-the-cluster.txt") {
+		t.Errorf("/neurodesktop-storage inside holds %q (%v)", ls, err)
+	}
+	if ps, _ := c.exec("ps", "-eo", "args"); strings.Contains(ps, r.Token) {
+		t.Errorf("the token is on a command line on the node:\n%s", ps)
+	}
+
+	if err := ss.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if jobs, err := ss.Jobs(ctx); err != nil || len(jobs) != 0 {
+		t.Errorf("after Stop the queue holds %+v %v", jobs, err)
+	}
+	if left, _ := c.exec("pgrep", "-u", "ana", "-f", "ServerApp.port"); strings.TrimSpace(left) != "" {
+		t.Errorf("Jupyter outlives Stop: pids %s", left)
+	}
+	if log, _ := c.exec("cat", "/home/ana/.neurodeskapp/job-"+r.JobID+".log"); !strings.Contains(log, "Shutting down") {
+		t.Errorf("Jupyter did not end gracefully:\n%s", log)
 	}
 }

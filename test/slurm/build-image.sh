@@ -3,7 +3,9 @@
 # login node and its only compute node, with Debian's own slurmctld, slurmd
 # and munge, and OpenSSH for the app to log in (as ana, on port 2222). The
 # node has rootless Podman (for ana); `apptainer` on it is a stand-in
-# (image/usr/local/bin/apptainer) that serves what the app asks of Jupyter.
+# (image/usr/local/bin/apptainer) that serves what the app asks of Jupyter,
+# and the real Apptainer (build-apptainer.sh) is in /opt/apptainer for the
+# tests that run the JupyterLab image with it.
 # No registry is reachable: debootstrap makes the root and `docker import`
 # turns it into an image.
 #
@@ -16,8 +18,9 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 suite=bookworm
-packages="slurm-wlm munge openssh-server python3 procps podman uidmap slirp4netns fuse-overlayfs"
-hash=$( (cd "$here" && cat build-image.sh && find image -type f | LC_ALL=C sort | while read -r f; do echo "$f $(stat -c %a "$f")"; cat "$f"; done) | sha256sum | cut -c1-12)
+packages="slurm-wlm munge openssh-server python3 procps podman uidmap slirp4netns fuse-overlayfs squashfs-tools squashfuse fuse2fs"
+apptainer=$("$here/build-apptainer.sh")
+hash=$( (cd "$here" && cat build-image.sh && basename "$apptainer" && find image -type f | LC_ALL=C sort | while read -r f; do echo "$f $(stat -c %a "$f")"; cat "$f"; done) | sha256sum | cut -c1-12)
 ref="neurodeskapp-test/slurm:$hash"
 if docker image inspect "$ref" >/dev/null 2>&1; then
   echo "$ref"
@@ -59,6 +62,11 @@ mapfile -t files < <(cd "$here/image" && find . -type f | LC_ALL=C sort)
 cp "$base" "$image"
 tar --delete -f "$image" "${files[@]}" 2>/dev/null || true
 tar -C "$here/image" --owner=0 --group=0 -rf "$image" "${files[@]}"
+# Only /opt/apptainer: the root's own ./opt entry must not come twice.
+opt=$(mktemp -d "$cache/slurmopt.XXXXXX")
+trap 'rm -f "$image"; rm -rf "$opt"' EXIT
+tar -C "$opt" -xf "$apptainer"
+tar -C "$opt" -rf "$image" ./opt/apptainer
 docker import \
   --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
   --change 'CMD ["/usr/local/sbin/start-cluster"]' \
