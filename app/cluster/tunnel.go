@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/neurodesk/neurodeskapp/app/engine"
 )
 
 // Tunnel forwards a port on this computer's loopback, through the login
@@ -111,10 +113,11 @@ func (s SSH) keepShared(ctx context.Context, t *Tunnel, spec string) {
 			return
 		case <-time.After(wait):
 		}
-		// A login that fails (a passphrase not given) is tried less and
-		// less often, not a prompt every few seconds.
+		// Each look opens a channel to the node: every few seconds, not
+		// more. A login that fails (a passphrase not given) is tried less
+		// and less often, not a prompt every few seconds.
 		if answers(t.Local) || s.forwardShared(ctx, spec) == nil {
-			wait = time.Second
+			wait = 3 * time.Second
 		} else {
 			wait = min(max(2*wait, 5*time.Second), time.Minute)
 		}
@@ -156,7 +159,7 @@ func (s SSH) Logout(ctx context.Context) error {
 	if !s.Shared {
 		return nil
 	}
-	if err := s.control(ctx, "exit", ""); err != nil && !strings.Contains(err.Error(), "No such file") && !strings.Contains(err.Error(), "Control socket connect") {
+	if err := s.control(ctx, "exit", ""); err != nil && !engine.NoMaster(err) {
 		return fmt.Errorf("close the ssh connection to %s: %w", s.Destination, err)
 	}
 	return nil

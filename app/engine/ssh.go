@@ -184,10 +184,16 @@ func (t *Tunnel) Close(ctx context.Context) error {
 		}
 		return nil
 	}
-	if err := t.run(ctx, "-O", "exit"); err != nil && !strings.Contains(err.Error(), "No such file") && !strings.Contains(err.Error(), "Control socket connect") {
+	if err := t.run(ctx, "-O", "exit"); err != nil && !NoMaster(err) {
 		return fmt.Errorf("close the ssh connection to %s: %w", t.spec.Host, err)
 	}
 	return nil
+}
+
+// NoMaster says an `ssh -O` command failed only because no control
+// master runs (there is nothing to close).
+func NoMaster(err error) bool {
+	return strings.Contains(err.Error(), "No such file") || strings.Contains(err.Error(), "Control socket connect")
 }
 
 // args are ssh's arguments to reach the host with extra options and no
