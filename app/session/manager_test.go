@@ -193,7 +193,7 @@ func TestStoppedContainerOfOursIsReplacedWithLogsKept(t *testing.T) {
 
 func TestMirrorFallback(t *testing.T) {
 	f := fakeengine.New()
-	primary, mirror := "docker.io/vnmd/neurodesktop:2026-07-11", "ghcr.io/neurodesk/neurodesktop/neurodesktop:2026-07-11"
+	primary, mirror := "docker.io/vnmd/neurodesktop:2026-07-11", "ghcr.io/neurodesk/neurodesktop:2026-07-11"
 	f.PullErr[primary] = &problem.Error{Code: problem.RegistryUnreachable, Message: "rate limited"}
 	var ev []Event
 	img, err := manager(f, t.TempDir()).EnsureImage(context.Background(), opts(t.TempDir(), &ev))
@@ -239,7 +239,9 @@ func TestDiskCheckRefusesBeforePulling(t *testing.T) {
 func TestContainerExitFailsAtOnceWithLog(t *testing.T) {
 	f := fakeengine.New()
 	f.Images["docker.io/vnmd/neurodesktop:2026-07-11"] = true
-	f.LogText = "line 1\nfatal: cannot mount /cvmfs\n"
+	token := strings.Repeat("c3", 32)
+	// Images before 2026-09 print their login address as the last lines.
+	f.LogText = "line 1\nfatal: cannot mount /cvmfs\n    http://127.0.0.1:8888/lab?token=" + token + "\n"
 	f.ExitCode = 3
 	close(f.Exits)
 	m := manager(f, t.TempDir())
@@ -256,6 +258,10 @@ func TestContainerExitFailsAtOnceWithLog(t *testing.T) {
 	tail, file := LogTail(err)
 	if !slices.Contains(tail, "fatal: cannot mount /cvmfs") || file == "" {
 		t.Errorf("tail %v file %q", tail, file)
+	}
+	kept, _ := os.ReadFile(file)
+	if strings.Contains(strings.Join(tail, "\n"), token) || strings.Contains(string(kept), token) || !strings.Contains(string(kept), "token=REDACTED") {
+		t.Errorf("the token is in the log shown (%q) or kept:\n%s", tail, kept)
 	}
 	last := ev[len(ev)-1]
 	if last.State != StateFailed || len(last.LogTail) == 0 {

@@ -86,14 +86,18 @@ func foreignError(c engine.Container) error {
 }
 
 // Logs copies the session container's log to w: the last tail lines ("all"
-// for everything), then new lines when follow is set. It reads only our
-// own container; ErrNoSession when there is none.
+// for everything), then new lines when follow is set, tokens hidden. It
+// reads only our own container; ErrNoSession when there is none.
 func (m *Manager) Logs(ctx context.Context, tail string, follow bool, w io.Writer) error {
 	c, err := m.inspect(ctx)
 	if err != nil {
 		return err
 	}
-	return m.Engine.Logs(ctx, c.ID, tail, follow, w)
+	rw := redactTo(w)
+	if err := m.Engine.Logs(ctx, c.ID, tail, follow, rw); err != nil {
+		return err
+	}
+	return rw.Flush()
 }
 
 // FollowStartLog waits for our container to run, then copies its log to w
@@ -103,6 +107,7 @@ func (m *Manager) Logs(ctx context.Context, tail string, follow bool, w io.Write
 // (containers/podman#17286, seen here in CI), and a start's log is small.
 func (m *Manager) FollowStartLog(ctx context.Context, w io.Writer) error {
 	id, sent := "", 0
+	w = redactTo(w) // whole lines only: a token is never cut in two
 	for {
 		if id == "" {
 			c, err := m.inspect(ctx)

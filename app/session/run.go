@@ -202,7 +202,10 @@ func (m *Manager) keepLogs(ctx context.Context, id, reason string) (string, []st
 	if err := m.Engine.Logs(ctx, id, "1000", false, &buf); err != nil {
 		return "", []string{"(could not read the container log: " + err.Error() + ")"}
 	}
-	lines := strings.Split(strings.TrimRight(buf.String(), "\n"), "\n")
+	// Kept and shown with tokens hidden: older images print their login
+	// address as the log's last lines.
+	text := problem.Redact(buf.String())
+	lines := strings.Split(strings.TrimRight(text, "\n"), "\n")
 	if len(lines) > 40 {
 		lines = lines[len(lines)-40:]
 	}
@@ -213,7 +216,7 @@ func (m *Manager) keepLogs(ctx context.Context, id, reason string) (string, []st
 	if err := os.MkdirAll(m.LogDir, 0o700); err != nil {
 		return "", lines
 	}
-	if err := os.WriteFile(name, buf.Bytes(), 0o600); err != nil {
+	if err := os.WriteFile(name, []byte(text), 0o600); err != nil {
 		return "", lines
 	}
 	pruneLogs(m.LogDir, keptLogs)

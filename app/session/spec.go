@@ -110,11 +110,13 @@ func Spec(p Params) engine.ContainerSpec {
 			"JUPYTER_TOKEN=" + p.Token,
 			"NEURODESKTOP_VERSION=" + p.Version,
 			"CVMFS_DISABLE=" + cvmfsDisable,
-			"GRANT_SUDO=yes",
 			"NB_UID=" + strconv.Itoa(p.Users.UID),
 			"NB_GID=" + strconv.Itoa(p.Users.GID),
 			"NB_USER=" + p.Users.name(),
 			"OLLAMA_HOST=http://host.docker.internal:11434",
+			// Else the image prints its login address, token included, as
+			// the log's last lines: the lines a failed start shows.
+			"NEURODESKTOP_PRINT_ACCESS_URL=0",
 		},
 		Cmd: []string{"start.sh", "jupyter", "lab",
 			"--ServerApp.password=", "--no-browser", "--expose-app-in-browser",
@@ -134,6 +136,14 @@ func Spec(p Params) engine.ContainerSpec {
 		GPU:     s.GPU,
 		NanoCPU: int64(s.CPUs * 1e9),
 		Memory:  int64(s.MemoryGB * (1 << 30)),
+	}
+	// GRANT_SUDO only when asked: images from 2026-09 default to apt-only
+	// sudo and read "yes" as opting out of that hardening.
+	if s.FullSudo {
+		spec.Env = append(spec.Env, "GRANT_SUDO=yes")
+	}
+	if s.CVMFSEager && s.CVMFSMode != settings.CVMFSOffline {
+		spec.Env = append(spec.Env, "NEURODESKTOP_CVMFS_STARTUP_MODE=eager")
 	}
 	switch s.Privileges {
 	case settings.PrivilegesFull:
@@ -168,7 +178,7 @@ type Image struct {
 }
 
 // Images lists the references to run for these settings, in the order to
-// try them: the primary repository, then its mirror.
+// try them: the primary repository, then its mirrors.
 func Images(s settings.Settings, tag string) []Image {
 	switch s.Channel {
 	case settings.ChannelDev:
@@ -176,9 +186,9 @@ func Images(s settings.Settings, tag string) []Image {
 	case settings.ChannelCustom:
 		return []Image{{Ref: s.CustomImage, Version: tagOf(s.CustomImage)}}
 	}
-	imgs := []Image{{Ref: s.ImageRepository + ":" + tag, Version: tag}}
-	if s.MirrorRepository != "" && s.MirrorRepository != s.ImageRepository {
-		imgs = append(imgs, Image{Ref: s.MirrorRepository + ":" + tag, Version: tag})
+	var imgs []Image
+	for _, repo := range s.Repositories() {
+		imgs = append(imgs, Image{Ref: repo + ":" + tag, Version: tag})
 	}
 	return imgs
 }

@@ -35,9 +35,14 @@ func TestSpec(t *testing.T) {
 			if s.Name != "neurodeskapp" || s.User != "root" || !s.Privileged || s.ShmSize != 1<<30 {
 				t.Errorf("name %q user %q privileged %v shm %d", s.Name, s.User, s.Privileged, s.ShmSize)
 			}
-			for _, e := range []string{"NEURODESKTOP_VERSION=2026-07-11", "CVMFS_DISABLE=false", "GRANT_SUDO=yes", "NB_UID=1001", "NB_GID=1002", "NB_USER=jovyan", "OLLAMA_HOST=http://host.docker.internal:11434"} {
+			for _, e := range []string{"NEURODESKTOP_VERSION=2026-07-11", "CVMFS_DISABLE=false", "NEURODESKTOP_PRINT_ACCESS_URL=0", "NB_UID=1001", "NB_GID=1002", "NB_USER=jovyan", "OLLAMA_HOST=http://host.docker.internal:11434"} {
 				if !slices.Contains(s.Env, e) {
 					t.Errorf("env lacks %s", e)
+				}
+			}
+			for _, e := range s.Env {
+				if strings.HasPrefix(e, "GRANT_SUDO=") || strings.HasPrefix(e, "NEURODESKTOP_CVMFS_STARTUP_MODE=") {
+					t.Errorf("env has %s: the image's own default was not asked to change", e)
 				}
 			}
 			if !slices.Equal(s.ExtraHosts, []string{"host.docker.internal:host-gateway"}) {
@@ -73,6 +78,21 @@ func TestSpec(t *testing.T) {
 			}
 			if s.GPU || s.SecurityOpt != nil || s.Memory != 0 || s.NanoCPU != 0 {
 				t.Errorf("unasked extras: gpu %v secopt %v mem %d cpu %d", s.GPU, s.SecurityOpt, s.Memory, s.NanoCPU)
+			}
+		}},
+		{"full sudo when asked", func(p *Params) { p.Settings.FullSudo = true }, func(t *testing.T, s engine.ContainerSpec) {
+			if !slices.Contains(s.Env, "GRANT_SUDO=yes") {
+				t.Errorf("env %v", s.Env)
+			}
+		}},
+		{"tools mounted before JupyterLab when asked", func(p *Params) { p.Settings.CVMFSEager = true }, func(t *testing.T, s engine.ContainerSpec) {
+			if !slices.Contains(s.Env, "NEURODESKTOP_CVMFS_STARTUP_MODE=eager") {
+				t.Errorf("env %v", s.Env)
+			}
+		}},
+		{"offline: nothing to mount eagerly", func(p *Params) { p.Settings.CVMFSEager, p.Settings.CVMFSMode = true, settings.CVMFSOffline }, func(t *testing.T, s engine.ContainerSpec) {
+			if slices.Contains(s.Env, "NEURODESKTOP_CVMFS_STARTUP_MODE=eager") {
+				t.Errorf("env %v", s.Env)
 			}
 		}},
 		{"offline mode", func(p *Params) { p.Settings.CVMFSMode = settings.CVMFSOffline }, func(t *testing.T, s engine.ContainerSpec) {
@@ -138,10 +158,18 @@ func TestSpec(t *testing.T) {
 func TestImages(t *testing.T) {
 	s := settings.Defaults("/d")
 	got := Images(s, "2026-07-11")
-	want := []Image{{"docker.io/vnmd/neurodesktop:2026-07-11", "2026-07-11"}, {"ghcr.io/neurodesk/neurodesktop/neurodesktop:2026-07-11", "2026-07-11"}}
+	// Docker Hub, the mirror upstream pushes to since 2026-06-08, then the
+	// one before it, whose images may be on disk already.
+	want := []Image{{"docker.io/vnmd/neurodesktop:2026-07-11", "2026-07-11"}, {"ghcr.io/neurodesk/neurodesktop:2026-07-11", "2026-07-11"},
+		{"ghcr.io/neurodesk/neurodesktop/neurodesktop:2026-07-11", "2026-07-11"}}
 	if !slices.Equal(got, want) {
 		t.Errorf("stable: %v", got)
 	}
+	s.MirrorRepository = "registry.uni.example/neurodesktop"
+	if got := Images(s, "2026-07-11"); len(got) != 2 || got[1].Ref != "registry.uni.example/neurodesktop:2026-07-11" {
+		t.Errorf("a mirror of the person's own: %v", got)
+	}
+	s.MirrorRepository = settings.MirrorRepository
 	s.Channel = settings.ChannelDev
 	if got := Images(s, "x"); len(got) != 1 || got[0].Ref != "docker.io/vnmd/neurodesktop-dev:latest" || got[0].Version != "dev" {
 		t.Errorf("dev: %v", got)

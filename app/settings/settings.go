@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/pelletier/go-toml/v2"
@@ -72,6 +73,12 @@ type Settings struct {
 	MirrorRepository string `toml:"mirror_repository" json:"mirror_repository"`
 	DevImage         string `toml:"dev_image" json:"dev_image"`
 	GPU              bool   `toml:"gpu" json:"gpu"`
+	// FullSudo gives the Jupyter user every sudo right (GRANT_SUDO=yes).
+	// Off, the image decides: from 2026-09 that is apt only ("packages").
+	FullSudo bool `toml:"full_sudo" json:"full_sudo"`
+	// CVMFSEager mounts the tools before JupyterLab opens; off, the image
+	// mounts them in the background while JupyterLab is already usable.
+	CVMFSEager bool `toml:"cvmfs_eager" json:"cvmfs_eager"`
 	// Privileges is full, minimal or none (see the constants). When the
 	// engine refuses full, a start falls back to minimal by itself.
 	Privileges    string  `toml:"privileges" json:"privileges"`
@@ -138,6 +145,15 @@ const (
 	EngineContext = "context:" // context:NAME, a Docker CLI context
 )
 
+// MirrorRepository is where Neurodesk pushes production images besides
+// Docker Hub since 2026-06-08; FormerMirrorRepository, the app's default
+// before, stopped receiving tags then (its old tags are still there, and
+// on the disks of those who pulled them).
+const (
+	MirrorRepository       = "ghcr.io/neurodesk/neurodesktop"
+	FormerMirrorRepository = "ghcr.io/neurodesk/neurodesktop/neurodesktop"
+)
+
 // Defaults returns the settings a new user starts with.
 func Defaults(defaultDataFolder string) Settings {
 	return Settings{
@@ -145,7 +161,7 @@ func Defaults(defaultDataFolder string) Settings {
 		CVMFSMode:        CVMFSStream,
 		Channel:          ChannelStable,
 		ImageRepository:  "docker.io/vnmd/neurodesktop",
-		MirrorRepository: "ghcr.io/neurodesk/neurodesktop/neurodesktop",
+		MirrorRepository: MirrorRepository,
 		DevImage:         "docker.io/vnmd/neurodesktop-dev:latest",
 		ShmSizeMB:        1024,
 		Privileges:       PrivilegesFull,
@@ -180,7 +196,7 @@ func Load(path string, defaults Settings, now time.Time) (Settings, LoadResult) 
 		s := defaults
 		dec := toml.NewDecoder(bytes.NewReader(data))
 		if err = dec.Decode(&s); err == nil {
-			return s, LoadResult{}
+			return movedDefaults(s), LoadResult{}
 		}
 		err = fmt.Errorf("parse %s: %w", path, err)
 	} else {
@@ -193,6 +209,35 @@ func Load(path string, defaults Settings, now time.Time) (Settings, LoadResult) 
 		res.Problem = fmt.Errorf("%w (and it could not be kept aside: %v)", err, berr)
 	}
 	return defaults, res
+}
+
+// Repositories are where the stable channel's images come from, in the
+// order to try them: the repository, its mirror, then the mirror the app
+// used before upstream moved it (whose images are on the disks of those
+// who pulled them).
+func (s Settings) Repositories() []string {
+	repos := []string{s.ImageRepository}
+	former := ""
+	if s.MirrorRepository == MirrorRepository {
+		former = FormerMirrorRepository
+	}
+	for _, r := range []string{s.MirrorRepository, former} {
+		if r != "" && !slices.Contains(repos, r) {
+			repos = append(repos, r)
+		}
+	}
+	return repos
+}
+
+// movedDefaults moves what still holds a default that upstream has since
+// moved. Save writes every field, so a saved old default is told from a
+// person's own choice only by its value: nobody picks a repository that
+// stopped receiving tags.
+func movedDefaults(s Settings) Settings {
+	if s.MirrorRepository == FormerMirrorRepository {
+		s.MirrorRepository = MirrorRepository
+	}
+	return s
 }
 
 // Save writes s to path atomically.

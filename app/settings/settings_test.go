@@ -93,3 +93,23 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+// A settings file saved with the mirror the app used to default to moves to
+// the one upstream pushes to now; a mirror of the person's own stays.
+func TestLoadMovesTheOldDefaultMirror(t *testing.T) {
+	for saved, want := range map[string]string{
+		"ghcr.io/neurodesk/neurodesktop/neurodesktop": "ghcr.io/neurodesk/neurodesktop",
+		"registry.uni.example/neuro/neurodesktop":     "registry.uni.example/neuro/neurodesktop",
+		"": "",
+	} {
+		path := filepath.Join(t.TempDir(), "settings.toml")
+		os.WriteFile(path, []byte("mirror_repository = \""+saved+"\"\n"), 0o600)
+		s, res := Load(path, Defaults("/d"), time.Now())
+		if res.Problem != nil || s.MirrorRepository != want {
+			t.Errorf("saved %q: loaded %q (%v), want %q", saved, s.MirrorRepository, res.Problem, want)
+		}
+	}
+	if d := Defaults("/d"); d.MirrorRepository != "ghcr.io/neurodesk/neurodesktop" || d.FullSudo || d.CVMFSEager {
+		t.Errorf("defaults: mirror %q, full sudo %v, eager %v", d.MirrorRepository, d.FullSudo, d.CVMFSEager)
+	}
+}

@@ -40,15 +40,8 @@ type OnDisk struct {
 	InUse bool     `json:"in_use"` // a container was made from it
 }
 
-// Repos are the repositories whose images are Neurodesktop's: the
-// configured one and its mirror.
-func Repos(st settings.Settings) []string {
-	repos := []string{st.ImageRepository}
-	if st.MirrorRepository != "" && st.MirrorRepository != st.ImageRepository {
-		repos = append(repos, st.MirrorRepository)
-	}
-	return repos
-}
+// Repos are the repositories whose images are Neurodesktop's.
+func Repos(st settings.Settings) []string { return st.Repositories() }
 
 // Local lists the Neurodesktop versions on disk, newest first. Only images
 // of repos count: another repository's images are never listed, so never

@@ -91,18 +91,34 @@ func TestImageContract(t *testing.T) {
 	if strings.Contains(ps, token) {
 		t.Error("the token is on a command line in the container")
 	}
-	// GRANT_SUDO=yes: the Jupyter user may use sudo without a password.
-	if out, err := exec.Command("docker", "exec", "-u", fmt.Sprint(uid), iw.container(), "sudo", "-n", "id", "-u").CombinedOutput(); err != nil || strings.TrimSpace(string(out)) != "0" {
-		t.Errorf("sudo as the Jupyter user: %v %s", err, out)
+	// No GRANT_SUDO: the image's own policy (2026-09: apt only) stands.
+	sudo := func(args ...string) (string, error) {
+		out, err := exec.Command("docker", append([]string{"exec", "-u", fmt.Sprint(uid), iw.container(), "sudo", "-n"}, args...)...).CombinedOutput()
+		return strings.TrimSpace(string(out)), err
+	}
+	if out, err := sudo("id", "-u"); err == nil {
+		t.Errorf("the Jupyter user has full sudo, which nobody asked for: %s", out)
+	}
+	if out, err := sudo("apt-get", "--version"); err != nil {
+		t.Errorf("the image's apt-only sudo does not work: %v %s", err, out)
+	}
+	if !strings.Contains(logs, "sudo policy: packages") {
+		t.Errorf("the image did not choose its own sudo policy:\n%s", logs)
+	}
+	// The image does not print its login address (token included) into the
+	// log the app shows when a start fails.
+	time.Sleep(2 * time.Second) // it would print a second after Jupyter answers
+	if log := iw.containerLog(); strings.Contains(log, token) {
+		t.Errorf("the container log holds the token:\n%s", log)
 	}
 
-	// JupyterLab 4 itself answers at /lab; the desktop's path answers.
+	// JupyterLab 4 itself answers at /lab; the desktop's route answers.
 	lab := get(t, base+"/lab", token)
 	if !strings.Contains(lab, `"appVersion": "4.`) || !strings.Contains(lab, "JupyterLab") {
 		t.Errorf("/lab is not JupyterLab 4:\n%.400s", lab)
 	}
-	if desk := get(t, base+"/neurodesktop/", token); !strings.Contains(desk, "<title>Neurodesktop</title>") {
-		t.Errorf("/neurodesktop/ did not answer with the desktop:\n%.400s", desk)
+	if desk := get(t, base+"/neurodesktop-rdp/", token); !strings.Contains(desk, "<title>Neurodesktop RDP</title>") {
+		t.Errorf("/neurodesktop-rdp/ did not answer with the desktop:\n%.400s", desk)
 	}
 
 	// What JupyterLab saves into the data folder (~/neurodesktop-storage in
@@ -119,6 +135,19 @@ func TestImageContract(t *testing.T) {
 	}
 	if sys := st.Sys().(*syscall.Stat_t); int(sys.Uid) != iw.s.appUser() {
 		t.Errorf("the notebook belongs to uid %d, want %d (the app's user)", sys.Uid, iw.s.appUser())
+	}
+
+	// Full sudo (GRANT_SUDO=yes) when the person asks for it in Settings.
+	if r := iw.run("stop", "--json"); r.code != 0 {
+		t.Fatalf("stop: exit %d\n%s", r.code, r.stderr)
+	}
+	settings, _ := os.ReadFile(iw.settingsPath())
+	iw.writeSettings(string(settings) + "full_sudo = true\n")
+	if r := iw.run("start", "--json", "--no-open"); r.code != 0 {
+		t.Fatalf("start with full sudo: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if out, err := sudo("id", "-u"); err != nil || out != "0" {
+		t.Errorf("full sudo was asked for: sudo as the Jupyter user gives %v %s", err, out)
 	}
 }
 

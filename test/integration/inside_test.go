@@ -160,17 +160,17 @@ func TestWindowNewWindowsAndDownloads(t *testing.T) {
 		t.Errorf("the main window shows %q", got)
 	}
 
-	// The desktop, opened by the page, in a window of its own.
+	// A page of the session, opened by the page, in a window of its own.
 	n := len(iw.page.lines())
 	a.click(200, 100)
-	desk := a.waitWindow("Neurodesktop — Neurodesk", 30*time.Second)
-	iw.page.wait(a, n, `^/neurodesktop/ loaded$`, 15*time.Second)
-	a.shot("window-desktop")
+	desk := a.waitWindow("Session page — Neurodesk", 30*time.Second)
+	iw.page.wait(a, n, `^/neurodesk-test/window/ loaded$`, 15*time.Second)
+	a.shot("window-session-page")
 	a.focus(desk)
 	a.clickWindow(desk, 300, 350) // its editor; this window has no menu bar
 	n = len(iw.page.lines())
 	a.keys("ctrl+l")
-	iw.page.wait(a, n, `^/neurodesktop/ key ctrl\+l$`, 15*time.Second)
+	iw.page.wait(a, n, `^/neurodesk-test/window/ key ctrl\+l$`, 15*time.Second)
 
 	// Downloads.
 	a.focus(a.id)

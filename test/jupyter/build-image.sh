@@ -16,7 +16,13 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 suite=trixie
-packages="jupyterlab jupyter-core python3-jupyter-server python3-terminado python3-ipykernel tini sudo procps passwd"
+# JupyterLab 4 on Jupyter Server 2; a real X desktop behind the desktop's
+# routes (TigerVNC's Xvnc, openbox, xterm, noVNC's client as the stand-in for
+# Guacamole's, x11-utils and xclip for the tests to look inside); papermill for
+# unattended runs.
+packages="jupyterlab jupyter-core python3-jupyter-server python3-terminado python3-ipykernel tini sudo procps passwd
+  tigervnc-standalone-server openbox xterm xfonts-base fonts-dejavu-core x11-utils x11-xserver-utils xclip novnc
+  python3-papermill python3-nbconvert"
 hash=$( (cd "$here" && cat build-image.sh && find image -type f | LC_ALL=C sort | while read -r f; do echo "$f $(stat -c %a "$f")"; cat "$f"; done) | sha256sum | cut -c1-12)
 ref="neurodeskapp-test/jupyterlab:$hash"
 if docker image inspect "$ref" >/dev/null 2>&1; then

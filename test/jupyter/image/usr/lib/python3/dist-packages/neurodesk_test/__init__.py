@@ -1,10 +1,10 @@
 """Pages the app's window tests control, served by the real Jupyter Server 2.
 
-/neurodesktop/ stands in for the Linux desktop, which the real image serves
-there through jupyter-server-proxy (its /neurodesktop redirects there, as
-the proxy's AddSlashHandler does). /neurodesk-test/page is a page that opens
-windows, offers downloads, takes uploads through Jupyter's contents API, and
-records the keys it receives in received-keys.txt in the data folder.
+desktop.py serves the Linux desktop at the routes the real image has.
+/neurodesk-test/page is a page that opens windows, offers downloads, takes
+uploads through Jupyter's contents API, and records the keys it receives in
+received-keys.txt in the data folder; /neurodesk-test/window/ is another page
+of the session, which it opens in a window of its own.
 
 When the data folder holds .neurodesk-test-lab-page as the server starts,
 that page is also served at /lab in place of JupyterLab: the window tests of
@@ -16,6 +16,8 @@ import os
 from jupyter_server.base.handlers import JupyterHandler
 from tornado import web
 from tornado.routing import PathMatches, Rule
+
+from . import desktop
 
 PAGE = os.path.join(os.path.dirname(__file__), "page.html")
 KEYS = "received-keys.txt"
@@ -66,9 +68,9 @@ def _jupyter_server_extension_points():
 def _load_jupyter_server_extension(serverapp):
     app = serverapp.web_app
     base = app.settings["base_url"].rstrip("/")
-    app.add_handlers(".*$", [
-        (base + "/neurodesktop", AddSlash),
-        (base + "/neurodesktop/", Page, {"title": "Neurodesktop"}),
+    app.add_handlers(".*$", desktop.handlers(base, serverapp.log) + [
+        (base + "/neurodesk-test/window", AddSlash),
+        (base + "/neurodesk-test/window/", Page, {"title": "Session page"}),
         (base + "/neurodesk-test/page", Page, {"title": "JupyterLab"}),
         (base + "/neurodesk-test/keys", Keys),
         (base + "/neurodesk-test/attachment", Attachment),
@@ -77,4 +79,4 @@ def _load_jupyter_server_extension(serverapp):
         # First among the rules, ahead of JupyterLab's own /lab.
         app.default_router.rules.insert(0, Rule(PathMatches(base + "/lab"), Page, {"title": "JupyterLab"}))
         serverapp.log.info("neurodesk_test: the test page stands in for /lab")
-    serverapp.log.info("neurodesk_test: pages at /neurodesktop/ and /neurodesk-test/page")
+    serverapp.log.info("neurodesk_test: pages at /neurodesk-test/page and /neurodesk-test/window/")
