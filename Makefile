@@ -58,7 +58,7 @@ ENGINE_TESTS   := TestImageContract|TestStartPullReadyStop|TestSharedEngineTwoPe
 ENGINE_TEST     = go test -count=1 -p 1 -timeout 15m -run '^($(1))$$' ./test/integration
 engines:
 	scripts/test-engine.sh podman-rootful -- $(call ENGINE_TEST,$(ENGINE_TESTS)|TestNewVersionDoesNotBlockStart)
-	scripts/test-engine.sh podman-rootless -- $(call ENGINE_TEST,$(ENGINE_TESTS)|TestNewVersionDoesNotBlockStart|TestWindowJupyterLab4|TestWindowJupyterLab4Notebook)
+	scripts/test-engine.sh podman-rootless -- $(call ENGINE_TEST,$(ENGINE_TESTS)|TestNewVersionDoesNotBlockStart|TestWindowJupyterLab4|TestWindowJupyterLab4Notebook|TestWindowLinuxDesktop)
 	scripts/test-engine.sh docker-rootless -- $(call ENGINE_TEST,$(ENGINE_TESTS))
 
 # Each fuzz target briefly; go test -fuzz takes one target at a time.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"path/filepath"
 
 	"github.com/neurodesk/neurodeskapp/app/buildinfo"
@@ -157,8 +158,10 @@ type statusReport struct {
 		// RefreshError says why the remote copy could not be read.
 		RefreshError string `json:"refresh_error,omitempty"`
 	} `json:"image"`
-	Running    bool         `json:"running"`
-	URL        string       `json:"url,omitempty"`
+	Running bool   `json:"running"`
+	URL     string `json:"url,omitempty"`
+	// DesktopURL opens the Linux desktop at the route the session offers.
+	DesktopURL string       `json:"desktop_url,omitempty"`
 	Container  string       `json:"container,omitempty"`
 	DataFolder string       `json:"data_folder,omitempty"`
 	Error      *errorRecord `json:"error,omitempty"`
@@ -198,6 +201,8 @@ func cmdStatus(ctx context.Context, args []string, io IO) int {
 		var found bool
 		if s, found, err = e.manager(eng).Find(ctx); err == nil && found {
 			r.Running, r.URL, r.Container, r.DataFolder, code = true, s.LabURL(), s.ContainerID[:min(12, len(s.ContainerID))], s.DataFolder, ExitOK
+			d, _ := session.FindDesktop(ctx, &http.Client{}, s) // unanswered: the historical route
+			r.DesktopURL = s.DesktopURL(d)
 		}
 	}
 	if err != nil {
@@ -216,6 +221,7 @@ func cmdStatus(ctx context.Context, args []string, io IO) int {
 	if r.Running {
 		fmt.Fprintf(w, "Session:   running (container %s, data folder %s)\n", r.Container, r.DataFolder)
 		fmt.Fprintf(w, "URL:       %s\n", r.URL)
+		fmt.Fprintf(w, "Desktop:   %s\n", r.DesktopURL)
 	} else if err == nil {
 		fmt.Fprintln(w, "Session:   not running")
 	}

@@ -107,6 +107,10 @@ func TestStartStatusLogsStop(t *testing.T) {
 	if code != ExitOK || st["running"] != true || st["data_folder"] != w.data {
 		t.Errorf("status: exit %d %v", code, st)
 	}
+	// The desktop at the route the session lists (here RDP, as a 2026-09 image).
+	if u := fmt.Sprint(st["desktop_url"]); !strings.Contains(u, "/neurodesktop-rdp/?token=") {
+		t.Errorf("status's desktop_url is %q", u)
+	}
 	w.f.LogText = "Jupyter Server is running\n"
 	if code, out, _ = w.run("logs"); code != ExitOK || out != "Jupyter Server is running\n" {
 		t.Errorf("logs: exit %d %q", code, out)

@@ -82,7 +82,11 @@ func (i Info) FileURL(path string) string {
 	return i.BaseURL + "/lab/tree/" + strings.Join(parts, "/") + "?token=" + i.Token
 }
 
-// DesktopURL opens the Linux desktop inside JupyterLab.
-// The image serves the desktop through jupyter-server-proxy at /neurodesktop/
-// (its /neurodesktop only redirects there).
-func (i Info) DesktopURL() string { return i.BaseURL + "/neurodesktop/?token=" + i.Token }
+// DesktopURL opens the Linux desktop at the route the session offers (see
+// FindDesktop).
+func (i Info) DesktopURL(d Desktop) string {
+	if i.Token == "" {
+		return i.BaseURL + d.Path
+	}
+	return i.BaseURL + d.Path + "?token=" + i.Token
+}

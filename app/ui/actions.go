@@ -197,26 +197,6 @@ func (s *Service) openSessionPage() {
 	}
 }
 
-// OpenDesktop shows the Neurodesktop Linux desktop in a window of its own
-// (in this window where the platform has no second window).
-func (s *Service) OpenDesktop() error {
-	if err := s.fromLauncher(); err != nil {
-		return err
-	}
-	return s.openDesktop()
-}
-
-// openDesktop is OpenDesktop for the app's own menus and timers, which may act
-// while a session page is shown.
-func (s *Service) openDesktop() error {
-	info, err := s.current()
-	if err != nil {
-		return err
-	}
-	s.runtime().OpenWindow(info.DesktopURL())
-	return nil
-}
-
 func (s *Service) current() (session.Info, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -135,7 +135,8 @@ func TestSessionPagesLogsAndDiagnostics(t *testing.T) {
 		t.Fatalf("open session: %q %v", lab, err)
 	}
 	token := lab[strings.Index(lab, "token=")+6:]
-	if err := s.OpenDesktop(); err != nil || len(rt.windows) != 1 || !strings.Contains(rt.windows[0], "/neurodesktop/?token=") {
+	// The route the session lists, as JupyterLab's own tile opens it.
+	if err := s.OpenDesktop(); err != nil || len(rt.windows) != 1 || !strings.Contains(rt.windows[0], "/neurodesktop-rdp/?token=") {
 		t.Errorf("desktop: %v %v", err, rt.windows)
 	}
 	if err := s.OpenInBrowser(); err != nil || len(rt.browser) != 1 {

@@ -92,6 +92,8 @@ type Service struct {
 	opening *openRequest
 	// cluster is the HPC cluster job the session runs in, when it does.
 	cluster *clusterSession
+	// desktop is the running session's desktop route (desktop.go).
+	desktop desktopCache
 	// bgWork counts starts and background refreshes, which write to the
 	// state and cache folders: tests wait for them before those go.
 	bgWork sync.WaitGroup
@@ -260,6 +262,8 @@ func (s *Service) setSession(info session.Info) {
 		recent = slices.Clone(sn.Recent)
 	})
 	s.saveRecent(recent)
+	// Asked now, so that "Open the Linux desktop" does not wait for it.
+	s.background(func() { s.desktopOf(info) })
 }
 
 // emitInterval caps snapshots at about ten a second: a chatty container

@@ -234,6 +234,30 @@ int nd_connect_downloads(uintptr_t h) {
 
 // --- plain windows -----------------------------------------------------------
 
+// session_settings copies the main view's settings (Wails' choices) and lets
+// the page use the clipboard: the desktop's web client syncs it as it gets
+// the focus (navigator.clipboard, which WebKitGTK otherwise refuses without a
+// paste gesture), as JupyterLab's own Paste does. Only session pages get it:
+// the main view keeps its own settings.
+static WebKitSettings *session_settings(WebKitWebView *main) {
+    WebKitSettings *from = webkit_web_view_get_settings(main);
+    WebKitSettings *to = webkit_settings_new();
+    guint n = 0;
+    GParamSpec **props = g_object_class_list_properties(G_OBJECT_GET_CLASS(from), &n);
+    for (guint i = 0; i < n; i++) {
+        GParamSpec *p = props[i];
+        if (!(p->flags & G_PARAM_READABLE) || !(p->flags & G_PARAM_WRITABLE) || (p->flags & (G_PARAM_CONSTRUCT_ONLY | G_PARAM_DEPRECATED))) continue;
+        GValue v = G_VALUE_INIT;
+        g_value_init(&v, p->value_type);
+        g_object_get_property(G_OBJECT(from), p->name, &v);
+        g_object_set_property(G_OBJECT(to), p->name, &v);
+        g_value_unset(&v);
+    }
+    g_free(props);
+    webkit_settings_set_javascript_can_access_clipboard(to, TRUE);
+    return to;
+}
+
 // A window for a page of the session: the default web context, so the same
 // cookies, but a user content manager of its own, so none of the app's
 // script handlers: nothing in it can call the app.
@@ -248,11 +272,13 @@ WebKitWebView *nd_open_window(WebKitWebView *main, GtkWindow *main_window, const
     gtk_window_set_default_size(GTK_WINDOW(win), w, hgt);
     gtk_window_set_title(GTK_WINDOW(win), "Neurodesk");
     WebKitUserContentManager *ucm = webkit_user_content_manager_new();
+    WebKitSettings *settings = session_settings(main);
     GtkWidget *view = GTK_WIDGET(g_object_new(WEBKIT_TYPE_WEB_VIEW,
         "user-content-manager", ucm,
-        "settings", webkit_web_view_get_settings(main),
+        "settings", settings,
         NULL));
     g_object_unref(ucm);
+    g_object_unref(settings);
     nd_connect_view(WEBKIT_WEB_VIEW(view), h, 0);
     gtk_container_add(GTK_CONTAINER(win), view);
     gtk_widget_show_all(win);

@@ -239,7 +239,9 @@ func (f *Engine) RemoveImage(_ context.Context, ref string) error {
 func (f *Engine) ImagesDiskUsage(context.Context) (int64, error) { return 0, nil }
 
 // ServeJupyter answers /api/status on c's published port for c's token,
-// as the image's Jupyter would, until the test ends. Use it as OnStart.
+// as the image's Jupyter would, and lists the desktop's servers as a
+// 2026-09 image's jupyter-server-proxy does, until the test ends. Use it
+// as OnStart.
 func ServeJupyter(t testing.TB, c engine.Container) {
 	var token string
 	for _, e := range c.Env {
@@ -255,6 +257,13 @@ func ServeJupyter(t testing.TB, c engine.Container) {
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "token "+token && r.URL.Query().Get("token") != token {
 			w.WriteHeader(http.StatusForbidden)
+			return
+		}
+		if r.URL.Path == "/server-proxy/servers-info" {
+			w.Write([]byte(`{"server_processes":[` +
+				`{"name":"neurodesktop-rdp","launcher_entry":{"enabled":true,"title":"Neurodesktop RDP","path_info":"neurodesktop-rdp"}},` +
+				`{"name":"neurodesktop-vnc","launcher_entry":{"enabled":true,"title":"Neurodesktop VNC","path_info":"neurodesktop-vnc"}},` +
+				`{"name":"neurodesktop","launcher_entry":{"enabled":false,"title":"Neurodesktop","path_info":"neurodesktop"}}]}`))
 			return
 		}
 		w.Write([]byte("{}"))

@@ -148,8 +148,22 @@ class Client(JupyterHandler):
         with open(os.path.join(HERE, "desktop.html"), encoding="utf-8") as f:
             page = f.read()
         title = self.server["launcher_entry"]["title"]
+        xsrf = self.xsrf_token.decode() if isinstance(self.xsrf_token, bytes) else self.xsrf_token
         self.set_header("Content-Type", "text/html; charset=utf-8")
-        self.finish(page.replace("{{TITLE}}", title).replace("{{CONNECTIONS}}", "1" if ok else "0"))
+        self.finish(page.replace("{{TITLE}}", title).replace("{{CONNECTIONS}}", "1" if ok else "0").replace("{{XSRF}}", xsrf))
+
+
+class ClientLog(JupyterHandler):
+    """What the desktop's client did (connected, the clipboard), for tests."""
+
+    def initialize(self, stack):
+        self.stack = stack
+
+    @web.authenticated
+    def post(self):
+        with open(f"/tmp/neurodesktop-{self.stack.name}-client.log", "a", encoding="utf-8") as f:
+            f.write(self.request.body.decode("utf-8", "replace")[:200] + "\n")
+        self.finish("recorded")
 
 
 class Relay(WebSocketMixin, WebSocketHandler, JupyterHandler):
@@ -207,6 +221,7 @@ def handlers(base, log):
             (route, AddSlash),
             (route + "/", Client, {"server": s, "stack": stack}),
             (route + "/websockify", Relay, {"stack": stack}),
+            (route + "/client-log", ClientLog, {"stack": stack}),
             (route + "/novnc/(.*)", AuthenticatedFileHandler, {"path": NOVNC}),
         ]
     return rules
