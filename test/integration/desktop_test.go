@@ -222,3 +222,35 @@ x.XFlush(d)
 		t.Fatalf("close window %s: %v\n%s", id, err, out)
 	}
 }
+
+// TestDesktopRouteOfEachImage: for images of each kind, status --json's
+// desktop_url is the route their own launcher tile opens, it answers with
+// that desktop, and opening it starts that desktop alone.
+func TestDesktopRouteOfEachImage(t *testing.T) {
+	iw := newInsideWorld(t)
+	iw.realLab()
+	for _, tc := range []struct{ image, path, title string }{
+		{"2026-09", "/neurodesktop-rdp/", "Neurodesktop RDP"},
+		{"2026-08", "/neurodesktop-rdp/", "Neurodesktop RDP"},
+		{"2026-04", "/neurodesktop/", "Neurodesktop"}, // before the routes of 2026-05-19
+	} {
+		os.WriteFile(filepath.Join(iw.data, ".neurodesk-test-desktop"), []byte(tc.image+"\n"), 0o644)
+		if r := iw.run("start", "--json", "--no-open"); r.code != 0 {
+			t.Fatalf("%s: start: exit %d\n%s\n%s", tc.image, r.code, r.stdout, r.stderr)
+		}
+		r := iw.run("status", "--json")
+		u, _ := r.last()["desktop_url"].(string)
+		base, token, _ := strings.Cut(u, tc.path+"?token=")
+		if !strings.HasPrefix(base, "http://127.0.0.1:") || len(token) != 64 {
+			t.Errorf("%s: desktop_url is %q, want the route %s with the token", tc.image, u, tc.path)
+		} else if page := get(t, base+tc.path, token); !strings.Contains(page, "<title>"+tc.title+"</title>") {
+			t.Errorf("%s: %s does not answer with the desktop %q:\n%.300s", tc.image, tc.path, tc.title, page)
+		}
+		if got := iw.desktops(); len(got) != 1 {
+			t.Errorf("%s: desktops running: %q, want the one opened", tc.image, got)
+		}
+		if r := iw.run("stop", "--json"); r.code != 0 {
+			t.Fatalf("%s: stop: exit %d\n%s", tc.image, r.code, r.stderr)
+		}
+	}
+}
