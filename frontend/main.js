@@ -1,7 +1,7 @@
 // The launcher: renders snapshots from the Go service and calls it back.
 // All decisions live in Go; this file only shows state and forwards clicks.
 import { bytes, percent, pullSummary, linkParts, serverLines, parseServerLines } from "./format.js";
-import { screenOf, steps, progressLine, runningDetail, retryOf, shouldOpenLab, newer, engineLine, launcherTitle, versionOrigin, versionWhy, newerLine, shownFolder, typedFolder } from "./view.js";
+import { screenOf, steps, progressLine, runningDetail, retryOf, shouldOpenLab, newer, engineLine, launcherTitle, versionOrigin, versionWhy, newerLine, shownFolder, typedFolder, toolsLine } from "./view.js";
 
 const $ = (id) => document.getElementById(id);
 const api = () => window.go?.ui?.Service;
@@ -142,6 +142,9 @@ function renderLauncher() {
   text("running-detail", runningDetail(snap.session));
   $("open-desktop").hidden = !!snap.session.sign_in;
   $("running-log-box").hidden = !!snap.session.remote; // no container of ours here (a cluster job's log is on the cluster)
+  const tools = toolsLine(snap.session.tools);
+  $("running-tools").hidden = !(running && tools);
+  text("running-tools", tools);
   $("running-note").hidden = !(running && snap.session.note);
   text("running-note", snap.session.note);
   $("stop").textContent = snap.session.remote && !snap.session.cluster ? "Disconnect" : "Stop";

@@ -159,3 +159,17 @@ export function newerLine(v, running) {
     default: return { text: `Version ${tag} is available.`, action: "download" };
   }
 }
+
+// toolsLine says where Neurodesk's tools are in a running session; "" when
+// the app cannot look (a remote server, a cluster job).
+export function toolsLine(tools) {
+  if (!tools) return "";
+  const detail = tools.detail ? ` (${tools.detail})` : "";
+  switch (tools.state) {
+    case "connecting": return `Neurodesk tools: connecting${detail}… JupyterLab works meanwhile.`;
+    case "ready": return "Neurodesk tools: ready.";
+    case "offline": return `Neurodesk tools: offline${detail}.`;
+    case "failed": return `Neurodesk tools: not available${detail}. Start again to retry; the container log says more.`;
+  }
+  return "";
+}

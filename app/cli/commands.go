@@ -161,10 +161,12 @@ type statusReport struct {
 	Running bool   `json:"running"`
 	URL     string `json:"url,omitempty"`
 	// DesktopURL opens the Linux desktop at the route the session offers.
-	DesktopURL string       `json:"desktop_url,omitempty"`
-	Container  string       `json:"container,omitempty"`
-	DataFolder string       `json:"data_folder,omitempty"`
-	Error      *errorRecord `json:"error,omitempty"`
+	DesktopURL string `json:"desktop_url,omitempty"`
+	// Tools is where Neurodesk's tools (CVMFS) are in the session.
+	Tools      *session.Tools `json:"tools,omitempty"`
+	Container  string         `json:"container,omitempty"`
+	DataFolder string         `json:"data_folder,omitempty"`
+	Error      *errorRecord   `json:"error,omitempty"`
 }
 
 func cmdStatus(ctx context.Context, args []string, io IO) int {
@@ -203,6 +205,9 @@ func cmdStatus(ctx context.Context, args []string, io IO) int {
 			r.Running, r.URL, r.Container, r.DataFolder, code = true, s.LabURL(), s.ContainerID[:min(12, len(s.ContainerID))], s.DataFolder, ExitOK
 			d, _ := session.FindDesktop(ctx, &http.Client{}, s) // unanswered: the historical route
 			r.DesktopURL = s.DesktopURL(d)
+			if t, terr := e.manager(eng).Tools(ctx, eng, s); terr == nil {
+				r.Tools = &t
+			}
 		}
 	}
 	if err != nil {
@@ -222,6 +227,9 @@ func cmdStatus(ctx context.Context, args []string, io IO) int {
 		fmt.Fprintf(w, "Session:   running (container %s, data folder %s)\n", r.Container, r.DataFolder)
 		fmt.Fprintf(w, "URL:       %s\n", r.URL)
 		fmt.Fprintf(w, "Desktop:   %s\n", r.DesktopURL)
+		if r.Tools != nil {
+			fmt.Fprintf(w, "Tools:     %s%s\n", r.Tools.State, map[bool]string{true: " (" + r.Tools.Detail + ")"}[r.Tools.Detail != ""])
+		}
 	} else if err == nil {
 		fmt.Fprintln(w, "Session:   not running")
 	}

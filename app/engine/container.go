@@ -72,6 +72,8 @@ type Container struct {
 	Running  bool
 	Status   string // created, running, exited, ...
 	ExitCode int
+	// StartedAt is when it last started (zero if it never did).
+	StartedAt time.Time
 	// OOMKilled: the kernel ended it for using more memory than allowed.
 	OOMKilled bool
 	// Ports maps container ports to where they are published on the host
@@ -208,6 +210,7 @@ func (e *Engine) InspectContainer(ctx context.Context, nameOrID string) (Contain
 	}
 	if r.State != nil {
 		c.Running, c.Status, c.ExitCode, c.OOMKilled = r.State.Running, r.State.Status, r.State.ExitCode, r.State.OOMKilled
+		c.StartedAt, _ = time.Parse(time.RFC3339Nano, r.State.StartedAt) // "0001-01-…" for one never started
 	}
 	// Where a running container is published; for a stopped one, where it
 	// was asked to be (a port the engine picked reads "0" there).

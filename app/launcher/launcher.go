@@ -23,6 +23,7 @@ import (
 // Engine is what the faces need of the container engine.
 type Engine interface {
 	session.Engine
+	session.Execer
 	versions.Engine
 	Endpoint() engine.Endpoint
 	Ping(ctx context.Context) error

@@ -264,6 +264,7 @@ func (s *Service) setSession(info session.Info) {
 	s.saveRecent(recent)
 	// Asked now, so that "Open the Linux desktop" does not wait for it.
 	s.background(func() { s.desktopOf(info) })
+	s.watchTools(info)
 }
 
 // emitInterval caps snapshots at about ten a second: a chatty container

@@ -96,6 +96,9 @@ type SessionView struct {
 	JobID   string `json:"job_id,omitempty"`
 	Node    string `json:"node,omitempty"`
 	Ends    string `json:"ends,omitempty"`
+	// Tools is where Neurodesk's tools are (nil: not known, or not ours
+	// to look into).
+	Tools *session.Tools `json:"tools,omitempty"`
 }
 
 // Recent is a session to reopen. Tokens of remote sessions are not kept.

@@ -115,3 +115,12 @@ test("Retry starts again where the session ran, and its log is named for it", ()
   assert.deepEqual(retryOf({ state: "failed" }), { call: "Start", log: "Container log" });
   assert.deepEqual(retryOf(undefined), { call: "Start", log: "Container log" });
 });
+
+test("the tools' line", async () => {
+  const { toolsLine } = await import("../view.js");
+  assert.equal(toolsLine(undefined), "");
+  assert.equal(toolsLine({ state: "connecting", detail: "finding the fastest server" }), "Neurodesk tools: connecting (finding the fastest server)… JupyterLab works meanwhile.");
+  assert.equal(toolsLine({ state: "ready" }), "Neurodesk tools: ready.");
+  assert.match(toolsLine({ state: "offline", detail: "no internet connection: the tools downloaded into Neurodesktop only" }), /^Neurodesk tools: offline \(no internet/);
+  assert.match(toolsLine({ state: "failed", detail: "no CVMFS server reachable" }), /not available \(no CVMFS server reachable\)\. Start again/);
+});

@@ -45,6 +45,8 @@ type Engine struct {
 	HomeOwner map[string]string
 	// PingErr is what Ping answers: an engine that went away.
 	PingErr error
+	// ExecFunc answers Exec; nil runs nothing (exit 127).
+	ExecFunc func(id string, cmd []string) (int, []byte)
 }
 
 // New is an empty Docker Engine.
@@ -237,6 +239,15 @@ func (f *Engine) RemoveImage(_ context.Context, ref string) error {
 }
 
 func (f *Engine) ImagesDiskUsage(context.Context) (int64, error) { return 0, nil }
+
+func (f *Engine) Exec(_ context.Context, id string, cmd []string, limit int) (int, []byte, error) {
+	f.Call("exec " + strings.Join(cmd, " "))
+	if f.ExecFunc == nil {
+		return 127, nil, nil
+	}
+	code, out := f.ExecFunc(id, cmd)
+	return code, out[:min(limit, len(out))], nil
+}
 
 // ServeJupyter answers /api/status on c's published port for c's token,
 // as the image's Jupyter would, and lists the desktop's servers as a
