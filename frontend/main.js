@@ -1,7 +1,7 @@
 // The launcher: renders snapshots from the Go service and calls it back.
 // All decisions live in Go; this file only shows state and forwards clicks.
 import { bytes, percent, pullSummary, linkParts, serverLines, parseServerLines } from "./format.js";
-import { screenOf, steps, progressLine, runningDetail, retryOf, shouldOpenLab, newer, engineLine, launcherTitle, versionOrigin, versionWhy, newerLine, shownFolder, typedFolder, toolsLine } from "./view.js";
+import { screenOf, steps, progressLine, runningDetail, retryOf, shouldOpenLab, newer, engineLine, launcherTitle, versionOrigin, versionWhy, newerLine, shownFolder, typedFolder, toolsLine, sourceCells } from "./view.js";
 
 const $ = (id) => document.getElementById(id);
 const api = () => window.go?.ui?.Service;
@@ -238,6 +238,7 @@ function renderVersions(stable, v) {
 }
 
 function renderVersionsList() {
+  renderSources();
   const v = snap.versions ?? {};
   const none = (v.on_disk ?? []).length === 0;
   $("versions-table").hidden = none;
@@ -248,6 +249,16 @@ function renderVersionsList() {
     const tr = document.createElement("tr");
     const marks = [d.in_use && "in use", d.tag === snap.settings.pinned_version && "pinned", d.tag === snap.image.tag && "current"].filter(Boolean).join(", ");
     for (const x of [d.tag, bytes(d.size), marks]) { const td = document.createElement("td"); td.textContent = x; tr.append(td); }
+    return tr;
+  }));
+}
+
+function renderSources() {
+  const list = snap.versions?.sources ?? [];
+  $("sources-table").hidden = list.length === 0;
+  $("sources-list").replaceChildren(...list.map((src) => {
+    const tr = document.createElement("tr");
+    for (const x of sourceCells(src)) { const td = document.createElement("td"); td.textContent = x; tr.append(td); }
     return tr;
   }));
 }

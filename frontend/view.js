@@ -173,3 +173,17 @@ export function toolsLine(tools) {
   }
   return "";
 }
+
+// sourceCells are a version source's row: its name, what it said (or why
+// it could not be asked), and when it answered.
+export function sourceCells(src, now = new Date()) {
+  const said = src.tag || "—";
+  const why = src.error ? ` (not reached: ${src.error})` : "";
+  let when = "never";
+  if (src.at) {
+    const at = new Date(src.at);
+    const mins = Math.round((now - at) / 60000);
+    when = mins < 1 ? "just now" : mins < 60 ? `${mins} min ago` : mins < 48 * 60 ? `${Math.round(mins / 60)} h ago` : at.toISOString().slice(0, 10);
+  }
+  return [src.name, said + why, when];
+}

@@ -126,7 +126,7 @@ func (io IO) launcherEnv() launcher.Env {
 	return launcher.Env{GOOS: runtime.GOOS, Home: io.Home, Paths: io.Paths, Getenv: io.Getenv, Instance: io.Getenv("NEURODESKAPP_INSTANCE")}
 }
 
-func (e env) releaseSource() *release.Source {
+func (e env) releaseSource() *versions.Feed {
 	return launcher.Source(e.io.launcherEnv(), e.settings)
 }
 
@@ -143,7 +143,7 @@ func (e env) pick(ctx context.Context, eng launcher.Engine, override string, out
 	if e.settings.Channel != settings.ChannelStable {
 		return "", func() {}, nil
 	}
-	c, v, err := versions.Pick(ctx, eng, src, e.settings, override, manifestWait)
+	c, v, err := versions.Pick(ctx, eng, src.ForStart(), e.settings, override, manifestWait)
 	if err != nil {
 		return "", nil, err
 	}

@@ -49,8 +49,11 @@ func newCLIWorld(t *testing.T, current string, onDisk ...string) *cliWorld {
 	}
 	w.f.OnStart = func(c engine.Container) { fakeengine.ServeJupyter(t, c) }
 	w.io = IO{Paths: paths, Home: home, Getenv: func(k string) string {
-		if k == "NEURODESK_MANIFEST_URL" {
+		switch k {
+		case "NEURODESK_MANIFEST_URL":
 			return manifest.URL
+		case "NEURODESK_RELEASES_URL":
+			return "http://127.0.0.1:1/releases" // out of reach: the tests' versions are the manifest's
 		}
 		return ""
 	}, Connect: func(context.Context) (launcher.Engine, []engine.Attempt, error) { return w.f, nil, nil }}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/neurodesk/neurodeskapp/app/launcher"
 	"github.com/neurodesk/neurodeskapp/app/registry"
+	"github.com/neurodesk/neurodeskapp/app/release"
 	"github.com/neurodesk/neurodeskapp/app/versions"
 )
 
@@ -37,7 +38,10 @@ func printVersions(ctx context.Context, io IO, out *output, e env, eng launcher.
 		return ExitOK
 	}
 	w := io.Stdout
-	fmt.Fprintf(w, "Current version:  %s (from the %s copy of neurodesktop.toml)\n", r.Current.Tag, r.Current.Origin)
+	fmt.Fprintf(w, "Current version:  %s (%s)\n", r.Current.Tag, currentOrigin(r.Current.Origin))
+	for _, src := range r.Sources {
+		fmt.Fprintf(w, "  %-18s %s\n", src.Name+":", sourceLine(src))
+	}
 	if r.Pinned != "" {
 		fmt.Fprintf(w, "Pinned:           %s\n", r.Pinned)
 	}
@@ -75,6 +79,31 @@ func printVersions(ctx context.Context, io IO, out *output, e env, eng launcher.
 	}
 	fmt.Fprintln(w)
 	return ExitOK
+}
+
+func currentOrigin(o release.Origin) string {
+	switch o {
+	case release.OriginRemote:
+		return "as its sources say now"
+	case release.OriginCache:
+		return "as its sources said last"
+	}
+	return "built into the app: no source has answered yet"
+}
+
+// sourceLine is what one source said, when, and why it could not be asked.
+func sourceLine(s versions.SourceReport) string {
+	line := "nothing yet"
+	if s.Tag != "" {
+		line = s.Tag
+		if !s.At.IsZero() {
+			line += ", " + s.At.Local().Format("2006-01-02 15:04")
+		}
+	}
+	if s.Error != "" {
+		line += " (could not be asked: " + s.Error + ")"
+	}
+	return line
 }
 
 func cmdPrune(ctx context.Context, args []string, io IO) int {

@@ -8,12 +8,14 @@ package launcher
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"time"
 
 	"github.com/neurodesk/neurodeskapp/app/engine"
 	"github.com/neurodesk/neurodeskapp/app/migrate"
 	"github.com/neurodesk/neurodeskapp/app/platform"
+	"github.com/neurodesk/neurodeskapp/app/registry"
 	"github.com/neurodesk/neurodeskapp/app/release"
 	"github.com/neurodesk/neurodeskapp/app/session"
 	"github.com/neurodesk/neurodeskapp/app/settings"
@@ -93,10 +95,18 @@ func LoadSettings(e Env) Loaded {
 }
 
 // Source is where the current Neurodesktop version is read from:
-// NEURODESK_MANIFEST_URL, else the settings' manifest, cached in the
-// cache folder.
-func Source(e Env, st settings.Settings) *release.Source {
-	return release.NewSource(e.Getenv("NEURODESK_MANIFEST_URL"), st.ManifestURL, e.Paths.CacheDir)
+// neurodesktop.toml (NEURODESK_MANIFEST_URL, else the settings' manifest),
+// GitHub's releases (NEURODESK_RELEASES_URL, else GitHub's API) and the
+// registry's tags, cached in the cache folder.
+func Source(e Env, st settings.Settings) *versions.Feed {
+	return &versions.Feed{
+		Manifest: release.NewSource(e.Getenv("NEURODESK_MANIFEST_URL"), st.ManifestURL, e.Paths.CacheDir),
+		Releases: release.NewReleases(e.Getenv("NEURODESK_RELEASES_URL"), e.Paths.CacheDir),
+		Registry: &registry.Client{HTTP: &http.Client{Timeout: 10 * time.Second}},
+		Repos:    versions.Repos(st),
+		Dir:      e.Paths.CacheDir,
+		Now:      time.Now,
+	}
 }
 
 // Manager is the session manager on eng, for this user and instance.

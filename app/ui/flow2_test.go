@@ -36,7 +36,7 @@ func startedService(t *testing.T, current string, onDisk ...string) (*Service, *
 		if k == "NEURODESK_MANIFEST_URL" {
 			return manifest.URL
 		}
-		return ""
+		return noReleases(k)
 	}
 	st := settings.Defaults(filepath.Join(t.TempDir(), "data"))
 	st.ImageRepository, st.MirrorRepository, st.CheckUpdates = nowhere, "", false

@@ -20,6 +20,7 @@ import (
 	"github.com/neurodesk/neurodeskapp/app/session"
 	"github.com/neurodesk/neurodeskapp/app/settings"
 	"github.com/neurodesk/neurodeskapp/app/update"
+	"github.com/neurodesk/neurodeskapp/app/versions"
 	"github.com/neurodesk/neurodeskapp/app/webview"
 )
 
@@ -52,7 +53,7 @@ type Engine = launcher.Engine
 type Service struct {
 	cfg Config
 	rt  Runtime
-	src *release.Source
+	src *versions.Feed
 
 	mu     sync.Mutex
 	snap   Snapshot

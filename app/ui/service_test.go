@@ -106,7 +106,7 @@ func (f *fakeRuntime) count(p *int) int {
 func newService(t *testing.T) (*Service, *fakeRuntime) {
 	dir := t.TempDir()
 	s := New(Config{Paths: platform.Paths{Settings: filepath.Join(dir, "settings.toml"), CacheDir: filepath.Join(dir, "cache"), StateDir: dir},
-		Home: dir, Getenv: func(string) string { return "" }, Version: "test", DownloadsDir: filepath.Join(dir, "Downloads")})
+		Home: dir, Getenv: noReleases, Version: "test", DownloadsDir: filepath.Join(dir, "Downloads")})
 	rt := &fakeRuntime{}
 	s.rt = rt
 	s.onLauncher = true
@@ -264,4 +264,12 @@ func TestRemoteDataFolderIsTypedIn(t *testing.T) {
 	if snap.Settings.DataFolder != onRemote || !strings.Contains(snap.DataError, "absolute") {
 		t.Errorf("a relative path: folder %q, error %q", snap.Settings.DataFolder, snap.DataError)
 	}
+}
+
+// noReleases keeps GitHub's releases out of reach of the tests: a closed port.
+func noReleases(k string) string {
+	if k == "NEURODESK_RELEASES_URL" {
+		return "http://127.0.0.1:1/releases"
+	}
+	return ""
 }

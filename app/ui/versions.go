@@ -24,6 +24,8 @@ type VersionsView struct {
 	OnDisk   []versions.OnDisk `json:"on_disk"`
 	Download DownloadView      `json:"download"`
 	Pruned   string            `json:"pruned,omitempty"` // the last prune, in words
+	// Sources is what each place upstream publishes the version said.
+	Sources []versions.SourceReport `json:"sources,omitempty"`
 }
 
 // DownloadView is a new version coming in the background.
@@ -44,7 +46,7 @@ func (s *Service) pickVersion(ctx context.Context, eng Engine, st settings.Setti
 	if st.Channel != settings.ChannelStable {
 		return "", nil
 	}
-	c, v, err := versions.Pick(ctx, eng, s.src, st, "", manifestWait)
+	c, v, err := versions.Pick(ctx, eng, s.src.ForStart(), st, "", manifestWait)
 	if err != nil {
 		return "", err
 	}
@@ -69,8 +71,9 @@ func (s *Service) refreshVersions(ctx context.Context) {
 		slog.Warn("list the versions on disk", "error", err)
 		return
 	}
+	sources := src.Sources()
 	s.update(func(sn *Snapshot) {
-		sn.Versions.Next, sn.Versions.OnDisk = c, local
+		sn.Versions.Next, sn.Versions.OnDisk, sn.Versions.Sources = c, local, sources
 	})
 	if c.Newer != "" && st.NewVersions == settings.NewVersionsAuto && dl != "pulling" {
 		_ = s.downloadVersion()

@@ -18,6 +18,8 @@ type Report struct {
 	OnDisk        []OnDisk `json:"on_disk"`
 	Running       string   `json:"running,omitempty"` // the session's version
 	Pinned        string   `json:"pinned,omitempty"`
+	// Sources is what each place upstream publishes the version said.
+	Sources []SourceReport `json:"sources,omitempty"`
 }
 
 // List gathers the Report. The manifest is read fresh when it can be.
@@ -25,6 +27,9 @@ func List(ctx context.Context, eng Engine, src Source, reg TagLister, st setting
 	r := Report{Running: running, Pinned: st.PinnedVersion, Current: src.Current()}
 	if v, err := src.Refresh(ctx); err == nil {
 		r.Current = v
+	}
+	if f, ok := src.(interface{ Sources() []SourceReport }); ok {
+		r.Sources = f.Sources()
 	}
 	local, err := Local(ctx, eng, Repos(st))
 	if err != nil {

@@ -124,3 +124,12 @@ test("the tools' line", async () => {
   assert.match(toolsLine({ state: "offline", detail: "no internet connection: the tools downloaded into Neurodesktop only" }), /^Neurodesk tools: offline \(no internet/);
   assert.match(toolsLine({ state: "failed", detail: "no CVMFS server reachable" }), /not available \(no CVMFS server reachable\)\. Start again/);
 });
+
+test("a version source's row", async () => {
+  const { sourceCells } = await import("../view.js");
+  const now = new Date("2026-12-07T10:00:00Z");
+  assert.deepEqual(sourceCells({ name: "GitHub releases", tag: "2026-09-23", at: "2026-12-07T09:20:00Z" }, now), ["GitHub releases", "2026-09-23", "40 min ago"]);
+  assert.deepEqual(sourceCells({ name: "neurodesktop.toml", tag: "2025-06-08", at: "2026-12-01T09:00:00Z", error: "404 Not Found" }, now),
+    ["neurodesktop.toml", "2025-06-08 (not reached: 404 Not Found)", "2026-12-01"]);
+  assert.deepEqual(sourceCells({ name: "registry", error: "unreachable" }, now), ["registry", "— (not reached: unreachable)", "never"]);
+});

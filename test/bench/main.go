@@ -84,7 +84,7 @@ func fail(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...); os.Exit(1)
 func env(home, display string, extra ...string) []string {
 	return append(append(os.Environ(), "HOME="+home, "DISPLAY="+display,
 		"XDG_CONFIG_HOME="+home+"/c", "XDG_CACHE_HOME="+home+"/k", "XDG_STATE_HOME="+home+"/s",
-		"NEURODESKAPP_INSTANCE=bench", "NEURODESK_MANIFEST_URL=http://127.0.0.1:1/none"), extra...)
+		"NEURODESKAPP_INSTANCE=bench", "NEURODESK_MANIFEST_URL=http://127.0.0.1:1/none", "NEURODESK_RELEASES_URL=http://127.0.0.1:1/none"), extra...)
 }
 
 // firstPaint is the median time from exec to "window shown": the app's

@@ -201,6 +201,7 @@ func newWorld(t *testing.T) *world {
 		"XDG_STATE_HOME="+filepath.Join(home, "state"),
 		"NEURODESKAPP_INSTANCE="+w.instance,
 		"NEURODESK_MANIFEST_URL="+manifest.URL,
+		"NEURODESK_RELEASES_URL=http://127.0.0.1:1/releases", // GitHub out of reach, as here
 	)
 	w.writeSettings(w.baseSettings())
 	if s.runAs != nil {

@@ -182,7 +182,7 @@ func TestCLIOnWindows(t *testing.T) {
 		fmt.Fprint(rw, "jupyter_neurodesk_version = \"2026-11-30\"\n")
 	}))
 	t.Cleanup(manifest.Close)
-	env := []string{"LANG=C.UTF-8", "DOCKER_HOST=tcp://" + engine, "NEURODESK_MANIFEST_URL=" + manifest.URL,
+	env := []string{"LANG=C.UTF-8", "DOCKER_HOST=tcp://" + engine, "NEURODESK_MANIFEST_URL=" + manifest.URL, "NEURODESK_RELEASES_URL=http://127.0.0.1:1/releases",
 		fmt.Sprintf("NEURODESKAPP_INSTANCE=wine%d", time.Now().UnixNano()%1e9)}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
