@@ -117,6 +117,19 @@ func Connect(ctx context.Context, env Env) (*Engine, []Attempt, error) {
 			return nil, attempts, ctx.Err()
 		}
 	}
+	if ep, ok := podmanServiceEndpoint(env); ok {
+		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		err := startPodmanService(sctx, ep)
+		cancel()
+		var e *Engine
+		if err == nil {
+			e, err = Open(ctx, ep)
+		}
+		attempts = append(attempts, Attempt{Endpoint: ep, Err: err})
+		if err == nil {
+			return e, attempts, nil
+		}
+	}
 	return nil, attempts, summarize(attempts, env)
 }
 

@@ -266,3 +266,70 @@ func TestUINewVersionInTheBackground(t *testing.T) {
 		t.Errorf("after the download, Start ran %q", got)
 	}
 }
+
+// TestVersionFromEverySource: a stale neurodesktop.toml (a year behind)
+// does not hold a person back while GitHub's releases name a newer
+// version the registry has; a release the registry lacks is not taken; a
+// toml rolled back, and then every source dead, move nobody back. The
+// command line says what each source said.
+func TestVersionFromEverySource(t *testing.T) {
+	v := newVersionsWorld(t, "2025-06-08", "2026-10-30")
+	v.publish("2025-06-08")
+	var mu sync.Mutex
+	releases := `[{"tag_name":"2026-11-20","draft":false,"prerelease":false},{"tag_name":"2026-10-30","draft":false,"prerelease":false}]`
+	github := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if releases == "" {
+			rw.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprint(rw, releases)
+	}))
+	defer github.Close()
+	for i, e := range v.env {
+		if strings.HasPrefix(e, "NEURODESK_RELEASES_URL=") {
+			v.env[i] = "NEURODESK_RELEASES_URL=" + github.URL
+		}
+	}
+	type report struct {
+		Current struct{ Tag string }
+		Sources []struct{ Name, Tag, Error string }
+	}
+	versions := func() report {
+		t.Helper()
+		r := v.run("versions", "--json")
+		var rep report
+		if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+			t.Fatalf("versions --json: exit %d: %v\n%s\n%s", r.code, err, r.stdout, r.stderr)
+		}
+		return rep
+	}
+	// GitHub names 2026-11-20, which the registry lacks: 2026-10-30, not the toml's.
+	rep := versions()
+	said := map[string]string{}
+	for _, s := range rep.Sources {
+		said[s.Name] = s.Tag
+	}
+	if rep.Current.Tag != "2026-10-30" || said["neurodesktop.toml"] != "2025-06-08" || said["GitHub releases"] != "2026-11-20" || said["registry"] != "2026-10-30" {
+		t.Errorf("current %q, sources said %v", rep.Current.Tag, said)
+	}
+	if got := ranVersion(v.startStop()); got != "2026-10-30" {
+		t.Errorf("start ran %q, want 2026-10-30", got)
+	}
+	// Rolled back, then nothing answers: still 2026-10-30.
+	v.publish("2025-06-08")
+	mu.Lock()
+	releases = ""
+	mu.Unlock()
+	if rep := versions(); rep.Current.Tag != "2026-10-30" {
+		t.Errorf("after a rollback the current version is %q", rep.Current.Tag)
+	}
+	if got := ranVersion(v.startStop()); got != "2026-10-30" {
+		t.Errorf("after a rollback start ran %q", got)
+	}
+	r := v.run("versions")
+	if !strings.Contains(r.stdout, "neurodesktop.toml: ") || !strings.Contains(r.stdout, "GitHub releases: ") {
+		t.Errorf("versions does not say what each source said:\n%s", r.stdout)
+	}
+}
