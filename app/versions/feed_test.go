@@ -111,7 +111,10 @@ func TestFeedNeverMovesBack(t *testing.T) {
 
 	// A release the registry does not have yet is not the current one.
 	now = now.Add(2 * time.Hour)
-	u.set(func(u *upstream) { u.releases = "[" + ghRelease("2026-12-01", false, false) + "]"; u.toml = "2026-11-15" })
+	u.set(func(u *upstream) {
+		u.releases = "[" + ghRelease("2026-12-01", false, false) + "]"
+		u.toml = "2026-11-15"
+	})
 	step("released, not yet pushed", "2026-09-23")
 	u.set(func(u *upstream) { u.tags = append(u.tags, "2026-11-15") })
 	now = now.Add(2 * time.Hour)
