@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"time"
 
 	"github.com/neurodesk/neurodeskapp/app/atomicfile"
@@ -33,6 +34,9 @@ var dated = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
 type Said struct {
 	Tag string    `json:"tag,omitempty"`
 	At  time.Time `json:"at,omitzero"`
+	// Stable are all the stable releases a list named, newest first: the
+	// newest may not be in the registry yet.
+	Stable []string `json:"-"`
 }
 
 // Releases reads the newest stable release from GitHub. Refresh asks at
@@ -48,6 +52,7 @@ type releasesCache struct {
 	URL       string    `json:"url"`
 	ETag      string    `json:"etag,omitempty"`
 	Tag       string    `json:"tag,omitempty"`
+	Stable    []string  `json:"stable,omitempty"`
 	FetchedAt time.Time `json:"fetched_at"` // when GitHub last answered
 	AskedAt   time.Time `json:"asked_at"`   // when it was last asked, answered or not
 }
@@ -68,7 +73,7 @@ func (r *Releases) read() releasesCache {
 // Cached is what GitHub said last, without asking.
 func (r *Releases) Cached() Said {
 	c := r.read()
-	return Said{Tag: c.Tag, At: c.FetchedAt}
+	return Said{Tag: c.Tag, At: c.FetchedAt, Stable: c.Stable}
 }
 
 // Refresh asks GitHub for the newest stable release, unless it was asked
@@ -77,7 +82,7 @@ func (r *Releases) Refresh(ctx context.Context) (Said, error) {
 	c := r.read()
 	now := r.Now()
 	if now.Sub(c.AskedAt) < releasesEvery && now.After(c.AskedAt) {
-		return Said{Tag: c.Tag, At: c.FetchedAt}, nil
+		return Said{Tag: c.Tag, At: c.FetchedAt, Stable: c.Stable}, nil
 	}
 	c.AskedAt = now
 	defer func() {
@@ -101,7 +106,7 @@ func (r *Releases) Refresh(ctx context.Context) (Said, error) {
 	switch resp.StatusCode {
 	case http.StatusNotModified:
 		c.FetchedAt = now
-		return Said{Tag: c.Tag, At: now}, nil
+		return Said{Tag: c.Tag, At: now, Stable: c.Stable}, nil
 	case http.StatusOK:
 	default:
 		return Said{}, fmt.Errorf("ask GitHub for Neurodesktop's releases: %s", resp.Status)
@@ -114,17 +119,20 @@ func (r *Releases) Refresh(ctx context.Context) (Said, error) {
 	if err := json.NewDecoder(io.LimitReader(resp.Body, maxReleases)).Decode(&list); err != nil {
 		return Said{}, fmt.Errorf("read Neurodesktop's releases: %w", err)
 	}
-	newest := ""
+	var stable []string
 	for _, rel := range list {
-		if !rel.Draft && !rel.Prerelease && dated.MatchString(rel.Tag) && rel.Tag > newest {
-			newest = rel.Tag
+		if !rel.Draft && !rel.Prerelease && dated.MatchString(rel.Tag) {
+			stable = append(stable, rel.Tag)
 		}
 	}
-	if newest == "" {
+	if len(stable) == 0 {
 		return Said{}, errors.New("no stable Neurodesktop version among its releases on GitHub")
 	}
-	c.Tag, c.ETag, c.FetchedAt = newest, resp.Header.Get("ETag"), now
-	return Said{Tag: newest, At: now}, nil
+	slices.Sort(stable)
+	slices.Reverse(stable) // dates: newest first
+	stable = slices.Compact(stable)
+	c.Tag, c.Stable, c.ETag, c.FetchedAt = stable[0], stable, resp.Header.Get("ETag"), now
+	return Said{Tag: c.Tag, At: now, Stable: stable}, nil
 }
 
 // NewReleases reads GitHub's releases, or NEURODESK_RELEASES_URL's

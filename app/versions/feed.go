@@ -130,7 +130,7 @@ func (f *Feed) refresh(ctx context.Context, askGitHub bool) (release.Version, er
 	r.Tag, r.At = said.Tag, said.At
 	reports = append(reports, r)
 
-	current, reg := f.decide(ctx, st, m.Tag, r.Tag, now)
+	current, reg := f.decide(ctx, st, m.Tag, said.Stable, now)
 	if reg != nil {
 		reports = append(reports, *reg)
 	}
@@ -151,13 +151,13 @@ func (f *Feed) refresh(ctx context.Context, askGitHub bool) (release.Version, er
 // the newest the app knew (what it decided before, or was built with),
 // which is how nobody moves back. A toml that names a tag of another kind
 // (a site's own build) is taken as it is.
-func (f *Feed) decide(ctx context.Context, st feedState, toml, github string, now time.Time) (string, *SourceReport) {
+func (f *Feed) decide(ctx context.Context, st feedState, toml string, github []string, now time.Time) (string, *SourceReport) {
 	if toml != "" && !IsRelease(toml) {
 		return toml, nil
 	}
 	floor := f.floor(st)
 	candidates := []string{floor}
-	for _, t := range []string{toml, github} {
+	for _, t := range append([]string{toml}, github...) {
 		if IsRelease(t) {
 			candidates = append(candidates, t)
 		}

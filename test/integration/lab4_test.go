@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -228,7 +229,10 @@ func TestWindowJupyterLab4Notebook(t *testing.T) {
 // labSessionPaths are the files JupyterLab has open with a kernel, as
 // Jupyter Server lists them.
 func (w *world) labSessionPaths() []string {
-	c := w.inspect()
+	c, err := w.docker.ContainerInspect(context.Background(), w.container())
+	if err != nil {
+		return nil // not (or no longer) there: a start that failed says so in the test that waits
+	}
 	ports := c.NetworkSettings.Ports["8888/tcp"]
 	if len(ports) == 0 {
 		return nil

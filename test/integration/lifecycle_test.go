@@ -142,10 +142,13 @@ func checkContainer(t *testing.T, c container.InspectResponse, w *world) {
 	if len(c.HostConfig.PortBindings) != 1 {
 		t.Errorf("port bindings = %v, want only 8888", c.HostConfig.PortBindings)
 	}
-	for _, e := range []string{"NEURODESKTOP_VERSION=" + w.tag, "CVMFS_DISABLE=false", "GRANT_SUDO=yes", "OLLAMA_HOST=http://host.docker.internal:11434"} {
+	for _, e := range []string{"NEURODESKTOP_VERSION=" + w.tag, "CVMFS_DISABLE=false", "NEURODESKTOP_PRINT_ACCESS_URL=0", "OLLAMA_HOST=http://host.docker.internal:11434"} {
 		if !slices.Contains(c.Config.Env, e) {
 			t.Errorf("env lacks %s: %v", e, c.Config.Env)
 		}
+	}
+	if slices.ContainsFunc(c.Config.Env, func(e string) bool { return strings.HasPrefix(e, "GRANT_SUDO=") }) {
+		t.Errorf("GRANT_SUDO is set, which the person did not ask for: %v", c.Config.Env)
 	}
 	uid := "NB_UID=1000"
 	switch {
