@@ -9,8 +9,14 @@ import (
 	"github.com/neurodesk/neurodeskapp/app/problem"
 )
 
-// requestTimeout bounds one status request.
+// requestTimeout bounds one status request: /api/status is cheap, and an
+// engine's port proxy that accepts before Jupyter listens closes at once.
 const requestTimeout = time.Second
+
+// pageTimeout bounds JupyterLab's page. Its first render in a new home can
+// take seconds on a slow disk or a busy machine; cut off at a second, the
+// probe would start it again and again and wait for a lucky one.
+const pageTimeout = 30 * time.Second
 
 // pollInterval is quick at first, when a probe is a refused connection
 // that costs nothing and a fast start should be seen at once, and slower
@@ -31,16 +37,14 @@ func pollInterval(waited time.Duration) time.Duration {
 // a *problem.Error when Jupyter refuses the token (waiting longer will not
 // help), and another error while either is not up yet.
 func probe(ctx context.Context, client *http.Client, baseURL, token string) error {
-	for _, path := range []string{"/api/status", "/lab"} {
-		if err := get(ctx, client, baseURL+path, token); err != nil {
-			return err
-		}
+	if err := get(ctx, client, baseURL+"/api/status", token, requestTimeout); err != nil {
+		return err
 	}
-	return nil
+	return get(ctx, client, baseURL+"/lab", token, pageTimeout)
 }
 
-func get(ctx context.Context, client *http.Client, url, token string) error {
-	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
+func get(ctx context.Context, client *http.Client, url, token string, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {

@@ -37,3 +37,28 @@ func TestReadyWaitsForJupyterLabsPage(t *testing.T) {
 		t.Error("a refused token was taken for ready")
 	}
 }
+
+// A first JupyterLab page that takes longer than a status request may (a
+// new home on a slow disk) is waited for, not cut off and asked again.
+func TestSlowFirstPageIsWaitedFor(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/lab" {
+			select {
+			case <-time.After(1500 * time.Millisecond): // every render takes this long
+			case <-r.Context().Done():
+				return
+			}
+		}
+		w.Write([]byte("{}"))
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	start := time.Now()
+	if err := waitReady(ctx, srv.Client(), srv.URL, "t", make(chan struct{})); err != nil {
+		t.Fatalf("a page that takes 1.5 s never counted as ready: %v", err)
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("ready after %s, want about 1.5 s", took)
+	}
+}

@@ -17,7 +17,7 @@ import (
 // personal is this person's own names: the contract's with a suffix.
 func (m *Manager) personal() Names {
 	s := ownerSuffix(m.Facts.OwnerName, m.Facts.Owner)
-	return Names{Container: m.Names.Container + "-" + s, HomeVolume: m.Names.HomeVolume + "-" + s}
+	return Names{Container: m.Names.Container + "-" + s, HomeVolume: m.Names.HomeVolume + "-" + s, Personal: true}
 }
 
 // ownerSuffix is the user name as an engine takes it in a name

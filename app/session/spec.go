@@ -3,6 +3,7 @@
 package session
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"strconv"
 	"strings"
@@ -36,6 +37,9 @@ const (
 type Names struct {
 	Container  string
 	HomeVolume string
+	// Personal: somebody else on this engine holds the contract's names,
+	// and these are this person's own.
+	Personal bool
 }
 
 // NamesFor returns the contract's names, or suffixed ones for an instance.
@@ -127,7 +131,7 @@ func Spec(p Params) engine.ContainerSpec {
 		UsernsMode: p.Users.UsernsMode,
 		ShmSize:    s.ShmSizeMB << 20,
 		ExtraHosts: []string{"host.docker.internal:" + gateway},
-		MacAddress: MACAddress,
+		MacAddress: macFor(p.Names, p.Facts.Owner),
 		Mounts: []engine.Mount{
 			{Source: s.DataFolder, Target: StorageTarget},
 			{Volume: true, Source: p.Names.HomeVolume, Target: p.Users.home()},
@@ -169,6 +173,18 @@ func Spec(p Params) engine.ContainerSpec {
 		spec.Mounts = append(spec.Mounts, engine.Mount{Source: m.Source, Target: m.Target, ReadOnly: m.ReadOnly})
 	}
 	return spec
+}
+
+// macFor is the contract's MAC address, or for a person's own container on
+// an engine somebody else uses too, one of theirs: two containers with one
+// address on one bridge would each lose the other's packets. It is fixed
+// per person (a licence's activation follows it), and locally administered.
+func macFor(n Names, owner string) string {
+	if !n.Personal {
+		return MACAddress
+	}
+	sum := sha256.Sum256([]byte("neurodeskapp " + owner))
+	return fmt.Sprintf("8a:75:56:%02x:%02x:%02x", sum[0], sum[1], sum[2])
 }
 
 // Image is one reference to try, with the version it stands for.

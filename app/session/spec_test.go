@@ -249,3 +249,19 @@ func TestFactsOnTheEnginesHost(t *testing.T) {
 		}
 	}
 }
+
+// A person's own container, beside somebody else's on the same engine, has
+// a MAC address of its own (two on one bridge would lose packets), the same
+// at each start.
+func TestPersonalMAC(t *testing.T) {
+	p := baseParams()
+	p.Names = Names{Container: "neurodeskapp-ana", HomeVolume: "neurodesk-home-ana", Personal: true}
+	a := Spec(p).MacAddress
+	if a == MACAddress || a != Spec(p).MacAddress || !strings.HasPrefix(a, "8a:75:56:") {
+		t.Errorf("ana's MAC %q (the contract's is %s)", a, MACAddress)
+	}
+	p.Facts.Owner = "1002"
+	if b := Spec(p).MacAddress; b == a {
+		t.Errorf("two people share the MAC %s", b)
+	}
+}

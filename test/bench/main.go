@@ -39,6 +39,13 @@ func main() {
 		}
 		return
 	}
+	// -lab4: only the JupyterLab 4 and desktop measures.
+	if len(os.Args) > 1 && os.Args[1] == "-lab4" {
+		for _, r := range lab4Times(root, app, tmp) {
+			fmt.Printf("| %-78s | %-28s | %-22s |\n", r.name, r.value, r.goal)
+		}
+		return
+	}
 	bare := filepath.Join(tmp, "bare")
 	if out, err := exec.Command("go", "build", "-tags", "desktop,production,webkit2_41", "-o", bare, "./test/bench/bare").CombinedOutput(); err != nil {
 		fail("build the bare window: %v\n%s", err, out)
@@ -300,7 +307,8 @@ func sessionTimes(root, app, tmp, engineName string) []row {
 		run("stop")
 	}
 	for i := 0; i < 3; i++ {
-		dockerRun = append(dockerRun, dockerRunToReady(repo+":2026-01-01", data, privileges, "/api/status"))
+		ms, _ := baseline{ref: repo + ":2026-01-01", data: data, privileges: privileges}.toReady("/api/status")
+		dockerRun = append(dockerRun, ms)
 	}
 	// Pull throughput: the same 130 MB image by the app and by `docker pull`.
 	current.Store("2026-03-01")
@@ -370,83 +378,6 @@ func processStart(app string) float64 {
 		ms = append(ms, float64(time.Since(start).Microseconds())/1000)
 	}
 	return median(ms)
-}
-
-// dockerRunToReady times `docker run` of ref with the app's privileges and
-// the contract's flags, plus a tight loop until each of paths answers with
-// the token: what the app's start is compared against.
-func dockerRunToReady(ref, data, privileges string, paths ...string) float64 {
-	port := freePort()
-	start := time.Now()
-	privs := []string{"--cap-add", "SYS_ADMIN", "--device", "/dev/fuse"}
-	if privileges == "full" {
-		privs = []string{"--privileged"}
-	}
-	args := append(append([]string{"run", "-d", "--name", "neurodeskapp-bench-dockerrun", "--user", "root", "--shm-size", "1g"}, privs...),
-		"-e", "JUPYTER_TOKEN=bench", "-e", "NB_UID=1000", "-e", "NB_GID=1000", "-e", "GRANT_SUDO=yes",
-		"-e", "CVMFS_DISABLE=false", "-v", data+":/neurodesktop-storage", "-p", fmt.Sprintf("127.0.0.1:%d:8888", port), ref,
-		"start.sh", "jupyter", "lab", "--ServerApp.password=", "--no-browser", "--ServerApp.port=8888")
-	if out, err := exec.Command("docker", args...).CombinedOutput(); err != nil {
-		fail("docker run: %v\n%s", err, out)
-	}
-	defer exec.Command("docker", "rm", "-f", "neurodeskapp-bench-dockerrun").Run()
-	for _, path := range paths {
-		url := fmt.Sprintf("http://127.0.0.1:%d%s", port, path)
-		for {
-			if time.Since(start) > 2*time.Minute {
-				fail("docker run: %s did not answer", path)
-			}
-			req, _ := http.NewRequest(http.MethodGet, url, nil)
-			req.Header.Set("Authorization", "token bench")
-			if resp, err := http.DefaultClient.Do(req); err == nil {
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusOK {
-					break
-				}
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
-	return float64(time.Since(start).Milliseconds())
-}
-
-// lab4Times is a start on the image that enters as Neurodesktop's does
-// (test/jupyter: tini, start.sh and its hooks, JupyterLab 4 on Jupyter
-// Server 2), against `docker run` of it until /lab answers.
-func lab4Times(root, app, tmp string) []row {
-	out, err := exec.Command(filepath.Join(root, "test", "jupyter", "build-image.sh")).Output()
-	if err != nil {
-		fail("build the JupyterLab 4 test image: %v", err)
-	}
-	ref := strings.TrimSpace(string(out))
-	home := filepath.Join(tmp, "lab4")
-	data := filepath.Join(home, "data")
-	os.MkdirAll(data, 0o755)
-	os.Chown(data, 1000, 1000) // Jupyter runs as 1000 when the app runs as root
-	os.MkdirAll(filepath.Join(home, "c", "neurodeskapp"), 0o755)
-	os.WriteFile(filepath.Join(home, "c", "neurodeskapp", "settings.toml"),
-		[]byte(fmt.Sprintf("data_folder = %q\nchannel = \"custom\"\ncustom_image = %q\ncheck_updates = false\n", data, ref)), 0o644)
-	e := env(home, "", "NEURODESKAPP_INSTANCE=bench-lab4")
-	run := runner(app, e)
-	defer func() {
-		run("stop")
-		exec.Command("docker", "volume", "rm", "neurodesk-home-bench-lab4").Run()
-	}()
-	run("start", "--no-open") // the first start learns what this engine allows
-	out, _ = exec.Command("docker", "inspect", "-f", `{{index .Config.Labels "org.neurodesk.app.privileges"}}`, "neurodeskapp-bench-lab4").Output()
-	privileges := strings.TrimSpace(string(out))
-	run("stop")
-	var starts, dockerRun []float64
-	for i := 0; i < 3; i++ {
-		starts = append(starts, float64(run("start", "--no-open").Milliseconds()))
-		run("stop")
-		dockerRun = append(dockerRun, dockerRunToReady(ref, data, privileges, "/api/status", "/lab"))
-	}
-	app4, dr := median(starts), median(dockerRun)
-	return []row{
-		{"start to JupyterLab 4 answering /lab (docker-stacks-style image, median of 3)", fmt.Sprintf("%.0f ms", app4), "-"},
-		{"`docker run` of it + 20 ms loop until /lab answers (median of 3)", fmt.Sprintf("%.0f ms (app %.2f×, %+.0f ms)", dr, app4/dr, app4-dr), "app ≤ 1.05× or +150 ms"},
-	}
 }
 
 func freePort() int {

@@ -20,6 +20,14 @@ if [ -e /neurodesktop-storage/.neurodesk-test-exit ]; then
   printf ' Neurodesktop is ready. Open this link in your browser:\r\n\r\n     http://localhost:8888/lab?token=%s\r\n' "${JUPYTER_TOKEN}"
   exit 3
 fi
+# As the image does (before_notebook.sh:662-665): Ollama on the host, or
+# 127.0.0.1 when it does not answer within a second. It is also the
+# container's first word to the host, which learns its address then.
+if [ -n "${OLLAMA_HOST}" ]; then
+  _ollama=${OLLAMA_HOST#http://}
+  timeout 1 bash -c "exec 3<>/dev/tcp/${_ollama%%:*}/${_ollama##*:}" 2>/dev/null || export OLLAMA_HOST=http://127.0.0.1:11434
+  unset _ollama
+fi
 if [ "$(id -u)" = 0 ] && [ "${NEURODESKTOP_CVMFS_STARTUP_MODE:-lazy}" = eager ] && [ "${CVMFS_DISABLE}" != true ]; then
   /opt/neurodesktop/cvmfs_mount.sh
 else
