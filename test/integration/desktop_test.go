@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 )
 
 // TestWindowLinuxDesktop: Session ▸ Open the Linux Desktop in the production
@@ -253,4 +255,44 @@ func TestDesktopRouteOfEachImage(t *testing.T) {
 			t.Fatalf("%s: stop: exit %d\n%s", tc.image, r.code, r.stderr)
 		}
 	}
+}
+
+// TestUIErrorScreenHidesTheToken: an image that prints its login address,
+// token included, as its last words before it stops (as images before
+// NEURODESKTOP_PRINT_ACCESS_URL did, or one of a person's own) shows its
+// log on the error screen, in the kept log file and in the diagnostics a
+// person copies, with the token hidden in each.
+func TestUIErrorScreenHidesTheToken(t *testing.T) {
+	iw := newInsideWorld(t)
+	iw.realLab()
+	os.WriteFile(filepath.Join(iw.data, ".neurodesk-test-exit"), nil, 0o644)
+	app := iw.startGUI()
+	ctx := browser(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(app.url), chromedp.WaitVisible(chromedp.CSS(`#engine-dot.ok`)),
+		chromedp.Click(chromedp.CSS("#start")), chromedp.WaitVisible(chromedp.CSS("#error"))); err != nil {
+		t.Fatal(err)
+	}
+	token := regexp.MustCompile(`token=[0-9a-f]{16,}`)
+	shown := textOf(ctx, "#error")
+	if !strings.Contains(shown, "Open this link in your browser") || !strings.Contains(shown, "token=REDACTED") {
+		t.Errorf("the error screen does not show the image's last words, token hidden:\n%s", shown)
+	}
+	diag, err := chromedp.Run(ctx, chromedp.Evaluate[string](`window.go.ui.Service.Diagnostics()`, chromedp.EvalAsValue, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(iw.home, "state", "neurodeskapp", "container-failed-*.log"))
+	var kept []byte
+	if len(files) > 0 {
+		kept, _ = os.ReadFile(files[len(files)-1])
+	}
+	for where, text := range map[string]string{"the error screen": shown, "the diagnostics": diag, "the kept log": string(kept)} {
+		if m := token.FindString(text); m != "" {
+			t.Errorf("%s shows a token (%s):\n%s", where, m, text)
+		}
+	}
+	if !strings.Contains(string(kept), "token=REDACTED") {
+		t.Errorf("the kept log %v lacks the image's last words:\n%s", files, kept)
+	}
+	shoot(t, ctx, "error-token-hidden")
 }
