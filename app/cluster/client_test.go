@@ -3,6 +3,9 @@ package cluster
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -25,27 +28,33 @@ func (f *fakeLogin) Run(_ context.Context, stdin, command string) (string, error
 	return "", nil
 }
 
-// TestSubmitKeepsTheTokenOffCommandLines: the token travels on ssh's
-// standard input into a private file; the job script names that file, not
-// the token; a refused job's file is removed.
-func TestSubmitKeepsTheTokenOffCommandLines(t *testing.T) {
+// TestSubmitKeepsTheSecretsOffCommandLines: the token and the job's TLS
+// key travel on ssh's standard input into a private file; the job script
+// names that file, not them; a refused job's file is removed.
+func TestSubmitKeepsTheSecretsOffCommandLines(t *testing.T) {
 	f := &fakeLogin{reply: func(c string) (string, error) {
 		if strings.Contains(c, "sbatch") {
 			return "4242;neurodesk-test\n", nil
 		}
 		return "", nil
 	}}
-	id, err := Client{Login: f}.Submit(context.Background(), goodJob(), "s3cret-token")
+	ident, err := NewIdentity(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := Client{Login: f}.Submit(context.Background(), goodJob(), "n0nce", "s3cret-token", ident)
 	if err != nil || id != "4242" {
 		t.Fatalf("submit: %q %v", id, err)
 	}
+	key := strings.Split(string(ident.KeyPEM), "\n")[1]
 	for i, c := range f.calls {
-		if strings.Contains(c.command, "s3cret") || i > 0 && strings.Contains(c.stdin, "s3cret") {
-			t.Errorf("the token is in %+v", c)
+		if strings.Contains(c.command, "s3cret") || strings.Contains(c.command, key) || i > 0 && (strings.Contains(c.stdin, "s3cret") || strings.Contains(c.stdin, key)) {
+			t.Errorf("a secret is in %+v", c)
 		}
 	}
-	if f.calls[0].stdin != "s3cret-token" || !strings.Contains(f.calls[0].command, "umask 077") {
-		t.Errorf("the token file is written by %+v", f.calls[0])
+	if want := "s3cret-token\n" + string(ident.CertPEM) + string(ident.KeyPEM); f.calls[0].stdin != want ||
+		!strings.Contains(f.calls[0].command, "umask 077") || !strings.Contains(f.calls[0].command, "secrets-n0nce") {
+		t.Errorf("the secrets file is written by %+v", f.calls[0])
 	}
 
 	f = &fakeLogin{reply: func(c string) (string, error) {
@@ -54,22 +63,26 @@ func TestSubmitKeepsTheTokenOffCommandLines(t *testing.T) {
 		}
 		return "", nil
 	}}
-	if _, err := (Client{Login: f}).Submit(context.Background(), goodJob(), "t"); err == nil || !strings.Contains(err.Error(), "invalid partition") {
+	if _, err := (Client{Login: f}).Submit(context.Background(), goodJob(), "n1", "t", ident); err == nil || !strings.Contains(err.Error(), "invalid partition") {
 		t.Errorf("a refused job: %v", err)
 	}
-	if last := f.calls[len(f.calls)-1].command; !strings.Contains(last, "rm -f .neurodeskapp/token-") {
-		t.Errorf("the refused job's token file stays: last command %q", last)
+	if last := f.calls[len(f.calls)-1].command; !strings.Contains(last, "rm -f .neurodeskapp/secrets-n1") {
+		t.Errorf("the refused job's secrets file stays: last command %q", last)
 	}
 }
 
 func TestEndpointAndCancelTakeOnlyJobIDs(t *testing.T) {
-	f := &fakeLogin{reply: func(string) (string, error) { return "hpc 43210\n", nil }}
+	f := &fakeLogin{reply: func(string) (string, error) { return "n0nce 10.1.2.7 43210\n", nil }}
 	c := Client{Login: f}
-	if node, port, err := c.Endpoint(context.Background(), "77"); node != "hpc" || port != 43210 || err != nil {
-		t.Errorf("endpoint: %q %d %v", node, port, err)
+	if addr, port, err := c.Endpoint(context.Background(), "77", "n0nce"); addr != "10.1.2.7" || port != 43210 || err != nil {
+		t.Errorf("endpoint: %q %d %v", addr, port, err)
+	}
+	// Recorded by another start (a job id used again): not this one's.
+	if addr, port, err := c.Endpoint(context.Background(), "77", "other"); addr != "" || port != 0 || err != nil {
+		t.Errorf("another start's endpoint was taken: %q %d %v", addr, port, err)
 	}
 	for _, bad := range []string{"77; rm -rf ~", "", "-1"} {
-		if _, _, err := c.Endpoint(context.Background(), bad); err == nil {
+		if _, _, err := c.Endpoint(context.Background(), bad, "n0nce"); err == nil {
 			t.Errorf("endpoint of %q ran", bad)
 		}
 		if err := c.Cancel(context.Background(), bad); err == nil {
@@ -139,5 +152,37 @@ func TestLoginIsSharedWhereSSHHasMasters(t *testing.T) {
 		if ss.Login.Shared != want {
 			t.Errorf("on %s the login is shared: %v (options %q)", goos, ss.Login.Shared, ss.Login.Options)
 		}
+	}
+}
+
+// TestRunUnderAnyLoginShell: a command runs under /bin/sh whatever the
+// person's login shell (tcsh reads `2>/dev/null` otherwise as an error), its
+// standard input arrives, what the shell's start-up files print is not
+// taken for its output, and its exit code is its own.
+func TestRunUnderAnyLoginShell(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the stand-in ssh is a shell script")
+	}
+	for _, shell := range []string{"/bin/sh", "/bin/bash", "/usr/bin/tcsh"} {
+		t.Run(filepath.Base(shell), func(t *testing.T) {
+			if _, err := os.Stat(shell); err != nil {
+				t.Fatalf("%s is missing (scripts/deps.sh test installs tcsh)", shell)
+			}
+			bin, dir := t.TempDir(), t.TempDir()
+			// sshd runs the command with the login shell, after its banner.
+			os.WriteFile(filepath.Join(bin, "ssh"), []byte("#!/bin/sh\nfor a; do last=$a; done\necho 'Welcome to the cluster! Your quota: 93% used'\ncd "+dir+"\nexec "+shell+" -c \"$last\"\n"), 0o755)
+			t.Setenv("PATH", bin+":"+os.Getenv("PATH"))
+			login := SSH{Destination: "hpc"}
+			out, err := login.Run(context.Background(), "from stdin\n", "cat > got && echo \"job $((6*7))\" 2>/dev/null || true")
+			if err != nil || out != "job 42\n" {
+				t.Errorf("out %q, err %v", out, err)
+			}
+			if b, _ := os.ReadFile(filepath.Join(dir, "got")); string(b) != "from stdin\n" {
+				t.Errorf("stdin arrived as %q", b)
+			}
+			if _, err := login.Run(context.Background(), "", "echo partial; exit 3"); err == nil || !strings.Contains(err.Error(), "exit status 3") {
+				t.Errorf("a failing command: %v", err)
+			}
+		})
 	}
 }

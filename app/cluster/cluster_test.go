@@ -27,19 +27,20 @@ func TestValidate(t *testing.T) {
 }
 
 // TestScript: the resources as SLURM reads them, the job named so that
-// squeue finds it, and the token read from its file, never written in the
-// script or given on a command line.
+// squeue finds it, requeued when SLURM must, and the secrets read from
+// their file, never written in the script or given on a command line.
 func TestScript(t *testing.T) {
 	s := Script(goodJob(), "n0nce")
 	for _, want := range []string{"#SBATCH --job-name=neurodeskapp\n", "#SBATCH --cpus-per-task=8\n", "#SBATCH --mem=32G\n",
 		"#SBATCH --time=0-08:00:00\n", "#SBATCH --partition=gpu\n", "#SBATCH --account=neuro-lab\n", "#SBATCH --gres=gpu:1\n",
-		`token_file="$state"/token-n0nce`, `rm -f "$token_file"`, "data='/scratch/ana/Studie 1'", "APPTAINERENV_JUPYTER_TOKEN"} {
+		"#SBATCH --requeue\n", "nonce=n0nce", `"$state"/secrets-"$nonce"`, `rm -f "$state"/secrets-"$nonce"`,
+		"data='/scratch/ana/Studie 1'", "APPTAINERENV_JUPYTER_TOKEN", "--ServerApp.port_retries=0", `--ServerApp.certfile="$job"/tls.pem`} {
 		if !strings.Contains(s, want) {
 			t.Errorf("the script lacks %q:\n%s", want, s)
 		}
 	}
 	for _, line := range strings.Split(s, "\n") {
-		if strings.Contains(line, "exec ") && strings.Contains(line, "JUPYTER_TOKEN=") {
+		if strings.Contains(line, "JUPYTER_TOKEN=") && !strings.Contains(line, "export") && !strings.Contains(line, "$(cat") {
 			t.Errorf("the token is on a command line: %s", line)
 		}
 	}
@@ -51,65 +52,140 @@ func TestScript(t *testing.T) {
 	}
 }
 
-// TestScriptRuns runs the script as a node would, with stand-ins for
-// apptainer and python3: the token reaches the program through the
-// environment only, its file is gone, and the job says where it listens.
+// node is a stand-in compute node: a home, and programs on PATH.
+type node struct {
+	t         *testing.T
+	home, bin string
+}
+
+func newNode(t *testing.T) *node {
+	n := &node{t: t, home: t.TempDir(), bin: t.TempDir()}
+	os.MkdirAll(filepath.Join(n.home, StateDir), 0o700)
+	// Ports the kernel picks, one a call; the node's address for -I.
+	n.program("python3", "#!/bin/sh\nn=$(cat \"$HOME/ports-asked\" 2>/dev/null || echo 0); echo $((n+1)) > \"$HOME/ports-asked\"; echo $((43210+n))\n")
+	n.program("hostname", "#!/bin/sh\nif [ \"$1\" = -I ]; then echo '10.1.2.7 fd00::7'; else echo node07; fi\n")
+	return n
+}
+
+func (n *node) program(name, script string) { os.WriteFile(filepath.Join(n.bin, name), []byte(script), 0o755) }
+
+func (n *node) secrets(nonce, content string) {
+	os.WriteFile(filepath.Join(n.home, StateDir, "secrets-"+nonce), []byte(content), 0o600)
+}
+
+func (n *node) run(job Job, nonce string, env ...string) string {
+	n.t.Helper()
+	cmd := exec.Command("bash", "-c", Script(job, nonce))
+	cmd.Env = append([]string{"HOME=" + n.home, "PATH=" + n.bin + ":/usr/bin:/bin"}, env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		n.t.Fatalf("%v\n%s", err, out)
+	}
+	return string(out)
+}
+
+func (n *node) file(rel string) string {
+	b, _ := os.ReadFile(filepath.Join(n.home, StateDir, rel))
+	return string(b)
+}
+
+// jupyter is a stand-in that says what it was given, and then either
+// holds its port (its runtime file) or, for the ports in taken, stops as
+// Jupyter does when the port is somebody else's.
+const jupyter = `
+port=${APPTAINERENV_JUPYTER_PORT:-$PODMAN_PORT}
+echo "args: $*"
+echo "token: ${APPTAINERENV_JUPYTER_TOKEN:-$JUPYTER_TOKEN}"
+case " $TAKEN " in *" $port "*) echo "[Errno 98] Address already in use"; exit 1 ;; esac
+rt=${APPTAINERENV_JUPYTER_RUNTIME_DIR:-$RUNTIME}
+echo '{"port": 8888}' > "$rt/jpserver-1.json"
+`
+
+// TestScriptRuns runs the script as a node would, with stand-ins: the
+// secrets reach Jupyter through the environment and a private folder
+// only, their file is gone, and the job records where Jupyter listens
+// once Jupyter holds the port, as the node's address, with this start's name.
 func TestScriptRuns(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("the script runs on the cluster's Linux nodes; this runs it on Linux")
 	}
-	home, bin := t.TempDir(), t.TempDir()
-	os.MkdirAll(filepath.Join(home, StateDir), 0o700)
-	os.WriteFile(filepath.Join(home, StateDir, "token-n0nce"), []byte("s3cret-token"), 0o600)
-	os.WriteFile(filepath.Join(bin, "python3"), []byte("#!/bin/sh\necho 43210\n"), 0o755)
-	os.WriteFile(filepath.Join(bin, "hostname"), []byte("#!/bin/sh\necho node07\n"), 0o755)
-	os.WriteFile(filepath.Join(bin, "apptainer"), []byte("#!/bin/sh\necho \"args: $*\"\necho \"token: $APPTAINERENV_JUPYTER_TOKEN\"\n"), 0o755)
+	n := newNode(t)
+	n.program("apptainer", "#!/bin/bash"+jupyter)
+	n.secrets("n0nce", "s3cret-token\n-----BEGIN CERTIFICATE-----\nCERT\n-----END CERTIFICATE-----\n")
 	job := goodJob()
-	job.DataFolder = filepath.Join(home, "Studie 1") // made when missing
-	cmd := exec.Command("bash", "-c", Script(job, "n0nce"))
-	cmd.Env = []string{"HOME=" + home, "PATH=" + bin + ":/usr/bin:/bin", "SLURM_JOB_ID=77"}
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
-	if !strings.Contains(string(out), "token: s3cret-token") || strings.Contains(strings.SplitN(string(out), "\n", 2)[0], "s3cret") {
+	job.DataFolder = filepath.Join(n.home, "Studie 1") // made when missing
+	out := n.run(job, "n0nce", "SLURM_JOB_ID=77")
+	if !strings.Contains(out, "token: s3cret-token") || strings.Contains(strings.SplitN(out, "\n", 2)[0], "s3cret") {
 		t.Errorf("the token did not arrive through the environment alone:\n%s", out)
 	}
-	if !strings.Contains(string(out), "--bind "+job.DataFolder+":/neurodesktop-storage") || !strings.Contains(string(out), "--ServerApp.port=43210") {
-		t.Errorf("apptainer was run with:\n%s", out)
+	if strings.Contains(strings.SplitN(out, "\n", 2)[0], "43210") {
+		t.Errorf("the port is on Jupyter's command line, where other users of the node see it:\n%s", out)
 	}
-	if _, err := os.Stat(filepath.Join(home, StateDir, "token-n0nce")); !os.IsNotExist(err) {
-		t.Error("the token file stays on the cluster's disk")
+	for _, want := range []string{"run --cleanenv --home " + n.home + "/.neurodeskapp/home:/home/jovyan", "--bind " + job.DataFolder + ":/neurodesktop-storage",
+		"docker://vnmd/neurodesktop:2026-11-30 jupyter lab", "--ServerApp.port_retries=0",
+		"--ServerApp.certfile=" + n.home + "/.neurodeskapp/job-77/tls.pem"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("apptainer was run without %q:\n%s", want, out)
+		}
 	}
-	if b, _ := os.ReadFile(filepath.Join(home, StateDir, "endpoint-77")); string(b) != "node07 43210\n" {
-		t.Errorf("the endpoint file says %q", b)
+	if _, err := os.Stat(filepath.Join(n.home, StateDir, "secrets-n0nce")); !os.IsNotExist(err) {
+		t.Error("the secrets file stays on the cluster's disk")
+	}
+	if got := n.file("job-77/tls.pem"); !strings.Contains(got, "CERT") || strings.Contains(got, "s3cret") {
+		t.Errorf("the job's certificate file holds %q", got)
+	}
+	if fi, err := os.Stat(filepath.Join(n.home, StateDir, "job-77")); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("the job's folder: %v %v", fi, err)
+	}
+	if got := n.file("job-77/endpoint"); got != "n0nce 10.1.2.7 43210\n" {
+		t.Errorf("the endpoint file says %q", got)
 	}
 	if fi, err := os.Stat(job.DataFolder); err != nil || !fi.IsDir() {
 		t.Errorf("the data folder was not made: %v", err)
 	}
 
+	// Somebody else took the first port: Jupyter stops, another is tried,
+	// and only the one Jupyter holds is recorded.
+	n.secrets("n1", "s3cret-2\n")
+	out = n.run(job, "n1", "SLURM_JOB_ID=79", "TAKEN=43211")
+	if got := n.file("job-79/endpoint"); got != "n1 10.1.2.7 43212\n" || !strings.Contains(out, "could not start (attempt 1; port 43211)") {
+		t.Errorf("with port 43211 taken the endpoint says %q:\n%s", got, out)
+	}
+
+	// Requeued, the job starts again with its own secrets (their file is
+	// long gone); a job id seen before, but not requeued, is not trusted.
+	out = n.run(job, "n1", "SLURM_JOB_ID=79", "SLURM_RESTART_COUNT=1")
+	if !strings.Contains(out, "token: s3cret-2") || !strings.HasPrefix(n.file("job-79/endpoint"), "n1 ") {
+		t.Errorf("a requeued job:\n%s", out)
+	}
+	os.WriteFile(filepath.Join(n.home, StateDir, "job-79", "token"), []byte("an old job's\n"), 0o600)
+	n.secrets("n2", "s3cret-3\n")
+	if out = n.run(job, "n2", "SLURM_JOB_ID=79"); !strings.Contains(out, "token: s3cret-3") {
+		t.Errorf("a reused job id took the old job's folder:\n%s", out)
+	}
+
 	// A node without Apptainer runs the image with rootless Podman, as
 	// the app does locally: entered through start.sh as root, the person
 	// mapped to jovyan (1000:100), the token passed on from the environment.
-	os.Remove(filepath.Join(bin, "apptainer"))
-	os.WriteFile(filepath.Join(bin, "podman"), []byte("#!/bin/sh\necho \"args: $*\"\necho \"token: $JUPYTER_TOKEN\"\n"), 0o755)
-	os.WriteFile(filepath.Join(home, StateDir, "token-n0nce"), []byte("s3cret-token"), 0o600)
-	cmd = exec.Command("bash", "-c", Script(job, "n0nce"))
-	cmd.Env = []string{"HOME=" + home, "PATH=" + bin + ":/usr/bin:/bin", "SLURM_JOB_ID=78"}
-	out, err = cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
-	args := strings.SplitN(string(out), "\n", 2)[0]
+	os.Remove(filepath.Join(n.bin, "apptainer"))
+	// Podman picks the port as it takes it; `podman port` says which.
+	n.program("podman", "#!/bin/bash\ncase \"$1\" in port) echo 0.0.0.0:40999; exit 0 ;; run) ;; *) exit 0 ;; esac\n"+
+		"PODMAN_PORT=40999\nRUNTIME=$(for a in \"$@\"; do case \"$a\" in JUPYTER_RUNTIME_DIR=*) echo ${a#*=};; esac; done)"+jupyter)
+	n.secrets("n3", "s3cret-token\n")
+	out = n.run(job, "n3", "SLURM_JOB_ID=78")
+	args := strings.SplitN(out, "\n", 2)[0]
 	for _, want := range []string{"run --rm --name neurodeskapp-78 --user root --userns=keep-id:uid=1000,gid=100", "--env JUPYTER_TOKEN ",
-		"--env NB_UID=1000 --env NB_GID=100", "--publish 43210:8888", "--volume " + job.DataFolder + ":/neurodesktop-storage",
-		"vnmd/neurodesktop:2026-11-30 start.sh jupyter lab", "--ServerApp.port=8888"} {
+		"--env NB_UID=1000 --env NB_GID=100", "--publish 8888 ", "--volume " + job.DataFolder + ":/neurodesktop-storage",
+		"vnmd/neurodesktop:2026-11-30 start.sh jupyter lab", "--ServerApp.port=8888", "--ServerApp.certfile=" + n.home + "/.neurodeskapp/job-78/tls.pem"} {
 		if !strings.Contains(args, want) {
 			t.Errorf("podman was run without %q:\n%s", want, args)
 		}
 	}
-	if strings.Contains(args, "s3cret") || !strings.Contains(string(out), "token: s3cret-token") {
+	if strings.Contains(args, "s3cret") || !strings.Contains(out, "token: s3cret-token") {
 		t.Errorf("the token did not reach podman through the environment alone:\n%s", out)
+	}
+	if got := n.file("job-78/endpoint"); got != "n3 10.1.2.7 40999\n" {
+		t.Errorf("the endpoint file says %q", got)
 	}
 }
 

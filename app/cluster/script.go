@@ -78,7 +78,8 @@ func walltime(d time.Duration) string {
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 // Script is the batch script for j, run as the user on the compute node.
-// nonce names this start's token file (~/.neurodeskapp/token-NONCE).
+// nonce names this start: its secrets file (~/.neurodeskapp/secrets-NONCE)
+// and the endpoint its job records.
 func Script(j Job, nonce string) string {
 	var b strings.Builder
 	b.WriteString("#!/bin/bash\n")
@@ -97,43 +98,101 @@ func Script(j Job, nonce string) string {
 	}
 	// Jupyter ends gracefully on SIGTERM: SLURM sends it 60 s before the end.
 	b.WriteString("#SBATCH --signal=B:TERM@60\n")
+	b.WriteString("#SBATCH --requeue\n")
 	fmt.Fprintf(&b, `set -euo pipefail
 umask 077
 state="$HOME"/%[1]s
-token_file="$state"/token-%[2]s
-# The token: read once, then gone from the disk.
-JUPYTER_TOKEN="$(cat "$token_file")"
-rm -f "$token_file"
+nonce=%[2]s
+# This job's own folder: its token, the TLS certificate and key its Jupyter
+# serves, Jupyter's runtime files, and where it listens. A folder left by an
+# earlier job with the same id is not this one's; a requeued job keeps its own.
+job="$state"/job-"$SLURM_JOB_ID"
+if [ "${SLURM_RESTART_COUNT:-0}" = 0 ]; then
+  rm -rf "$job"
+  mkdir -m 700 "$job"
+  # The start's secrets (the token, then the certificate and key): read once, then gone.
+  { IFS= read -r token; cat > "$job"/tls.pem; } < "$state"/secrets-"$nonce"
+  rm -f "$state"/secrets-"$nonce"
+  printf '%%s\n' "$token" > "$job"/token
+fi
+JUPYTER_TOKEN="$(cat "$job"/token)"
 export JUPYTER_TOKEN
 data=%[3]s
 data="${data:-$HOME/neurodesktop-storage}"
 mkdir -p "$data"
 image=%[4]s
-# A free port on this node: the kernel picks one.
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("", 0)); print(s.getsockname()[1])')"
-printf '%%s %%s\n' "$(hostname)" "$port" > "$state"/endpoint-"$SLURM_JOB_ID"
-args=(jupyter lab --no-browser --ServerApp.ip=0.0.0.0 --ServerApp.port="$port" --ServerApp.password= --ServerApp.quit_button=False)
-if command -v apptainer >/dev/null 2>&1; then
-  # Into a clean environment only what APPTAINERENV_ names: never on a command line.
-  export APPTAINERENV_JUPYTER_TOKEN="$JUPYTER_TOKEN" APPTAINERENV_CVMFS_DISABLE=true
-  binds=(--bind "$data":/neurodesktop-storage)
-  if [ -d /cvmfs/neurodesk.ardc.edu.au ]; then binds+=(--bind /cvmfs:/cvmfs); fi
-  exec apptainer exec --cleanenv "${binds[@]}" "$image" "${args[@]}"
+runtime="$job"/runtime
+rm -rf "$runtime" "$job"/endpoint
+mkdir -m 700 "$runtime"
+# The node's address, as the login node reaches it (not a name that may
+# resolve elsewhere there).
+addr="$(hostname -I 2>/dev/null | awk '{print $1}')"
+addr="${addr:-$(hostname)}"
+# Jupyter never moves to another port (port_retries=0): one taken by
+# somebody else makes it stop, and another is tried. Nothing is recorded
+# before Jupyter holds its port. Its TLS certificate is
+# the app's proof that it is this job's Jupyter.
+lab=(--no-browser --expose-app-in-browser --ServerApp.password= --ServerApp.quit_button=False --ServerApp.port_retries=0
+  --ServerApp.certfile="$job"/tls.pem)
+running=
+trap 'if [ -n "$running" ]; then kill -TERM "$running" 2>/dev/null; fi' TERM
+for attempt in 1 2 3 4 5; do
+  if command -v apptainer >/dev/null 2>&1; then
+    # A free port on this node: the kernel picks one. It reaches Jupyter
+    # through the environment (JUPYTER_PORT), which other users cannot
+    # read, not on its command line, which they can.
+    port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("", 0)); print(s.getsockname()[1])')"
+    # The image's own way in (its entrypoint, start.sh and its hooks) as
+    # the person, with a home of the app's own at /home/jovyan: the hooks
+    # edit dotfiles, never those of the person's cluster home. Into a clean
+    # environment only what APPTAINERENV_ names: never on a command line.
+    home="$state"/home
+    mkdir -p "$home"
+    export APPTAINERENV_JUPYTER_TOKEN="$JUPYTER_TOKEN" APPTAINERENV_JUPYTER_RUNTIME_DIR="$runtime" APPTAINERENV_CVMFS_DISABLE=true \
+      APPTAINERENV_JUPYTER_PORT="$port" \
+      APPTAINERENV_NEURODESKTOP_PRINT_ACCESS_URL=0
+    binds=(--bind "$data":/neurodesktop-storage --bind "$job")
+    if [ -d /cvmfs/neurodesk.ardc.edu.au ]; then binds+=(--bind /cvmfs:/cvmfs); fi
+    apptainer run --cleanenv --home "$home":/home/jovyan "${binds[@]}" "$image" \
+      jupyter lab --ServerApp.ip=0.0.0.0 "${lab[@]}" &
+  else
+    # Rootless Podman, as the app runs it locally: start.sh as root, the
+    # person mapped to the image's jovyan (1000:100), JupyterLab on 8888
+    # inside, published on a port Podman takes as it picks it.
+    volumes=(--volume "$data":/neurodesktop-storage --volume "$job":"$job")
+    if [ -d /cvmfs/neurodesk.ardc.edu.au ]; then volumes+=(--volume /cvmfs:/cvmfs:ro); fi
+    name=neurodeskapp-"$SLURM_JOB_ID"
+    podman rm -f "$name" >/dev/null 2>&1 || true
+    podman run --rm --name "$name" --user root --userns=keep-id:uid=1000,gid=100 \
+      --env JUPYTER_TOKEN --env JUPYTER_RUNTIME_DIR="$runtime" --env CVMFS_DISABLE=true --env NB_UID=1000 --env NB_GID=100 \
+      --env NEURODESKTOP_PRINT_ACCESS_URL=0 \
+      --publish 8888 "${volumes[@]}" "${image#docker://}" \
+      start.sh jupyter lab --ServerApp.port=8888 "${lab[@]}" &
+    # The shell stays: on SIGTERM it stops the container gracefully, and no
+    # container outlives the job.
+    trap 'podman stop -t 30 "$name" >/dev/null 2>&1' TERM
+    trap 'podman rm -f "$name" >/dev/null 2>&1' EXIT
+  fi
+  running=$!
+  # Recorded only once Jupyter itself holds the port: its runtime file.
+  while kill -0 "$running" 2>/dev/null && ! ls "$runtime"/jpserver-*.json >/dev/null 2>&1; do sleep 0.5; done
+  if ls "$runtime"/jpserver-*.json >/dev/null 2>&1; then
+    if ! command -v apptainer >/dev/null 2>&1; then
+      port="$(podman port "$name" 8888 | head -n 1)"
+      port="${port##*:}"
+    fi
+    printf '%%s %%s %%s\n' "$nonce" "$addr" "$port" > "$job"/endpoint.new
+    mv "$job"/endpoint.new "$job"/endpoint
+    break
+  fi
+  echo "neurodeskapp: Jupyter could not start (attempt $attempt; port $port); another port is tried" >&2
+  wait "$running" || true
+  running=
+done
+if [ -z "$running" ]; then
+  echo "neurodeskapp: Jupyter did not start" >&2
+  exit 1
 fi
-# Rootless Podman, as the app runs it locally: start.sh as root, the person
-# mapped to the image's jovyan (1000:100), JupyterLab on 8888 inside.
-volumes=(--volume "$data":/neurodesktop-storage)
-if [ -d /cvmfs/neurodesk.ardc.edu.au ]; then volumes+=(--volume /cvmfs:/cvmfs:ro); fi
-# The shell stays: on SIGTERM (Stop, or the time limit near) it stops the
-# container gracefully, and no container outlives the job.
-name=neurodeskapp-"$SLURM_JOB_ID"
-trap 'podman stop -t 30 "$name" >/dev/null 2>&1' TERM
-trap 'podman rm -f "$name" >/dev/null 2>&1' EXIT
-podman run --rm --name "$name" --user root --userns=keep-id:uid=1000,gid=100 \
-  --env JUPYTER_TOKEN --env CVMFS_DISABLE=true --env NB_UID=1000 --env NB_GID=100 --env GRANT_SUDO=yes \
-  --publish "$port":8888 "${volumes[@]}" "${image#docker://}" \
-  start.sh jupyter lab --ServerApp.password= --no-browser --expose-app-in-browser --ServerApp.port=8888 --ServerApp.quit_button=False &
-running=$!
 wait "$running" || wait "$running" # a trapped signal ends the first wait
 `, StateDir, nonce, quote(j.DataFolder), quote(j.Image))
 	return b.String()

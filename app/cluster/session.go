@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -102,18 +103,26 @@ func (s Sessions) Start(ctx context.Context, j Job, onProgress func(Progress)) (
 	if _, err := rand.Read(b); err != nil {
 		return nil, fmt.Errorf("make the session's token: %w", err)
 	}
-	token := hex.EncodeToString(b)
-	id, err := s.client().Submit(ctx, j, token)
+	k := kept{Token: hex.EncodeToString(b)}
+	ident, err := NewIdentity(time.Now())
+	if err != nil {
+		return nil, err
+	}
+	if k.Nonce, err = NewNonce(); err != nil {
+		return nil, err
+	}
+	k.Cert = string(ident.CertPEM)
+	id, err := s.client().Submit(ctx, j, k.Nonce, k.Token, ident)
 	if err != nil {
 		_ = s.Login.Logout(context.WithoutCancel(ctx)) // no job to look at
 		return nil, &problem.Error{Code: problem.InvalidSettings, Message: "The cluster did not take the job",
 			Remedy: "Check the partition, account and resources with your cluster's documentation.", Err: err}
 	}
-	if err := s.remember(id, token); err != nil {
+	if err := s.remember(id, k); err != nil {
 		_ = s.client().Cancel(context.WithoutCancel(ctx), id) // unreachable after a restart: do not leave it
 		return nil, err
 	}
-	return s.reach(ctx, id, token, onProgress)
+	return s.reach(ctx, id, k, onProgress)
 }
 
 // Adopt reaches the person's job when one is queued or running; found is
@@ -124,16 +133,29 @@ func (s Sessions) Adopt(ctx context.Context, onProgress func(Progress)) (r *Runn
 		return nil, false, &problem.Error{Code: problem.RemoteUnreachable, Message: "Could not read the cluster's queue",
 			Remedy: "Check that you can log in to " + s.Login.Destination + " with ssh.", Err: err}
 	}
+	s.forgetGone(jobs) // ended while the app was closed: nothing to look for at the next launch
 	if len(jobs) == 0 {
 		return nil, false, nil
 	}
+	// The job this computer started; another's is shown, never taken.
 	id := jobs[0].ID
-	token := s.tokens()[s.Login.Destination+" "+id]
-	if token == "" {
+	mine := s.tokens()
+	for _, j := range jobs {
+		if _, ok := mine[s.Login.Destination+" "+j.ID]; ok {
+			id = j.ID
+			break
+		}
+	}
+	k, ok := mine[s.Login.Destination+" "+id]
+	if !ok {
 		return nil, true, &problem.Error{Code: problem.OtherUser, Message: fmt.Sprintf("Neurodesktop job %s on %s was started from another computer", id, s.Login.Destination),
 			Remedy: "Reach it from that computer, or stop it (scancel " + id + ") and start again here."}
 	}
-	if r, err = s.reach(ctx, id, token, onProgress); r != nil {
+	if k.Cert == "" {
+		return nil, true, &problem.Error{Code: problem.OtherUser, Message: fmt.Sprintf("Neurodesktop job %s on %s was started by an older version of the app", id, s.Login.Destination),
+			Remedy: "Stop it (Stop, or scancel " + id + ") and start again: this version checks that it talks to the job's own Jupyter."}
+	}
+	if r, err = s.reach(ctx, id, k, onProgress); r != nil {
 		r.Adopted = true
 	}
 	return r, true, err
@@ -141,8 +163,12 @@ func (s Sessions) Adopt(ctx context.Context, onProgress func(Progress)) (r *Runn
 
 // reach waits for the job to run and say where it listens, opens the
 // tunnel and waits for JupyterLab to answer through it.
-func (s Sessions) reach(ctx context.Context, id, token string, onProgress func(Progress)) (*Running, error) {
+func (s Sessions) reach(ctx context.Context, id string, k kept, onProgress func(Progress)) (*Running, error) {
 	c := s.client()
+	pin, err := Pinned([]byte(k.Cert))
+	if err != nil {
+		return nil, err
+	}
 	var last Progress
 	report := func(p Progress) { // once per change, not each time the queue is read
 		if p != last && onProgress != nil {
@@ -176,19 +202,21 @@ func (s Sessions) reach(ctx context.Context, id, token string, onProgress func(P
 			report(Progress{JobID: id, State: q.State, Node: q.Node, Message: msg})
 		}
 		if q.State == "RUNNING" && tunnel == nil {
-			node, port, err := c.Endpoint(ctx, id)
+			addr, port, err := c.Endpoint(ctx, id, k.Nonce)
 			if err != nil {
 				return fail(err)
 			}
-			if node != "" {
-				if tunnel, err = s.Login.Forward(ctx, node, port); err != nil {
+			if addr != "" {
+				if tunnel, err = s.Login.Forward(ctx, addr, port, pin); err != nil {
 					return fail(fmt.Errorf("reach job %s: %w", id, err))
 				}
 			}
 		}
 		if tunnel != nil {
-			if _, err := session.ConnectRemote(ctx, s.Client, "http://"+tunnel.Local, token, false); err == nil {
-				r := &Running{JobID: id, Node: q.Node, BaseURL: "http://" + tunnel.Local, Token: token, tunnel: tunnel}
+			// Through the app's own port, whose far end has shown the job's
+			// certificate: the token goes to the job's Jupyter or nowhere.
+			if _, err := session.ConnectRemote(ctx, s.Client, "http://"+tunnel.Local, k.Token, false); err == nil {
+				r := &Running{JobID: id, Node: q.Node, BaseURL: "http://" + tunnel.Local, Token: k.Token, tunnel: tunnel}
 				if q.TimeLeft >= 0 {
 					r.Ends = time.Now().Add(q.TimeLeft)
 				}
@@ -252,6 +280,7 @@ func (s Sessions) ended(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
+	_ = s.client().Clean(ctx, id)
 	_ = s.forget(id)
 	_ = s.Login.Logout(ctx) // nothing left to reach
 	msg := fmt.Sprintf("The cluster job %s ended", id)
@@ -285,45 +314,59 @@ func EndedLog(err error) []string {
 	return strings.Split(e.Log, "\n")
 }
 
-// Stop ends the person's job: a running one is asked first (its script
-// stops Jupyter, which saves and ends), then SLURM cancels what is left.
-// It waits until the job has left the queue.
+// Stop ends the person's job that this computer started: a running one is
+// asked first (its script stops Jupyter, which saves and ends), then SLURM
+// cancels what is left. It waits until the job has left the queue. Jobs
+// started from another computer are left alone.
 func (s Sessions) Stop(ctx context.Context) error {
 	c := s.client()
-	jobs, err := c.Jobs(ctx)
+	all, err := c.Jobs(ctx)
 	if err != nil {
 		return fmt.Errorf("stop the cluster job: %w", err)
 	}
-	defer func() {
+	mine := s.tokens()
+	var jobs []Queued
+	for _, j := range all {
+		if _, ok := mine[s.Login.Destination+" "+j.ID]; ok {
+			jobs = append(jobs, j)
+		}
+	}
+	// Once gone: what they kept on the cluster and here, then the login.
+	done := func() error {
 		for _, j := range jobs {
+			_ = c.Clean(ctx, j.ID)
 			_ = s.forget(j.ID)
 		}
-	}()
+		return s.Login.Logout(ctx)
+	}
 	asked := false
 	for _, j := range jobs {
 		if j.State == "RUNNING" {
 			asked = c.Signal(ctx, j.ID) == nil || asked
 		}
 	}
-	if asked && s.gone(ctx, 45*time.Second) == nil {
-		return s.Login.Logout(ctx)
+	if asked && s.gone(ctx, jobs, 45*time.Second) == nil {
+		return done()
 	}
 	for _, j := range jobs {
 		if err := c.Cancel(ctx, j.ID); err != nil {
 			return err
 		}
 	}
-	if err := s.gone(ctx, 2*time.Minute); err != nil {
+	if err := s.gone(ctx, jobs, 2*time.Minute); err != nil {
 		return fmt.Errorf("stop the cluster job: %w", err)
 	}
-	return s.Login.Logout(ctx)
+	return done()
 }
 
-// gone waits until none of the person's jobs is in the queue.
-func (s Sessions) gone(ctx context.Context, within time.Duration) error {
+// gone waits until none of jobs is in the queue.
+func (s Sessions) gone(ctx context.Context, jobs []Queued, within time.Duration) error {
 	for deadline := time.Now().Add(within); ; {
-		jobs, err := s.client().Jobs(ctx)
-		if err == nil && len(jobs) == 0 {
+		queued, err := s.client().Jobs(ctx)
+		left := slices.ContainsFunc(queued, func(q Queued) bool {
+			return slices.ContainsFunc(jobs, func(j Queued) bool { return j.ID == q.ID })
+		})
+		if err == nil && !left {
 			return nil
 		}
 		if time.Now().After(deadline) {
@@ -337,19 +380,52 @@ func (s Sessions) gone(ctx context.Context, within time.Duration) error {
 	}
 }
 
-// tokens reads the kept tokens, keyed by "destination id".
-func (s Sessions) tokens() map[string]string {
-	m := map[string]string{}
+// kept is what this computer keeps of a job it started: its token, the
+// certificate its Jupyter must show, and the start's name.
+type kept struct {
+	Token string `json:"token"`
+	Cert  string `json:"cert,omitempty"`
+	Nonce string `json:"nonce,omitempty"`
+}
+
+// tokens reads what is kept of each job, keyed by "destination id". An
+// older app kept the token alone: such a job cannot be checked.
+func (s Sessions) tokens() map[string]kept {
+	raw := map[string]json.RawMessage{}
 	if b, err := os.ReadFile(s.Tokens); err == nil {
-		_ = json.Unmarshal(b, &m) // unreadable: as if none were kept
+		_ = json.Unmarshal(b, &raw) // unreadable: as if none were kept
+	}
+	m := map[string]kept{}
+	for key, v := range raw {
+		var k kept
+		if json.Unmarshal(v, &k) != nil {
+			_ = json.Unmarshal(v, &k.Token)
+		}
+		m[key] = k
 	}
 	return m
 }
 
-func (s Sessions) remember(id, token string) error {
+func (s Sessions) remember(id string, k kept) error {
 	m := s.tokens()
-	m[s.Login.Destination+" "+id] = token
+	m[s.Login.Destination+" "+id] = k
 	return s.save(m)
+}
+
+// forgetGone forgets the jobs on this cluster that are no longer queued.
+func (s Sessions) forgetGone(queued []Queued) {
+	m := s.tokens()
+	changed := false
+	for key := range m {
+		dest, id, _ := strings.Cut(key, " ")
+		if dest == s.Login.Destination && !slices.ContainsFunc(queued, func(q Queued) bool { return q.ID == id }) {
+			delete(m, key)
+			changed = true
+		}
+	}
+	if changed {
+		_ = s.save(m)
+	}
 }
 
 func (s Sessions) forget(id string) error {
@@ -358,7 +434,7 @@ func (s Sessions) forget(id string) error {
 	return s.save(m)
 }
 
-func (s Sessions) save(m map[string]string) error {
+func (s Sessions) save(m map[string]kept) error {
 	b, _ := json.Marshal(m)
 	if err := atomicfile.Write(s.Tokens, b, 0o600); err != nil {
 		return fmt.Errorf("keep the cluster job's token: %w", err)

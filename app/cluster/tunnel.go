@@ -2,87 +2,160 @@ package cluster
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/neurodesk/neurodeskapp/app/engine"
+	"github.com/neurodesk/neurodeskapp/app/relay"
 )
 
-// Tunnel forwards a port on this computer's loopback, through the login
-// node, to JupyterLab on the compute node. When the connection drops (a
-// lost network, a sleeping laptop) it is made again on the same local
-// port, so the window's address stays valid.
+// Tunnel carries connections from a port on this computer's loopback,
+// which the app holds for the tunnel's whole life, through the login node
+// to the job's Jupyter on the compute node, over TLS checked against the
+// job's own certificate. ssh forwards an inner port of its own to the
+// node; when that drops (a lost network, a sleeping laptop) it is made
+// again, and the window's address stays the same and stays the app's.
 type Tunnel struct {
-	Local  string // 127.0.0.1:PORT
+	Local  string // 127.0.0.1:PORT, the app's own
+	relay  *relay.Relay
+	pin    *tls.Config
+	mu     sync.Mutex
+	inner  string // 127.0.0.1:PORT, ssh's forward now
 	cancel context.CancelFunc
 	done   chan struct{}
 }
 
-// Forward opens the tunnel; it is up once the local port answers. Where
-// the login is Shared, the forward is added to the control master, so it
+// Forward opens the tunnel to the job's Jupyter at addr:port on the node;
+// it is up once that server proves it holds the job's certificate. Where
+// the login is Shared, ssh's forward is added to the control master, so it
 // needs no login of its own; elsewhere it is an ssh of its own.
-func (s SSH) Forward(ctx context.Context, node string, port int) (*Tunnel, error) {
-	if !safeWord.MatchString(node) {
-		return nil, fmt.Errorf("%q is not a node's name", node)
+func (s SSH) Forward(ctx context.Context, addr string, port int, pin *tls.Config) (*Tunnel, error) {
+	if !safeWord.MatchString(addr) {
+		return nil, fmt.Errorf("%q is not a node's address", addr)
 	}
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, fmt.Errorf("find a free local port: %w", err)
-	}
-	local := l.Addr().String()
-	l.Close()
-	spec := local + ":" + node + ":" + strconv.Itoa(port)
 	parent := ctx
 	// The tunnel outlives the start that opened it: Close ends it.
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	t := &Tunnel{Local: local, cancel: cancel, done: make(chan struct{})}
-	if s.Shared {
-		if err := s.forwardShared(parent, spec); err != nil {
-			cancel()
-			return nil, fmt.Errorf("tunnel to %s:%d through %s: %w", node, port, s.Destination, err)
-		}
-		go s.keepShared(ctx, t, spec)
-	} else {
-		go s.keepAlone(ctx, t, spec)
+	t := &Tunnel{pin: pin, cancel: cancel, done: make(chan struct{})}
+	r, err := relay.Listen("", t.dial)
+	if err != nil {
+		cancel()
+		return nil, err
 	}
-	for deadline := time.Now().Add(30 * time.Second); !answers(local); time.Sleep(100 * time.Millisecond) {
+	// From here the port is the app's until Close.
+	t.relay, t.Local = r, r.Addr()
+	far := addr + ":" + strconv.Itoa(port)
+	if s.Shared {
+		if err := s.forwardShared(parent, t, far); err != nil {
+			close(t.done) // no keeper to wait for
+			t.Close()
+			return nil, fmt.Errorf("tunnel to %s through %s: %w", far, s.Destination, err)
+		}
+		go s.keepShared(ctx, t, far)
+	} else {
+		go s.keepAlone(ctx, t, far)
+	}
+	for deadline := time.Now().Add(30 * time.Second); !t.reaches(parent); time.Sleep(200 * time.Millisecond) {
 		if parent.Err() != nil {
 			t.Close()
 			return nil, parent.Err()
 		}
 		if time.Now().After(deadline) {
 			t.Close()
-			return nil, fmt.Errorf("tunnel to %s:%d through %s: not up after 30 s", node, port, s.Destination)
+			return nil, fmt.Errorf("tunnel to %s through %s: the job's Jupyter did not answer with its certificate within 30 s", far, s.Destination)
 		}
 	}
 	return t, nil
 }
 
-func answers(addr string) bool {
-	c, err := net.DialTimeout("tcp", addr, time.Second)
+// dial reaches the job's Jupyter through ssh's forward and checks its
+// certificate before anything is sent.
+func (t *Tunnel) dial(ctx context.Context) (net.Conn, error) {
+	t.mu.Lock()
+	inner := t.inner
+	t.mu.Unlock()
+	if inner == "" {
+		return nil, fmt.Errorf("the tunnel is being made")
+	}
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "tcp", inner)
+	if err != nil {
+		return nil, err
+	}
+	tc := tls.Client(c, t.pin)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("reach the job's Jupyter: %w", err)
+	}
+	return tc, nil
+}
+
+// reaches says whether the job's own Jupyter answers through the tunnel.
+func (t *Tunnel) reaches(ctx context.Context) bool {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	c, err := t.dial(ctx)
 	if err == nil {
 		c.Close()
 	}
 	return err == nil
 }
 
-// forwardShared adds the forward to the master, logging in again first
-// when there is none (it ended, or its network went).
-func (s SSH) forwardShared(ctx context.Context, spec string) error {
-	if s.control(ctx, "forward", spec) == nil {
-		return nil
+func (t *Tunnel) setInner(inner string) {
+	t.mu.Lock()
+	t.inner = inner
+	t.mu.Unlock()
+}
+
+// freeInner is a loopback port for ssh's forward. Another program may
+// take it before ssh does: ssh then fails and another is tried; one that
+// answers there never gets past the certificate check.
+func freeInner() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("find a free local port: %w", err)
 	}
-	if _, err := s.Run(ctx, "", "true"); err != nil {
-		return err
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+// forwardShared adds a forward on a new inner port to the master, logging
+// in again first when there is none (it ended, or its network went).
+func (s SSH) forwardShared(ctx context.Context, t *Tunnel, far string) error {
+	var err error
+	for range 3 {
+		var inner string
+		if inner, err = freeInner(); err != nil {
+			return err
+		}
+		spec := inner + ":" + far
+		if err = s.control(ctx, "forward", spec); err != nil {
+			if _, lerr := s.Run(ctx, "", "true"); lerr != nil {
+				return lerr
+			}
+			err = s.control(ctx, "forward", spec)
+		}
+		if err == nil {
+			t.mu.Lock()
+			old := t.inner
+			t.inner = inner
+			t.mu.Unlock()
+			if old != "" {
+				_ = s.control(ctx, "cancel", old+":"+far) // a master gone took it with it
+			}
+			return nil
+		}
 	}
-	return s.control(ctx, "forward", spec)
+	return err
 }
 
 // control sends the master a command (-O forward, -O cancel, -O exit).
@@ -98,10 +171,10 @@ func (s SSH) control(ctx context.Context, command, spec string) error {
 	return nil
 }
 
-// keepShared puts the forward back whenever its port stops answering,
-// until Close, which then takes it off the master (the login stays, for
-// the next look at the queue).
-func (s SSH) keepShared(ctx context.Context, t *Tunnel, spec string) {
+// keepShared makes the forward again whenever the job's Jupyter stops
+// answering through it, until Close, which then takes it off the master
+// (the login stays, for the next look at the queue).
+func (s SSH) keepShared(ctx context.Context, t *Tunnel, far string) {
 	defer close(t.done)
 	wait := time.Second
 	for {
@@ -109,14 +182,17 @@ func (s SSH) keepShared(ctx context.Context, t *Tunnel, spec string) {
 		case <-ctx.Done():
 			c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			_ = s.control(c, "cancel", spec) // a master gone took the forward with it
+			t.mu.Lock()
+			inner := t.inner
+			t.mu.Unlock()
+			_ = s.control(c, "cancel", inner+":"+far) // a master gone took the forward with it
 			return
 		case <-time.After(wait):
 		}
 		// Each look opens a channel to the node: every few seconds, not
 		// more. A login that fails (a passphrase not given) is tried less
 		// and less often, not a prompt every few seconds.
-		if answers(t.Local) || s.forwardShared(ctx, spec) == nil {
+		if t.reaches(ctx) || s.forwardShared(ctx, t, far) == nil {
 			wait = 3 * time.Second
 		} else {
 			wait = min(max(2*wait, 5*time.Second), time.Minute)
@@ -124,20 +200,24 @@ func (s SSH) keepShared(ctx context.Context, t *Tunnel, spec string) {
 	}
 }
 
-// keepAlone runs the forward as an ssh of its own, started again when it
-// exits.
-func (s SSH) keepAlone(ctx context.Context, t *Tunnel, spec string) {
+// keepAlone runs the forward as an ssh of its own, on a new inner port
+// each time it is started again.
+func (s SSH) keepAlone(ctx context.Context, t *Tunnel, far string) {
 	defer close(t.done)
-	// ControlPath=none: a forward added to a master would outlive Close.
-	// (ssh takes an option's first value.)
-	args := append([]string{"-N", "-o", "ControlMaster=no", "-o", "ControlPath=none", "-o", "ExitOnForwardFailure=yes"}, alive...)
-	args = append(append(args, s.Options...), "-L", spec, "--", s.Destination)
 	wait := time.Second
 	for ctx.Err() == nil {
-		began := time.Now()
-		_ = exec.CommandContext(ctx, "ssh", args...).Run()
-		if time.Since(began) > time.Minute {
-			wait = time.Second // it was up: try again soon
+		inner, err := freeInner()
+		if err == nil {
+			// ControlPath=none: a forward added to a master would outlive
+			// Close. (ssh takes an option's first value.)
+			args := append([]string{"-N", "-o", "ControlMaster=no", "-o", "ControlPath=none", "-o", "ExitOnForwardFailure=yes"}, alive...)
+			args = append(append(args, s.Options...), "-L", inner+":"+far, "--", s.Destination)
+			t.setInner(inner)
+			began := time.Now()
+			_ = exec.CommandContext(ctx, "ssh", args...).Run()
+			if time.Since(began) > time.Minute {
+				wait = time.Second // it was up: try again soon
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -147,9 +227,10 @@ func (s SSH) keepAlone(ctx context.Context, t *Tunnel, spec string) {
 	}
 }
 
-// Close ends the tunnel and waits for it to be gone.
+// Close gives up the tunnel's port and ends it, and waits for it to be gone.
 func (t *Tunnel) Close() {
 	t.cancel()
+	t.relay.Close()
 	<-t.done
 }
 

@@ -5,12 +5,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -209,18 +211,27 @@ func (c *testCluster) waitJob(cl cluster.Client, id, state string) cluster.Queue
 }
 
 // TestClusterJobs, against Debian's own slurmctld, slurmd and munge over
-// a real sshd: a job starts and says where its Jupyter listens, which a
-// tunnel through the login node reaches with the token; the token is in
-// no SLURM record, no process's command line and no file left behind; a
-// second job waits while the first holds the only node's cores, and the
-// queue says why; both cancelled, none is left.
+// a real sshd: a job starts, its Jupyter holds its port and serves the
+// job's own certificate, and only then does the job say where it listens
+// (the node's address and that port). Ben, another user of the node, who
+// watches every command line for Jupyter's port, learns nothing (it
+// travels in the environment); when he takes the port of a Jupyter that
+// died, the tunnel finds another certificate there and sends nothing. The
+// token and the TLS key are in no SLURM record, no command line and no
+// file left behind; a second job waits while the first holds the only
+// node's cores, and the queue says why; both cancelled, none is left.
 func TestClusterJobs(t *testing.T) {
 	c := startCluster(t)
 	cl := cluster.Client{Login: c.login}
 	ctx := context.Background()
+	c.squat()
 	job := cluster.Job{CPUs: 2, MemoryGB: 1, Walltime: 10 * time.Minute, DataFolder: "/home/ana/Studie 1", Image: "docker://vnmd/neurodesktop:2026-11-30"}
 	token := "t0ken-" + fmt.Sprint(time.Now().UnixNano())
-	id, err := cl.Submit(ctx, job, token)
+	ident, err := cluster.NewIdentity(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := cl.Submit(ctx, job, "n0nce", token, ident)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,68 +239,104 @@ func TestClusterJobs(t *testing.T) {
 	if running.Node != "hpc" || running.TimeLeft <= 0 || running.TimeLeft > 10*time.Minute {
 		t.Errorf("the running job: %+v", running)
 	}
-	var node string
+	var addr string
 	var port int
-	for deadline := time.Now().Add(30 * time.Second); node == "" && time.Now().Before(deadline); time.Sleep(300 * time.Millisecond) {
-		if node, port, err = cl.Endpoint(ctx, id); err != nil {
+	for deadline := time.Now().Add(60 * time.Second); addr == "" && time.Now().Before(deadline); time.Sleep(300 * time.Millisecond) {
+		if addr, port, err = cl.Endpoint(ctx, id, "n0nce"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if node != "hpc" || port == 0 {
-		t.Fatalf("the job did not say where it listens: %q %d", node, port)
+	if net.ParseIP(addr) == nil || port == 0 {
+		t.Fatalf("the job did not say where it listens, as an address: %q %d", addr, port)
+	}
+	if caught := c.squatted(); slices.ContainsFunc(caught, func(l string) bool { return strings.HasPrefix(l, "took ") }) {
+		t.Errorf("ben saw Jupyter's port on a command line and took it: %q", caught)
 	}
 
-	// Through the login node to the compute node, as the app tunnels.
+	// Through the login node to the compute node: the job's own
+	// certificate, then the token.
 	local := freeAddr(t)
-	tunnel := exec.Command("ssh", "-F", c.sshConfig, "-N", "-o", "ExitOnForwardFailure=yes", "-L", fmt.Sprintf("%s:%s:%d", local, node, port), "hpc-login")
+	tunnel := exec.Command("ssh", "-F", c.sshConfig, "-N", "-o", "ExitOnForwardFailure=yes", "-L", fmt.Sprintf("%s:%s:%d", local, addr, port), "hpc-login")
 	if err := tunnel.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { tunnel.Process.Kill(); tunnel.Wait() })
+	pin, err := cluster.Pinned(ident.CertPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pinned := &http.Client{Transport: &http.Transport{TLSClientConfig: pin}, Timeout: 5 * time.Second}
 	var status int
 	for deadline := time.Now().Add(20 * time.Second); status != http.StatusOK && time.Now().Before(deadline); time.Sleep(300 * time.Millisecond) {
-		req, _ := http.NewRequest(http.MethodGet, "http://"+local+"/api/status", nil)
+		req, _ := http.NewRequest(http.MethodGet, "https://"+local+"/api/status", nil)
 		req.Header.Set("Authorization", "token "+token)
-		if resp, err := http.DefaultClient.Do(req); err == nil {
+		if resp, err := pinned.Do(req); err == nil {
 			status = resp.StatusCode
 			resp.Body.Close()
 		}
 	}
 	if status != http.StatusOK {
-		t.Fatalf("Jupyter on the node through the tunnel answered %d", status)
+		t.Fatalf("Jupyter on the node, through the tunnel with the job's certificate, answered %d", status)
+	}
+	// Another certificate (ben's server, say) is refused before anything is sent.
+	other, _ := cluster.NewIdentity(time.Now())
+	otherPin, _ := cluster.Pinned(other.CertPEM)
+	if _, err := (&http.Client{Transport: &http.Transport{TLSClientConfig: otherPin}}).Get("https://" + local + "/api/status"); err == nil || !strings.Contains(err.Error(), "not the job's own Jupyter") {
+		t.Errorf("a server with another certificate was trusted: %v", err)
 	}
 
-	// Where the token must not be: SLURM's records of the job, its
-	// script, every process's command line, the user's files.
+	// Where the secrets must not be: SLURM's records of the job, its
+	// script, every process's command line, ben's catch, the user's files
+	// (the job's private folder aside, which the job removes with itself).
+	key := strings.Split(string(ident.KeyPEM), "\n")[1]
 	for what, cmd := range map[string][]string{
 		"scontrol show job":            {"scontrol", "show", "job", "-d", id},
 		"the job's script":             {"scontrol", "write", "batch_script", id, "-"},
 		"the processes' command lines": {"ps", "-eo", "args"},
-		"ana's files":                  {"sh", "-c", "grep -rl -- '" + token + "' /home/ana /tmp 2>/dev/null || true"},
+		"what ben caught":              {"sh", "-c", "cat /home/ben/caught-data 2>/dev/null; true"},
+		"ana's files":                  {"sh", "-c", "grep -rl -e '" + token + "' -e '" + key + "' /home/ana /tmp 2>/dev/null | grep -v '^/home/ana/.neurodeskapp/job-" + id + "/' || true"},
 	} {
 		out, err := c.exec(cmd...)
 		if err != nil && what != "ana's files" {
 			t.Errorf("%s: %v\n%s", what, err, out)
 		}
-		if strings.Contains(out, token) {
-			t.Errorf("the token is in %s:\n%s", what, out)
+		if strings.Contains(out, token) || strings.Contains(out, key) || what == "ana's files" && strings.TrimSpace(out) != "" {
+			t.Errorf("a secret is in %s:\n%s", what, out)
 		}
 	}
-	if out, _ := c.exec("ls", "-A", "/home/ana/.neurodeskapp"); strings.Contains(out, "token-") {
-		t.Errorf("the token file stays: %s", out)
+	if out, _ := c.exec("ls", "-A", "/home/ana/.neurodeskapp"); strings.Contains(out, "secrets-") {
+		t.Errorf("the secrets file stays: %s", out)
 	}
-	if out, _ := c.exec("stat", "-c", "%a", "/home/ana/.neurodeskapp"); strings.TrimSpace(out) != "700" {
-		t.Errorf("the app's folder on the cluster has mode %s", out)
+	for dir, mode := range map[string]string{"/home/ana/.neurodeskapp": "700", "/home/ana/.neurodeskapp/job-" + id: "700"} {
+		if out, _ := c.exec("stat", "-c", "%a", dir); strings.TrimSpace(out) != mode {
+			t.Errorf("%s has mode %s", dir, out)
+		}
 	}
 
 	// A second job waits for the cores the first holds.
-	second, err := cl.Submit(ctx, job, "other-token")
+	second, err := cl.Submit(ctx, job, "n1", "other-token", ident)
 	if err != nil {
 		t.Fatal(err)
 	}
 	pending := c.waitJob(cl, second, "PENDING")
 	if w := pending.Waiting(time.Now()); pending.Reason == "" || !strings.HasPrefix(w, "Waiting in the queue") {
 		t.Errorf("the waiting job: %+v, said as %q", pending, w)
+	}
+
+	// Jupyter dies; ben takes its port at once. The app's tunnel, which
+	// checks the certificate before the token goes anywhere, finds his.
+	if out, err := c.exec("pkill", "-KILL", "-f", "stand-in apptainer|/usr/local/bin/apptainer"); err != nil {
+		t.Fatalf("kill the job's Jupyter: %v %s", err, out)
+	}
+	c.squatPort(port)
+	fwdCtx, cancelFwd := context.WithTimeout(ctx, 40*time.Second)
+	defer cancelFwd()
+	if tun, err := c.login.Forward(fwdCtx, addr, port, pin); err == nil {
+		tun.Close()
+		t.Error("the tunnel took ben's server for the job's Jupyter")
+	}
+	if caught := c.squatted(); !slices.ContainsFunc(caught, func(l string) bool { return strings.HasPrefix(l, "got ") }) {
+		t.Errorf("the tunnel never reached ben's port (the test proves nothing): %q", caught)
 	}
 
 	for _, j := range []string{second, id} {
@@ -302,6 +349,87 @@ func TestClusterJobs(t *testing.T) {
 	if jobs, err := cl.Jobs(ctx); err != nil || len(jobs) != 0 {
 		t.Errorf("after cancelling: %+v %v", jobs, err)
 	}
+}
+
+// squatter is ben's program: it watches every command line on the node for
+// Jupyter's --ServerApp.port=N (or takes the port given to it), takes N
+// first, and writes down what arrives there (a token, if anything sent one).
+const squatter = `
+import os, re, socket, sys, threading, time
+taken = set()
+def log(line):
+    with open("/home/ben/caught", "a") as f:
+        f.write(line + "\n")
+def serve(s):
+    while True:
+        c, _ = s.accept()
+        c.settimeout(5)
+        try:
+            data = c.recv(65536)
+            with open("/home/ben/caught-data", "ab") as f:
+                f.write(data)
+            log("got %d bytes" % len(data))
+        except OSError:
+            pass
+        c.close()
+if len(sys.argv) > 1:
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    for _ in range(100):
+        try:
+            s.bind(("0.0.0.0", int(sys.argv[1])))
+            break
+        except OSError as e:
+            log("waiting for %s: %s" % (sys.argv[1], e))
+            time.sleep(0.1)
+    s.listen()
+    log("took " + sys.argv[1])
+    serve(s)
+while True:
+    for pid in os.listdir("/proc"):
+        try:
+            args = open("/proc/%s/cmdline" % pid, "rb").read().decode(errors="replace")
+        except OSError:
+            continue
+        for port in re.findall(r"--ServerApp.port=(\d+)", args):
+            if port in taken or port == "8888":
+                continue
+            taken.add(port)
+            s = socket.socket()
+            try:
+                s.bind(("0.0.0.0", int(port)))
+                s.listen()
+                log("took " + port)
+                threading.Thread(target=serve, args=(s,), daemon=True).start()
+            except OSError:
+                log("missed " + port)
+    time.sleep(0.05)
+`
+
+// squat starts ben's squatter on the node.
+func (c *testCluster) squat() {
+	c.t.Helper()
+	cmd := exec.Command("docker", "exec", "-u", "ben", "-d", c.name, "python3", "-c", squatter)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		c.t.Fatalf("ben's squatter: %v\n%s", err, out)
+	}
+}
+
+// squatPort has ben take port at once and listen there.
+func (c *testCluster) squatPort(port int) {
+	c.t.Helper()
+	if out, err := exec.Command("docker", "exec", "-u", "ben", "-d", c.name, "python3", "-c", squatter, fmt.Sprint(port)).CombinedOutput(); err != nil {
+		c.t.Fatalf("ben's squatter: %v\n%s", err, out)
+	}
+	for i := 0; i < 50 && !slices.Contains(c.squatted(), fmt.Sprintf("took %d", port)); i++ {
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// squatted is what ben's squatter wrote down.
+func (c *testCluster) squatted() []string {
+	out, _ := c.exec("cat", "/home/ben/caught")
+	return strings.Split(strings.TrimSpace(out), "\n")
 }
 
 // TestClusterFromTheCommandLine: `start --cluster` submits the job, shows

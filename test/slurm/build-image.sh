@@ -18,7 +18,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 suite=bookworm
-packages="slurm-wlm munge openssh-server python3 procps podman uidmap slirp4netns fuse-overlayfs squashfs-tools squashfuse fuse2fs"
+packages="slurm-wlm munge openssh-server python3 procps podman uidmap slirp4netns fuse-overlayfs squashfs-tools squashfuse fuse2fs tcsh"
 apptainer=$("$here/build-apptainer.sh")
 hash=$( (cd "$here" && cat build-image.sh && basename "$apptainer" && find image -type f | LC_ALL=C sort | while read -r f; do echo "$f $(stat -c %a "$f")"; cat "$f"; done) | sha256sum | cut -c1-12)
 ref="neurodeskapp-test/slurm:$hash"
