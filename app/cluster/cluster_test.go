@@ -67,7 +67,9 @@ func newNode(t *testing.T) *node {
 	return n
 }
 
-func (n *node) program(name, script string) { os.WriteFile(filepath.Join(n.bin, name), []byte(script), 0o755) }
+func (n *node) program(name, script string) {
+	os.WriteFile(filepath.Join(n.bin, name), []byte(script), 0o755)
+}
 
 func (n *node) secrets(nonce, content string) {
 	os.WriteFile(filepath.Join(n.home, StateDir, "secrets-"+nonce), []byte(content), 0o600)
