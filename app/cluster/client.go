@@ -32,9 +32,10 @@ type SSH struct {
 	Shared bool
 }
 
-// alive makes ssh notice a dead network in under a minute; a master
-// would otherwise hold a dead connection for hours.
-var alive = []string{"-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=3"}
+// alive makes ssh notice a dead network in under a minute (a master
+// would otherwise hold a dead connection for hours) and give up on a
+// login node that does not answer in 20 s.
+var alive = []string{"-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=3", "-o", "ConnectTimeout=20"}
 
 var badDestination = regexp.MustCompile(`^-|[\s\x00]`)
 
@@ -187,7 +188,8 @@ func (c Client) Submit(ctx context.Context, j Job, nonce, token string, id Ident
 
 // Jobs are the user's Neurodesktop jobs in the queue (pending or running).
 func (c Client) Jobs(ctx context.Context) ([]Queued, error) {
-	out, err := c.Login.Run(ctx, "", "squeue --me --noheader --name="+JobName+" --format="+quote(QueueFormat))
+	// --user, not --me: Slurm before 20.11 has no --me.
+	out, err := c.Login.Run(ctx, "", "squeue --user=\"$(id -un)\" --noheader --name="+JobName+" --format="+quote(QueueFormat))
 	if err != nil {
 		return nil, fmt.Errorf("read the queue: %w", err)
 	}

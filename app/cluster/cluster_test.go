@@ -24,6 +24,26 @@ func TestValidate(t *testing.T) {
 	if errs := bad.Validate(); len(errs) != 4 {
 		t.Errorf("want four problems, got %q", errs)
 	}
+	// What Apptainer would read as an option, or as another mount.
+	for _, j := range []Job{{Image: "--fakeroot"}, {Image: "nd.sif"}, {Image: "/apps/a,b.sif"}, {DataFolder: "/scratch/ana/a:/etc"}, {DataFolder: "/scratch/x,y"}} {
+		job := goodJob()
+		if j.Image != "" {
+			job.Image = j.Image
+		}
+		if j.DataFolder != "" {
+			job.DataFolder = j.DataFolder
+		}
+		if errs := job.Validate(); len(errs) != 1 {
+			t.Errorf("image %q, data folder %q: %q", job.Image, job.DataFolder, errs)
+		}
+	}
+	for _, image := range []string{"/apps/neurodesk/neurodesktop_2026-09-23.sif", "docker://ghcr.io/neurodesk/neurodesktop:2026-09-23"} {
+		job := goodJob()
+		job.Image = image
+		if errs := job.Validate(); len(errs) != 0 {
+			t.Errorf("image %q: %q", image, errs)
+		}
+	}
 }
 
 // TestScript: the resources as SLURM reads them, the job named so that

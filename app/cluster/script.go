@@ -39,6 +39,11 @@ const StateDir = ".neurodeskapp"
 
 var safeWord = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
 
+// imageRef is what Apptainer runs: a registry's image (docker://, oras://,
+// library://) or a SIF file by its absolute path; never something that
+// Apptainer would take for an option.
+var imageRef = regexp.MustCompile(`^((docker|oras|library)://[A-Za-z0-9][^\s\x00]*|/[^\s\x00]+)$`)
+
 // Validate says what is wrong with j, field by field, worded for a person.
 func (j Job) Validate() []string {
 	var errs []string
@@ -59,11 +64,13 @@ func (j Job) Validate() []string {
 	if j.Walltime < time.Minute || j.Walltime > 30*24*time.Hour {
 		errs = append(errs, fmt.Sprintf("the time limit must be from a minute to 30 days, not %s", j.Walltime))
 	}
-	if j.DataFolder != "" && !strings.HasPrefix(j.DataFolder, "/") || strings.ContainsAny(j.DataFolder, "\n\x00") {
-		errs = append(errs, fmt.Sprintf("the data folder must be an absolute path on the cluster, not %q", j.DataFolder))
+	// Apptainer's --bind and Podman's --volume read ',' and ':' in a path
+	// as the start of another mount or of its options.
+	if j.DataFolder != "" && !strings.HasPrefix(j.DataFolder, "/") || strings.ContainsAny(j.DataFolder, "\n\x00,:") {
+		errs = append(errs, fmt.Sprintf("the data folder must be an absolute path on the cluster without ',' or ':', not %q", j.DataFolder))
 	}
-	if j.Image == "" || strings.ContainsAny(j.Image, "\n\x00 ") {
-		errs = append(errs, fmt.Sprintf("the image %q is not an image reference or a SIF file", j.Image))
+	if !imageRef.MatchString(j.Image) || strings.HasPrefix(j.Image, "/") && strings.ContainsAny(j.Image, ",:") {
+		errs = append(errs, fmt.Sprintf("the image %q is not an image reference (docker://…) or a SIF file's absolute path", j.Image))
 	}
 	return errs
 }

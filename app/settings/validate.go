@@ -256,7 +256,17 @@ func checkSource(p string, lim Limits) string {
 	if root {
 		return fmt.Sprintf("%q is the root of the file system; choose a folder inside it", p)
 	}
+	// Shared scratch: every account of the machine keeps files there (X
+	// and ssh-agent sockets too); a folder of one's own inside is fine.
+	for _, tmp := range []string{"/tmp", "/var/tmp", "/dev/shm"} {
+		if (lim.Remote || runtime.GOOS != "windows") && real == tmp {
+			return fmt.Sprintf("%q is the folder every account of the computer shares (its programs' sockets too); choose a folder of your own inside it", p)
+		}
+	}
 	home, _ := os.UserHomeDir()
+	if !lim.Remote && home != "" && samePath(real, home) {
+		return fmt.Sprintf("%q is your whole home folder (its keys, mail and passwords); choose a folder inside it", p)
+	}
 	for _, sys := range system {
 		// Someone whose home is /root may keep their data in it.
 		if !lim.Remote && home != "" && inside(home, sys) && inside(real, home) {
@@ -481,8 +491,12 @@ func checkCluster(add func(string, string, ...any), c Cluster) {
 		}
 	}
 	for _, f := range [][3]string{{"cluster.data_folder", c.DataFolder, "/home/you/data"}, {"cluster.image", c.Image, "/apps/neurodesk/neurodesktop.sif"}} {
-		if f[1] != "" && (!path.IsAbs(f[1]) || strings.ContainsAny(f[1], "\n\x00")) {
+		switch {
+		case f[1] == "":
+		case !path.IsAbs(f[1]) || strings.ContainsAny(f[1], "\n\x00"):
 			add(f[0], "must be an absolute path on the cluster, such as %s", f[2])
+		case strings.ContainsAny(f[1], ",:"):
+			add(f[0], "may not hold ',' or ':', which Apptainer and Podman read as parts of a mount; rename the folder or file")
 		}
 	}
 }

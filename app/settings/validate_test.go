@@ -40,6 +40,7 @@ func TestValidate(t *testing.T) {
 		{"a month on the cluster", func(s *Settings) { s.Cluster.Hours = 1000 }, "cluster.hours", "from 1 to 720 hours"},
 		{"a relative folder on the cluster", func(s *Settings) { s.Cluster.DataFolder = "data" }, "cluster.data_folder", "absolute path on the cluster"},
 		{"a relative SIF file", func(s *Settings) { s.Cluster.Image = "nd.sif" }, "cluster.image", "absolute path on the cluster"},
+		{"a data folder Apptainer reads as two mounts", func(s *Settings) { s.Cluster.DataFolder = "/scratch/a,b" }, "cluster.data_folder", "',' or ':'"},
 		{"streaming needs privileges", func(s *Settings) { s.Privileges = PrivilegesNone }, "cvmfs_mode", "privileges"},
 		{"streaming with minimal privileges", func(s *Settings) { s.Privileges = PrivilegesMinimal }, "", ""},
 		{"unprivileged offline is fine", func(s *Settings) { s.Privileges, s.CVMFSMode = PrivilegesNone, CVMFSOffline }, "", ""},
@@ -94,6 +95,12 @@ func TestValidate(t *testing.T) {
 			{"mount source inside /boot", func(s *Settings) { s.Mounts = []Mount{{Source: "/boot/../usr/lib", Target: "/host"}} }, "mounts[0].source", "system folder (/usr)"},
 			{"work folder /proc", func(s *Settings) { s.WorkFolder = "/proc" }, "work_folder", "system folder"},
 			{"work folder /", func(s *Settings) { s.WorkFolder = "/" }, "work_folder", "root of the file system"},
+			{"mount source /tmp", func(s *Settings) { s.Mounts = []Mount{{Source: "/tmp", Target: "/scratch"}} }, "mounts[0].source", "every account"},
+			{"work folder /dev/shm", func(s *Settings) { s.WorkFolder = "/dev/shm" }, "work_folder", "every account"},
+			{"mount source: the whole home", func(s *Settings) {
+				home, _ := os.UserHomeDir()
+				s.Mounts = []Mount{{Source: home, Target: "/host-home"}}
+			}, "mounts[0].source", "whole home folder"},
 		}...)
 	}
 	runValidateCases(t, data, lim, tests)
