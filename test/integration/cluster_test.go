@@ -23,6 +23,7 @@ import (
 
 	"github.com/neurodesk/neurodeskapp/app/cluster"
 	"github.com/neurodesk/neurodeskapp/app/engine"
+	"github.com/neurodesk/neurodeskapp/app/session"
 	"github.com/neurodesk/neurodeskapp/internal/testenv"
 )
 
@@ -955,6 +956,11 @@ func TestClusterApptainerJupyterLab4(t *testing.T) {
 		t.Fatalf("build the SIF file: %v\n%s", err, out)
 	}
 	c.exec("sh", "-c", "mkdir -p '/home/ana/Studie 1' && echo hello > '/home/ana/Studie 1/from-the-cluster.txt' && chown -R ana:ana '/home/ana/Studie 1'")
+	dotfiles := func() string {
+		out, _ := c.exec("sh", "-c", "cd /home/ana && ls -A | grep -vx .neurodeskapp; cat .bashrc .profile 2>/dev/null | sha256sum")
+		return out
+	}
+	before := dotfiles()
 	ss := c.appLogin(t.TempDir())
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
@@ -994,6 +1000,35 @@ func TestClusterApptainerJupyterLab4(t *testing.T) {
 	}
 	if ps, _ := c.exec("ps", "-eo", "args"); strings.Contains(ps, r.Token) {
 		t.Errorf("the token is on a command line on the node:\n%s", ps)
+	}
+	// The image's own way in, unprivileged: its entrypoint's start.sh ran
+	// the hooks as ana, in a home of the app's own; ana's own home and
+	// dotfiles are as they were.
+	log, _ := c.exec("cat", "/home/ana/.neurodeskapp/job-"+r.JobID+".log")
+	for _, want := range []string{"Running hooks in: /usr/local/bin/start-notebook.d as uid: 2001", "Running hooks in: /usr/local/bin/before-notebook.d as uid: 2001", "user start-up as"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("the job's log lacks %q (the image's start.sh did not run its hooks):\n%s", want, log)
+		}
+	}
+	if out, err := c.exec("readlink", "/home/ana/.neurodeskapp/home/neurodesktop-storage"); err != nil || !strings.Contains(out, "/neurodesktop-storage") {
+		t.Errorf("the app's home on the cluster has no neurodesktop-storage link: %q %v", out, err)
+	}
+	if after := dotfiles(); after != before {
+		t.Errorf("ana's own home changed:\n%s\nwas\n%s", after, before)
+	}
+	// The desktop: the route the image offers there (VNC: RDP cannot run
+	// unprivileged, and the image hides its tile), answering through the
+	// tunnel, its desktop running as ana.
+	desk, err := session.FindDesktop(ctx, http.DefaultClient, session.Info{BaseURL: r.BaseURL, Token: r.Token})
+	if err != nil || desk.Path != "/neurodesktop-vnc/" {
+		t.Errorf("the cluster session's desktop: %+v %v", desk, err)
+	}
+	if code, body := get("/neurodesktop-vnc/"); code != http.StatusOK || !strings.Contains(body, "<title>Neurodesktop VNC</title>") {
+		t.Errorf("/neurodesktop-vnc/ through the tunnel: %d %.300s", code, body)
+	}
+	if x, _ := c.exec("pgrep", "-u", "ana", "-f", "Xvnc"); strings.TrimSpace(x) == "" {
+		out, _ := c.exec("sh", "-c", "cat /tmp/neurodesktop-*.log 2>&1 | tail -20")
+		t.Errorf("no desktop runs on the node for ana:\n%s", out)
 	}
 
 	if err := ss.Stop(ctx); err != nil {
