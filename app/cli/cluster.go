@@ -134,7 +134,7 @@ func watchJob(ctx context.Context, ss cluster.Sessions, r *cluster.Running, out 
 	defer r.BeforeEnd(func() {
 		out.note(fmt.Sprintf("Neurodesktop's time on the cluster ends at %s: save your work.", r.Ends.Format("15:04")))
 	})()
-	err := ss.Watch(ctx, r.JobID)
+	err := ss.Watch(ctx, r)
 	if ctx.Err() != nil {
 		return ExitOK
 	}

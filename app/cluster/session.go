@@ -7,9 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -48,6 +50,7 @@ type Running struct {
 	// Adopted is a job that was already queued or running.
 	Adopted bool
 	tunnel  *Tunnel
+	nonce   string // the start's name, in its endpoint
 }
 
 // Close ends the tunnel; the job goes on.
@@ -96,7 +99,7 @@ func (s Sessions) poll() time.Duration {
 // Start reaches the person's job on the cluster, submitting one when none
 // is queued or running.
 func (s Sessions) Start(ctx context.Context, j Job, onProgress func(Progress)) (*Running, error) {
-	if r, found, err := s.Adopt(ctx, onProgress); found || err != nil {
+	if r, found, err := s.adopt(ctx, onProgress, false); found || err != nil {
 		return r, err
 	}
 	b := make([]byte, 24)
@@ -128,6 +131,12 @@ func (s Sessions) Start(ctx context.Context, j Job, onProgress func(Progress)) (
 // Adopt reaches the person's job when one is queued or running; found is
 // false when there is none.
 func (s Sessions) Adopt(ctx context.Context, onProgress func(Progress)) (r *Running, found bool, err error) {
+	return s.adopt(ctx, onProgress, true)
+}
+
+// adopt is Adopt; alone says no start follows, so a login that finds no
+// job is ended.
+func (s Sessions) adopt(ctx context.Context, onProgress func(Progress), alone bool) (r *Running, found bool, err error) {
 	jobs, err := s.client().Jobs(ctx)
 	if err != nil {
 		return nil, false, &problem.Error{Code: problem.RemoteUnreachable, Message: "Could not read the cluster's queue",
@@ -135,6 +144,9 @@ func (s Sessions) Adopt(ctx context.Context, onProgress func(Progress)) (r *Runn
 	}
 	s.forgetGone(jobs) // ended while the app was closed: nothing to look for at the next launch
 	if len(jobs) == 0 {
+		if alone {
+			return nil, false, s.Login.Logout(ctx) // nothing to reach: no login stays
+		}
 		return nil, false, nil
 	}
 	// The job this computer started; another's is shown, never taken.
@@ -216,7 +228,7 @@ func (s Sessions) reach(ctx context.Context, id string, k kept, onProgress func(
 			// Through the app's own port, whose far end has shown the job's
 			// certificate: the token goes to the job's Jupyter or nowhere.
 			if _, err := session.ConnectRemote(ctx, s.Client, "http://"+tunnel.Local, k.Token, false); err == nil {
-				r := &Running{JobID: id, Node: q.Node, BaseURL: "http://" + tunnel.Local, Token: k.Token, tunnel: tunnel}
+				r := &Running{JobID: id, Node: q.Node, BaseURL: "http://" + tunnel.Local, Token: k.Token, tunnel: tunnel, nonce: k.Nonce}
 				if q.TimeLeft >= 0 {
 					r.Ends = time.Now().Add(q.TimeLeft)
 				}
@@ -231,17 +243,38 @@ func (s Sessions) reach(ctx context.Context, id string, k kept, onProgress func(
 	}
 }
 
-// Watch waits while job id runs; when it leaves the queue it returns how
-// it ended (walltime, preemption, a failed node, its log).
-func (s Sessions) Watch(ctx context.Context, id string) error {
+// Watch waits while the job runs; when it leaves the queue it returns how
+// it ended (walltime, a failed node, its log). A job the cluster requeued
+// (a node's failure, preemption) is followed: once it runs again and its
+// Jupyter no longer answers where it did, the tunnel goes to where it
+// listens now, on the same local port.
+func (s Sessions) Watch(ctx context.Context, r *Running) error {
+	requeued := false
 	for {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(5 * s.poll()):
 		}
-		if q, err := s.job(ctx, id); err == nil && q == nil {
-			return s.ended(ctx, id)
+		q, err := s.queued(ctx, r.JobID)
+		switch {
+		case err != nil:
+		case q == nil:
+			return s.ended(ctx, r.JobID)
+		case q.State == "COMPLETING": // ending, or being requeued: the queue says which next
+		case q.State == "PENDING":
+			if !requeued {
+				slog.Info("the cluster requeued the job; it will start again", "job", r.JobID, "reason", q.Reason)
+			}
+			requeued = true
+		case q.State == "RUNNING" && r.tunnel != nil && !r.tunnel.reaches(ctx):
+			// Until its Jupyter holds a port the endpoint is the old run's.
+			if addr, port, err := s.client().Endpoint(ctx, r.JobID, r.nonce); err == nil && addr != "" && addr+":"+strconv.Itoa(port) != r.tunnel.target() {
+				if err := r.tunnel.Retarget(addr, port); err == nil {
+					slog.Info("the requeued job runs again", "job", r.JobID, "node", q.Node)
+					r.Node, requeued = q.Node, false
+				}
+			}
 		}
 	}
 }
@@ -259,14 +292,24 @@ func startupStage(ctx context.Context, c Client, id string) (session.Stage, bool
 	return last, found
 }
 
-// job is the queue's line for id, nil once it has left the queue.
+// job is the queue's line for id, nil once it has left the queue or is
+// completing.
 func (s Sessions) job(ctx context.Context, id string) (*Queued, error) {
+	q, err := s.queued(ctx, id)
+	if q != nil && q.State == "COMPLETING" {
+		return nil, err
+	}
+	return q, err
+}
+
+// queued is the queue's line for id, nil once it has left the queue.
+func (s Sessions) queued(ctx context.Context, id string) (*Queued, error) {
 	jobs, err := s.client().Jobs(ctx)
 	if err != nil {
 		return nil, err
 	}
 	for i := range jobs {
-		if jobs[i].ID == id && jobs[i].State != "COMPLETING" {
+		if jobs[i].ID == id {
 			return &jobs[i], nil
 		}
 	}

@@ -27,7 +27,11 @@ type Tunnel struct {
 	pin    *tls.Config
 	mu     sync.Mutex
 	inner  string // 127.0.0.1:PORT, ssh's forward now
-	cancel context.CancelFunc
+	far    string // ADDR:PORT on the node, where the job's Jupyter listens
+	// forwarded is where ssh's forward on inner goes (far, unless retargeted since).
+	forwarded string
+	moved     chan struct{} // Retarget's word to an ssh of its own
+	cancel    context.CancelFunc
 	done   chan struct{}
 }
 
@@ -45,7 +49,8 @@ func (s SSH) Forward(ctx context.Context, addr string, port int, pin *tls.Config
 	parent := ctx
 	// The tunnel outlives the start that opened it: Close ends it.
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	t := &Tunnel{pin: pin, cancel: cancel, done: make(chan struct{})}
+	far := addr + ":" + strconv.Itoa(port)
+	t := &Tunnel{pin: pin, far: far, cancel: cancel, done: make(chan struct{}), moved: make(chan struct{}, 1)}
 	r, err := relay.Listen("", t.dial)
 	if err != nil {
 		cancel()
@@ -53,16 +58,15 @@ func (s SSH) Forward(ctx context.Context, addr string, port int, pin *tls.Config
 	}
 	// From here the port is the app's until Close.
 	t.relay, t.Local = r, r.Addr()
-	far := addr + ":" + strconv.Itoa(port)
 	if s.Shared {
-		if err := s.forwardShared(parent, t, far); err != nil {
+		if err := s.forwardShared(parent, t); err != nil {
 			close(t.done) // no keeper to wait for
 			t.Close()
 			return nil, fmt.Errorf("tunnel to %s through %s: %w", far, s.Destination, err)
 		}
-		go s.keepShared(ctx, t, far)
+		go s.keepShared(ctx, t)
 	} else {
-		go s.keepAlone(ctx, t, far)
+		go s.keepAlone(ctx, t)
 	}
 	for deadline := time.Now().Add(30 * time.Second); !t.reaches(parent); time.Sleep(200 * time.Millisecond) {
 		if parent.Err() != nil {
@@ -116,6 +120,29 @@ func (t *Tunnel) setInner(inner string) {
 	t.mu.Unlock()
 }
 
+func (t *Tunnel) target() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.far
+}
+
+// Retarget points the tunnel at the job's Jupyter on another address or
+// port (a requeued job starts again elsewhere), keeping the local port, so
+// the window's address stays valid; the keeper makes the forward anew.
+func (t *Tunnel) Retarget(addr string, port int) error {
+	if !safeWord.MatchString(addr) || port <= 0 || port > 65535 {
+		return fmt.Errorf("%q:%d is not a node's address and port", addr, port)
+	}
+	t.mu.Lock()
+	t.far = addr + ":" + strconv.Itoa(port)
+	t.mu.Unlock()
+	select {
+	case t.moved <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
 // freeInner is a loopback port for ssh's forward. Another program may
 // take it before ssh does: ssh then fails and another is tried; one that
 // answers there never gets past the certificate check.
@@ -130,7 +157,8 @@ func freeInner() (string, error) {
 
 // forwardShared adds a forward on a new inner port to the master, logging
 // in again first when there is none (it ended, or its network went).
-func (s SSH) forwardShared(ctx context.Context, t *Tunnel, far string) error {
+func (s SSH) forwardShared(ctx context.Context, t *Tunnel) error {
+	far := t.target()
 	var err error
 	for range 3 {
 		var inner string
@@ -146,11 +174,11 @@ func (s SSH) forwardShared(ctx context.Context, t *Tunnel, far string) error {
 		}
 		if err == nil {
 			t.mu.Lock()
-			old := t.inner
-			t.inner = inner
+			old, oldFar := t.inner, t.forwarded
+			t.inner, t.forwarded = inner, far
 			t.mu.Unlock()
 			if old != "" {
-				_ = s.control(ctx, "cancel", old+":"+far) // a master gone took it with it
+				_ = s.control(ctx, "cancel", old+":"+oldFar) // a master gone took it with it
 			}
 			return nil
 		}
@@ -174,7 +202,7 @@ func (s SSH) control(ctx context.Context, command, spec string) error {
 // keepShared makes the forward again whenever the job's Jupyter stops
 // answering through it, until Close, which then takes it off the master
 // (the login stays, for the next look at the queue).
-func (s SSH) keepShared(ctx context.Context, t *Tunnel, far string) {
+func (s SSH) keepShared(ctx context.Context, t *Tunnel) {
 	defer close(t.done)
 	wait := time.Second
 	for {
@@ -183,7 +211,7 @@ func (s SSH) keepShared(ctx context.Context, t *Tunnel, far string) {
 			c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			t.mu.Lock()
-			inner := t.inner
+			inner, far := t.inner, t.forwarded
 			t.mu.Unlock()
 			_ = s.control(c, "cancel", inner+":"+far) // a master gone took the forward with it
 			return
@@ -192,7 +220,10 @@ func (s SSH) keepShared(ctx context.Context, t *Tunnel, far string) {
 		// Each look opens a channel to the node: every few seconds, not
 		// more. A login that fails (a passphrase not given) is tried less
 		// and less often, not a prompt every few seconds.
-		if t.reaches(ctx) || s.forwardShared(ctx, t, far) == nil {
+		t.mu.Lock()
+		moved := t.forwarded != t.far
+		t.mu.Unlock()
+		if !moved && t.reaches(ctx) || s.forwardShared(ctx, t) == nil {
 			wait = 3 * time.Second
 		} else {
 			wait = min(max(2*wait, 5*time.Second), time.Minute)
@@ -202,11 +233,12 @@ func (s SSH) keepShared(ctx context.Context, t *Tunnel, far string) {
 
 // keepAlone runs the forward as an ssh of its own, on a new inner port
 // each time it is started again.
-func (s SSH) keepAlone(ctx context.Context, t *Tunnel, far string) {
+func (s SSH) keepAlone(ctx context.Context, t *Tunnel) {
 	defer close(t.done)
 	wait := time.Second
 	for ctx.Err() == nil {
 		inner, err := freeInner()
+		far := t.target()
 		if err == nil {
 			// ControlPath=none: a forward added to a master would outlive
 			// Close. (ssh takes an option's first value.)
@@ -214,7 +246,16 @@ func (s SSH) keepAlone(ctx context.Context, t *Tunnel, far string) {
 			args = append(append(args, s.Options...), "-L", inner+":"+far, "--", s.Destination)
 			t.setInner(inner)
 			began := time.Now()
-			_ = exec.CommandContext(ctx, "ssh", args...).Run()
+			run, stop := context.WithCancel(ctx)
+			go func() {
+				select {
+				case <-t.moved: // to the new target
+					stop()
+				case <-run.Done():
+				}
+			}()
+			_ = exec.CommandContext(run, "ssh", args...).Run()
+			stop()
 			if time.Since(began) > time.Minute {
 				wait = time.Second // it was up: try again soon
 			}

@@ -156,7 +156,7 @@ func (s *Service) clusterReady(ss cluster.Sessions, login string, r *cluster.Run
 	})
 	context.AfterFunc(ctx, stopWarning)
 	go func() {
-		err := ss.Watch(ctx, r.JobID)
+		err := ss.Watch(ctx, r)
 		if ctx.Err() != nil {
 			return // stopped from here
 		}

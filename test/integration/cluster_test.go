@@ -581,6 +581,12 @@ func TestClusterJobOutOfTime(t *testing.T) {
 	}
 	for deadline := time.Now().Add(2 * time.Second); status() == http.StatusOK && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 	}
+	// While the login is down another program of this computer wants the
+	// window's port, to receive its requests (and the token): it is the app's.
+	if l, err := net.Listen("tcp", strings.TrimPrefix(r.BaseURL, "http://")); err == nil {
+		l.Close()
+		t.Errorf("another program took the tunnel's port %s while its ssh was down", r.BaseURL)
+	}
 	back := false
 	for deadline := time.Now().Add(20 * time.Second); !back && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
 		back = status() == http.StatusOK
@@ -591,7 +597,7 @@ func TestClusterJobOutOfTime(t *testing.T) {
 	if n := c.appAsked(); n != 2 {
 		t.Errorf("the passphrase was asked %d times; want once more for the new login", n)
 	}
-	err = ss.Watch(ctx, r.JobID)
+	err = ss.Watch(ctx, r)
 	if err == nil || !strings.Contains(err.Error(), "its time limit was reached") || !strings.Contains(err.Error(), "stand-in apptainer") {
 		t.Errorf("a job out of time is told as %v", err)
 	}
@@ -1042,5 +1048,89 @@ func TestClusterApptainerJupyterLab4(t *testing.T) {
 	}
 	if log, _ := c.exec("cat", "/home/ana/.neurodeskapp/job-"+r.JobID+".log"); !strings.Contains(log, "Shutting down") {
 		t.Errorf("Jupyter did not end gracefully:\n%s", log)
+	}
+}
+
+// TestClusterRequeueAndCleanup: a job the cluster requeues (a node failing,
+// say) starts again with its own secrets, and JupyterLab answers again at
+// the same address on this computer; Stop leaves nothing of the job on the
+// cluster (its token, key and endpoint) or here, and no login; a job that
+// ends while the app is closed is forgotten at the next launch, which
+// leaves no login behind either.
+func TestClusterRequeueAndCleanup(t *testing.T) {
+	c := startCluster(t)
+	ss := c.appLogin(t.TempDir())
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	job := cluster.Job{CPUs: 1, MemoryGB: 1, Walltime: 10 * time.Minute, Image: "/opt/sif/neurodesktop.sif"}
+	r, err := ss.Start(ctx, job, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	status := func() int {
+		req, _ := http.NewRequest(http.MethodGet, r.BaseURL+"/api/status", nil)
+		req.Header.Set("Authorization", "token "+r.Token)
+		resp, err := (&http.Client{Timeout: 5 * time.Second}).Do(req)
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	wctx, stopWatch := context.WithCancel(ctx)
+	watched := make(chan error, 1)
+	go func() { watched <- ss.Watch(wctx, r) }()
+	if out, err := c.exec("scontrol", "requeue", r.JobID); err != nil {
+		t.Fatalf("requeue: %v %s", err, out)
+	}
+	c.waitJob(cluster.Client{Login: c.login}, r.JobID, "PENDING")
+	c.exec("scontrol", "update", "JobId="+r.JobID, "StartTime=now") // the requeue's two minutes' wait, spared
+	back := false
+	for deadline := time.Now().Add(90 * time.Second); !back && time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
+		back = status() == http.StatusOK
+	}
+	if !back {
+		log, _ := c.exec("cat", "/home/ana/.neurodeskapp/job-"+r.JobID+".log")
+		t.Fatalf("JupyterLab did not answer again at %s after the requeue; the job's log:\n%s", r.BaseURL, log)
+	}
+	stopWatch()
+	<-watched
+
+	if err := ss.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if out, _ := c.exec("ls", "-A", "/home/ana/.neurodeskapp"); strings.Contains(out, "job-"+r.JobID+"\n") || strings.Contains(out, "secrets-") {
+		t.Errorf("the stopped job's folder or secrets stay on the cluster:\n%s", out)
+	}
+	if ss.Kept() {
+		t.Error("the stopped job is still remembered here")
+	}
+	if pid := c.master(ss.Login); pid != 0 {
+		t.Errorf("the login (pid %d) stays after Stop", pid)
+	}
+
+	// Started, the app closed (the job runs on), the job ends meanwhile.
+	r2, err := ss.Start(ctx, job, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2.Close()
+	ss.Login.Logout(ctx)
+	if out, err := c.exec("scancel", r2.JobID); err != nil {
+		t.Fatalf("scancel: %v %s", err, out)
+	}
+	c.waitJob(cluster.Client{Login: c.login}, r2.JobID, "")
+	if !ss.Kept() {
+		t.Fatal("the running job was not remembered for the next launch")
+	}
+	if _, found, err := ss.Adopt(ctx, nil); found || err != nil {
+		t.Fatalf("the next launch found the ended job: %v %v", found, err)
+	}
+	if ss.Kept() {
+		t.Error("the ended job is remembered for good: each launch would log in to look for it")
+	}
+	if pid := c.master(ss.Login); pid != 0 {
+		t.Errorf("the launch's look left a login (pid %d)", pid)
 	}
 }
