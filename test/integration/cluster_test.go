@@ -114,11 +114,19 @@ func startCluster(t *testing.T) *testCluster {
 	c.sshConfig = filepath.Join(dir, "ssh_config")
 	os.WriteFile(c.sshConfig, []byte(fmt.Sprintf(`Host hpc-login
   HostName 127.0.0.1
-  Port %s
+  Port %[1]s
   User ana
-  IdentityFile %s
+  IdentityFile %[2]s
   IdentitiesOnly yes
-  UserKnownHostsFile %s/known_hosts
+  UserKnownHostsFile %[3]s/known_hosts
+  StrictHostKeyChecking accept-new
+Host hpc-cleo
+  HostName 127.0.0.1
+  Port %[1]s
+  User cleo
+  IdentityFile %[2]s
+  IdentitiesOnly yes
+  UserKnownHostsFile %[3]s/known_hosts
   StrictHostKeyChecking accept-new
 `, strings.TrimSpace(strings.SplitN(string(port), ":", 2)[1]), key, dir)), 0o600)
 	c.login = cluster.SSH{Destination: "hpc-login", Options: []string{"-F", c.sshConfig}}
@@ -1133,4 +1141,39 @@ func TestClusterRequeueAndCleanup(t *testing.T) {
 	if pid := c.master(ss.Login); pid != 0 {
 		t.Errorf("the launch's look left a login (pid %d)", pid)
 	}
+}
+
+// TestClusterTcshLogin: for cleo, whose login shell is tcsh, the app's
+// commands run as they do for everyone (tcsh would read `2>/dev/null` as an
+// error): the queue is read, a job is submitted and says where its Jupyter
+// listens, and it is cancelled.
+func TestClusterTcshLogin(t *testing.T) {
+	c := startCluster(t)
+	if out, _ := c.exec("getent", "passwd", "cleo"); !strings.Contains(out, "/usr/bin/tcsh") {
+		t.Fatalf("cleo's login shell is not tcsh: %s", out)
+	}
+	cl := cluster.Client{Login: cluster.SSH{Destination: "hpc-cleo", Options: []string{"-F", c.sshConfig}}}
+	ctx := context.Background()
+	if jobs, err := cl.Jobs(ctx); err != nil || len(jobs) != 0 {
+		t.Fatalf("cleo's queue: %+v %v", jobs, err)
+	}
+	ident, _ := cluster.NewIdentity(time.Now())
+	id, err := cl.Submit(ctx, cluster.Job{CPUs: 1, MemoryGB: 1, Walltime: 5 * time.Minute, Image: "/opt/sif/neurodesktop.sif"}, "c1", "cleos-token", ident)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.waitJob(cl, id, "RUNNING")
+	var addr string
+	for deadline := time.Now().Add(60 * time.Second); addr == "" && time.Now().Before(deadline); time.Sleep(300 * time.Millisecond) {
+		if addr, _, err = cl.Endpoint(ctx, id, "c1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if addr == "" {
+		t.Error("cleo's job never said where it listens")
+	}
+	if err := cl.Cancel(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	c.waitJob(cl, id, "")
 }
