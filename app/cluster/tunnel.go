@@ -22,17 +22,17 @@ import (
 // node; when that drops (a lost network, a sleeping laptop) it is made
 // again, and the window's address stays the same and stays the app's.
 type Tunnel struct {
-	Local  string // 127.0.0.1:PORT, the app's own
-	relay  *relay.Relay
-	pin    *tls.Config
-	mu     sync.Mutex
-	inner  string // 127.0.0.1:PORT, ssh's forward now
-	far    string // ADDR:PORT on the node, where the job's Jupyter listens
+	Local string // 127.0.0.1:PORT, the app's own
+	relay *relay.Relay
+	pin   *tls.Config
+	mu    sync.Mutex
+	inner string // 127.0.0.1:PORT, ssh's forward now
+	far   string // ADDR:PORT on the node, where the job's Jupyter listens
 	// forwarded is where ssh's forward on inner goes (far, unless retargeted since).
 	forwarded string
 	moved     chan struct{} // Retarget's word to an ssh of its own
 	cancel    context.CancelFunc
-	done   chan struct{}
+	done      chan struct{}
 }
 
 // Forward opens the tunnel to the job's Jupyter at addr:port on the node;
