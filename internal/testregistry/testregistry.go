@@ -5,7 +5,12 @@ package testregistry
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"crypto/tls"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"sort"
@@ -25,23 +30,68 @@ type Registry struct {
 	mu        sync.Mutex
 	manifests map[string][]byte // "repo:tag" and "repo@digest"
 	blobs     map[string]testimage.Blob
-	requests  map[string]int // "GET /v2/..." -> count
-	dropBlob  map[string]int // digest -> times to drop mid-transfer
-	failUntil time.Time      // manifest requests before then get 503
-	rate      int            // bytes per second for blobs; 0 = unlimited
+	requests  map[string]int   // "GET /v2/..." -> count
+	dropBlob  map[string]int   // digest -> times to drop mid-transfer
+	failUntil time.Time        // manifest requests before then get 503
+	rate      int              // bytes per second for blobs; 0 = unlimited
+	huge      map[string]int64 // digest -> size of a blob made as it is read
 }
 
 // Start listens on a free port on 127.0.0.1.
-func Start() (*Registry, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+func Start() (*Registry, error) { return StartTLS("127.0.0.1:0", nil) }
+
+// StartTLS listens on addr, with TLS when cert is given (a registry a
+// test gives a real name to, such as ghcr.io through /etc/hosts).
+func StartTLS(addr string, cert *tls.Certificate) (*Registry, error) {
+	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
+	if cert != nil {
+		l = tls.NewListener(l, &tls.Config{Certificates: []tls.Certificate{*cert}, MinVersion: tls.VersionTLS12})
+	}
 	r := &Registry{Addr: l.Addr().String(), manifests: map[string][]byte{}, blobs: map[string]testimage.Blob{},
-		requests: map[string]int{}, dropBlob: map[string]int{}}
+		requests: map[string]int{}, dropBlob: map[string]int{}, huge: map[string]int64{}}
 	r.srv = &http.Server{Handler: http.HandlerFunc(r.serve), ReadHeaderTimeout: 5 * time.Second}
 	go r.srv.Serve(l) //nolint:errcheck // ends with Close
 	return r, nil
+}
+
+// PutHuge makes repo:tag an image whose layers have the given sizes, their
+// blobs made as they are read and never stored: a picture of a
+// multi-gigabyte pull. Their digests are not their content's, so a pull of
+// it never completes.
+func (r *Registry) PutHuge(repo, tag string, sizes []int64) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var diffIDs, layers []string
+	for i, size := range sizes {
+		sum := sha256.Sum256([]byte(fmt.Sprintf("%s:%s layer %d", repo, tag, i)))
+		digest := "sha256:" + hex.EncodeToString(sum[:])
+		r.huge[digest] = size
+		diffIDs = append(diffIDs, digest)
+		layers = append(layers, fmt.Sprintf(`{"mediaType":"application/vnd.docker.image.rootfs.diff.tar.gzip","size":%d,"digest":%q}`, size, digest))
+	}
+	ids, _ := json.Marshal(diffIDs)
+	cfg := []byte(`{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":` + string(ids) + `}}`)
+	csum := sha256.Sum256(cfg)
+	config := testimage.Blob{Digest: "sha256:" + hex.EncodeToString(csum[:]), Data: cfg}
+	r.blobs[config.Digest] = config
+	r.manifests[repo+":"+tag] = []byte(fmt.Sprintf(`{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json",`+
+		`"config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":%d,"digest":%q},"layers":[%s]}`,
+		len(cfg), config.Digest, strings.Join(layers, ",")))
+	return r.Addr + "/" + repo + ":" + tag
+}
+
+// pattern is an endless run of bytes that do not compress.
+type pattern struct{}
+
+func (pattern) ReadAt(p []byte, off int64) (int, error) {
+	for i := range p {
+		x := uint64(off+int64(i)) * 0x9E3779B97F4A7C15
+		p[i] = byte(x >> 56)
+	}
+	return len(p), nil
 }
 
 // Close stops the server.
@@ -172,7 +222,19 @@ func (r *Registry) serveBlob(w http.ResponseWriter, req *http.Request) {
 		r.dropBlob[digest]--
 	}
 	rate := r.rate
+	hugeSize, huge := r.huge[digest]
 	r.mu.Unlock()
+	if huge {
+		w.Header().Set("Docker-Content-Digest", digest)
+		w.Header().Set("Content-Type", "application/octet-stream")
+		body := io.NewSectionReader(pattern{}, 0, hugeSize)
+		if rate > 0 && req.Method == http.MethodGet {
+			http.ServeContent(&slowWriter{ResponseWriter: w, rate: rate}, req, "", time.Time{}, body)
+			return
+		}
+		http.ServeContent(w, req, "", time.Time{}, body)
+		return
+	}
 	if !ok {
 		http.NotFound(w, req)
 		return

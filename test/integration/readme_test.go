@@ -20,21 +20,35 @@ import (
 
 // TestREADMEScreenshots: the launcher as a researcher sees it on their own
 // computer: the data folder ~/neurodesktop-storage, the current version as
-// the manifest names it, the default image repository (the image is
-// reached through the mirror, as when Docker Hub is out of reach). It
-// writes readme-*.png, which `make screenshots` copies to docs/screenshots,
-// and checks that nothing of the test shows.
+// the manifest names it, the default image repositories, the image as big
+// as Neurodesktop's and reached through the mirror under its own name
+// (ghcr.io), as when Docker Hub is out of reach. It writes readme-*.png,
+// which `make screenshots` copies to docs/screenshots, and checks that
+// nothing of the test shows, in the page and in the pictures' own text.
 func TestREADMEScreenshots(t *testing.T) {
 	w := newWorld(t)
 	w.tag = "2026-11-30"
-	w.s.registry.Put("vnmd/neurodesktop", w.tag, w.s.good)
+	reg, ca := namedRegistry(t, "ghcr.io")
+	// The image this test pulls under the real name is the test's own
+	// (its config is the test image's): removed before and after.
+	named := "ghcr.io/neurodesk/neurodesktop:" + w.tag
+	removeOurs := func() {
+		if in, err := w.docker.ImageInspect(context.Background(), named); err == nil && in.ID == w.s.good.Config.Digest {
+			w.docker.ImageRemove(context.Background(), named, image.RemoveOptions{})
+		} else if err == nil {
+			t.Fatalf("%s is on this engine and is not the test's: remove it to run this test", named)
+		}
+	}
+	removeOurs()
+	t.Cleanup(removeOurs)
+	// Five layers, about 4.2 GB, as Neurodesktop's: made as they are read.
+	reg.PutHuge("neurodesk/neurodesktop", w.tag, []int64{1_930_000_000, 1_210_000_000, 640_000_000, 318_000_000, 86_000_000})
+	reg.Throttle(30 << 20)
 	w.data = w.home + "/neurodesktop-storage"
-	// docker.io is not reachable here: the first pull fails at once and the
-	// mirror, as in the defaults, is the test registry.
-	w.writeSettings("data_folder = \"" + w.data + "\"\nmirror_repository = \"" + w.repo + "\"\ncheck_updates = false\n")
-	w.s.registry.Throttle(3 << 20)
-	defer w.s.registry.Throttle(0)
-	app := w.startGUI()
+	// The defaults: docker.io is not reachable here, so the pull goes to
+	// the mirror, ghcr.io.
+	w.writeSettings("data_folder = \"" + w.data + "\"\ncheck_updates = false\n")
+	app := w.startGUI("SSL_CERT_FILE=" + ca)
 	ctx := browser(t)
 	if err := chromedp.Do(ctx, chromedp.Navigate(app.url), chromedp.WaitVisible(chromedp.CSS(`#engine-dot.ok`)),
 		chromedp.Sleep(time.Second)); err != nil {
@@ -47,6 +61,7 @@ func TestREADMEScreenshots(t *testing.T) {
 	}
 	noTestArtefacts(t, ctx, "launcher")
 	shoot(t, ctx, "readme-launcher")
+	noTracesInPicture(t, "readme-launcher-light-1280x800", "Neurodesktop")
 
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#open-settings")), chromedp.WaitVisible(chromedp.CSS("#settings-form"))); err != nil {
 		t.Fatal(err)
@@ -55,14 +70,35 @@ func TestREADMEScreenshots(t *testing.T) {
 		t.Errorf("settings show %q", v)
 	}
 	shoot(t, ctx, "readme-settings")
+	noTracesInPicture(t, "readme-settings-dark-1280x800", "Settings")
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#settings-cancel")), chromedp.WaitVisible(chromedp.CSS("#launcher")),
 		chromedp.Click(chromedp.CSS("#start")), chromedp.WaitVisible(chromedp.CSS(`#progress-bar[aria-valuenow]`))); err != nil {
 		t.Fatalf("start: %v", err)
 	}
-	// The image being pulled is named as it is: here the test registry,
-	// for a person docker.io's or the mirror's.
-	noTestArtefacts(t, ctx, "progress", "127.0.0.1:")
+	// A few percent in, as a person sees a first pull.
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(200 * time.Millisecond) {
+		if v, _ := chromedp.Run(ctx, chromedp.Evaluate[float64](`Number(document.getElementById("progress-bar").getAttribute("aria-valuenow") ?? 0)`)); v >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the pull did not get going: %q", textOf(ctx, "#progress"))
+		}
+	}
+	noTestArtefacts(t, ctx, "progress")
+	if got := textOf(ctx, "#progress"); !strings.Contains(got, "ghcr.io/neurodesk/neurodesktop:2026-11-30") || !strings.Contains(got, "of 4.2 GB") {
+		t.Errorf("the progress screen does not show the mirror's image and its size:\n%s", got)
+	}
 	shoot(t, ctx, "readme-progress")
+	noTracesInPicture(t, "readme-progress-light-1280x800", "neurodesktop:2026-11-30")
+	// Cancelled, and started again with the image a test can run.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#cancel")), chromedp.WaitVisible(chromedp.CSS("#launcher"))); err != nil {
+		t.Fatalf("cancel the pull: %v", err)
+	}
+	reg.Throttle(0)
+	reg.Put("neurodesk/neurodesktop", w.tag, w.s.good)
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#start"))); err != nil {
+		t.Fatalf("start again: %v", err)
+	}
 	deadline := time.Now().Add(2 * time.Minute)
 	for loc := ""; !strings.Contains(loc, "/lab?token="); loc, _ = chromedp.Run(ctx, chromedp.Location()) {
 		if time.Now().After(deadline) {
@@ -75,6 +111,7 @@ func TestREADMEScreenshots(t *testing.T) {
 	}
 	noTestArtefacts(t, ctx, "running")
 	shoot(t, ctx, "readme-running")
+	noTracesInPicture(t, "readme-running-dark-1280x800", "running")
 }
 
 // noTestArtefacts fails when the page shows the test's own traces: its
