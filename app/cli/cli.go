@@ -67,6 +67,12 @@ Commands:
   logs [-f]                                               print the container's log (follow with -f)
   update [--check] [--json]                               update the app itself (--check: only say what would be installed)
   version [--json]                                        print the app's version
+  run NOTEBOOK [-p name=value]… [--each FILE | --each-subject BIDS_DIR] [--cores N] [--memory GB]
+      [--at-once N] [--version TAG] [--detach] [--json]   run a notebook of the data folder unattended (papermill), once
+                                                          or once per row or subject; outputs and a record beside it
+  jobs [ID] [--json]                                      the jobs and their runs (ID: each run, with failures' tracebacks)
+  jobs log ID [RUN] | jobs cancel ID | jobs resume ID | jobs rerun ID [--failed]
+                                                          a run's log; cancel; follow again; run again with the same image
 
 Without a command the desktop app opens. With a notebook or folder
 (neurodeskapp PATH, as the file manager does) the app opens it in
@@ -77,7 +83,7 @@ app is handed the path.
 func commands() map[string]func(context.Context, []string, IO) int {
 	return map[string]func(context.Context, []string, IO) int{
 		"start": cmdStart, "stop": cmdStop, "status": cmdStatus, "pull": cmdPull, "logs": cmdLogs, "version": cmdVersion,
-		"update": cmdUpdate, "versions": cmdVersions, "prune": cmdPrune,
+		"update": cmdUpdate, "versions": cmdVersions, "prune": cmdPrune, "run": cmdRun, "jobs": cmdJobs,
 	}
 }
 

@@ -24,8 +24,9 @@ type output struct {
 	last     session.State
 	barShown bool
 	lastLine time.Time
-	op       string // the command, for the app log
-	ended    bool   // ready or failed was printed: no stage lines after it
+	op       string            // the command, for the app log
+	ended    bool              // ready or failed was printed: no stage lines after it
+	seen     map[string]string // jobs: the last line printed for each run
 }
 
 // newOutput prints what command op does; its failures also go to the app log.

@@ -66,3 +66,17 @@ func (e *Engine) ImagesDiskUsage(ctx context.Context) (int64, error) {
 	}
 	return du.LayersSize, nil
 }
+
+// ImageDigest is what pins ref for a later run: its registry digest
+// (repository@sha256:…) where it came from a registry, else its id (an
+// image built or loaded here).
+func (e *Engine) ImageDigest(ctx context.Context, ref string) (string, error) {
+	in, err := e.api.ImageInspect(ctx, ref)
+	if err != nil {
+		return "", fmt.Errorf("inspect image %s: %w", ref, err)
+	}
+	if len(in.RepoDigests) > 0 {
+		return in.RepoDigests[0], nil
+	}
+	return in.ID, nil
+}

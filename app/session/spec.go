@@ -153,10 +153,7 @@ func Spec(p Params) engine.ContainerSpec {
 	case settings.PrivilegesFull:
 		spec.Privileged = true
 	case settings.PrivilegesMinimal:
-		// What CVMFS needs to mount, as Neurodesk documents for engines
-		// that refuse --privileged.
-		spec.CapAdd = []string{"SYS_ADMIN"}
-		spec.Devices = []string{"/dev/fuse"}
+		minimal(&spec)
 	}
 	if p.AppArmor && s.Privileges != settings.PrivilegesNone {
 		spec.SecurityOpt = []string{"apparmor=unconfined"} // AppArmor's docker-default denies the FUSE mount
@@ -173,6 +170,14 @@ func Spec(p Params) engine.ContainerSpec {
 		spec.Mounts = append(spec.Mounts, engine.Mount{Source: m.Source, Target: m.Target, ReadOnly: m.ReadOnly})
 	}
 	return spec
+}
+
+// minimal gives spec what CVMFS needs to mount, as Neurodesk documents
+// for engines that refuse --privileged.
+func minimal(spec *engine.ContainerSpec) {
+	spec.Privileged = false
+	spec.CapAdd = []string{"SYS_ADMIN"}
+	spec.Devices = []string{"/dev/fuse"}
 }
 
 // macFor is the contract's MAC address, or for a person's own container on

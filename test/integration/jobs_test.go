@@ -1,0 +1,183 @@
+package integration
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+)
+
+// jobNotebook is a study's notebook: a parameters cell, a cell that needs
+// the Neurodesk tools (mounted before the first cell), one that fails for
+// the subject "bad", and one that writes the subject's result slowly
+// enough for a run to be seen running.
+func jobNotebook() []byte {
+	cell := func(id string, tags []string, src ...string) map[string]any {
+		md := map[string]any{}
+		if tags != nil {
+			md["tags"] = tags
+		}
+		return map[string]any{"cell_type": "code", "id": id, "metadata": md, "execution_count": nil, "outputs": []any{}, "source": src}
+	}
+	nb := map[string]any{"nbformat": 4, "nbformat_minor": 5,
+		"metadata": map[string]any{"kernelspec": map[string]any{"name": "python3", "display_name": "Python 3", "language": "python"}},
+		"cells": []any{
+			cell("p", []string{"parameters"}, "subject = \"01\"\n", "threshold = 0.5\n"),
+			cell("t", nil, "import os, pathlib, time\n", "assert os.path.isdir('/cvmfs/neurodesk.ardc.edu.au/neurodesk-modules'), 'the tools are not there'\n"),
+			cell("f", nil, "if subject == 'bad':\n", "    raise ValueError('subject bad has no T1w')\n"),
+			cell("w", nil, "time.sleep(6)\n", "pathlib.Path(f'result-{subject}.txt').write_text(f'{subject} {threshold * 2}\\n')\n"),
+		}}
+	b, _ := json.Marshal(nb)
+	return b
+}
+
+// TestJobsRunANotebookPerSubject: `neurodeskapp run` runs a notebook of the
+// data folder once per row of a table, two at a time, each in a container
+// of its own entered the image's way (the tools there before the first
+// cell); the command is killed mid-set and the runs go on; `jobs resume`
+// finds them and finishes the set; the failing subject fails with its
+// cell's error, its partial output kept; every run has its executed
+// notebook and a record (RO-Crate) beside the input; `jobs rerun --failed`
+// runs only that one again, with the same image by digest.
+func TestJobsRunANotebookPerSubject(t *testing.T) {
+	w := newWorld(t)
+	img := jupyterImage(t)
+	study := filepath.Join(w.data, "study")
+	if err := os.MkdirAll(study, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(study, "analysis.ipynb"), jobNotebook(), 0o644)
+	os.WriteFile(filepath.Join(study, "subjects.csv"), []byte("subject,threshold\n01,0.5\nbad,0.5\n02,1.5\n"), 0o644)
+	for _, d := range []string{w.data, study} {
+		os.Chown(d, w.s.appUser(), w.s.appUser())
+	}
+	w.writeSettings(w.baseSettings() + "channel = \"custom\"\ncustom_image = \"" + img + "\"\n")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := w.command(ctx, nil, "run", filepath.Join(study, "analysis.ipynb"), "--each", filepath.Join(study, "subjects.csv"), "--at-once", "2", "--json")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Two runs at once, and no more.
+	running := func() []container.Summary {
+		list, _ := w.docker.ContainerList(ctx, container.ListOptions{Filters: filters.NewArgs(filters.Arg("label", "org.neurodesk.app.role=job"))})
+		return list
+	}
+	for deadline := time.Now().Add(2 * time.Minute); len(running()) < 2; time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("two runs did not start:\n%s\n%s", stdout.String(), stderr.String())
+		}
+	}
+	if n := len(running()); n != 2 {
+		t.Errorf("%d runs at once, want 2", n)
+	}
+	// The app is killed mid-set: its runs go on.
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	var id string
+	for _, rec := range parseRecords(t, stdout.String()) {
+		if job, ok := rec["job"].(map[string]any); ok {
+			id, _ = job["id"].(string)
+		}
+	}
+	if id == "" {
+		t.Fatalf("run printed no job:\n%s\n%s", stdout.String(), stderr.String())
+	}
+	time.Sleep(time.Second)
+	if n := len(running()); n == 0 {
+		t.Errorf("the runs ended with the command that started them")
+	}
+
+	r := w.run("jobs", "--json")
+	if r.code != 0 || !strings.Contains(r.stdout, id) {
+		t.Fatalf("jobs: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = w.runEnv(nil, "jobs", "resume", id)
+	if r.code != 9 {
+		t.Fatalf("resume: exit %d, want 9 (a run failed)\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	for subject, want := range map[string]string{"01": "01 1.0\n", "02": "02 3.0\n"} {
+		if b, err := os.ReadFile(filepath.Join(study, "result-"+subject+".txt")); string(b) != want {
+			t.Errorf("result of subject %s: %q %v, want %q", subject, b, err, want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(study, "result-bad.txt")); err == nil {
+		t.Error("the failing subject ran past its failing cell")
+	}
+	if !strings.Contains(r.stderr, "failed: cell 3 of 4 raised ValueError: subject bad has no T1w") {
+		t.Errorf("resume does not say why the run failed:\n%s", r.stderr)
+	}
+	var job struct {
+		Job struct {
+			ImageDigest string `json:"image_digest"`
+			Runs        []struct {
+				State, Output string
+				Progress      struct{ Done, Total int }
+			} `json:"runs"`
+		} `json:"job"`
+	}
+	r = w.run("jobs", id, "--json")
+	if err := json.Unmarshal([]byte(strings.TrimSpace(r.stdout)), &job); err != nil || len(job.Job.Runs) != 3 {
+		t.Fatalf("jobs %s --json: %v\n%s", id, err, r.stdout)
+	}
+	for i, want := range []string{"succeeded", "failed", "succeeded"} {
+		run := job.Job.Runs[i]
+		if run.State != want {
+			t.Errorf("run %d: %s, want %s", i+1, run.State, want)
+		}
+		if b, err := os.ReadFile(run.Output); err != nil || !bytes.Contains(b, []byte(`"papermill"`)) {
+			t.Errorf("run %d's executed notebook %s: %v", i+1, run.Output, err)
+		}
+		crate, err := os.ReadFile(strings.TrimSuffix(run.Output, ".ipynb") + "-ro-crate-metadata.json")
+		if err != nil || !bytes.Contains(crate, []byte(strings.TrimPrefix(job.Job.ImageDigest, "sha256:"))) {
+			t.Errorf("run %d's record: %v\n%s", i+1, err, crate)
+		}
+	}
+	if p := job.Job.Runs[0].Progress; p.Done != 4 || p.Total != 4 {
+		t.Errorf("run 1's progress %+v, want 4 of 4 cells", p)
+	}
+	if r := w.run("jobs", id); !strings.Contains(r.stdout, "ValueError: subject bad has no T1w") || !strings.Contains(r.stdout, "raise ValueError") {
+		t.Errorf("jobs %s does not show the traceback:\n%s", id, r.stdout)
+	}
+	if r := w.run("jobs", "log", id, "2"); r.code != 0 || !strings.Contains(r.stdout, "Executing") {
+		t.Errorf("jobs log %s 2: exit %d\n%s\n%s", id, r.code, r.stdout, r.stderr)
+	}
+	if n := len(running()); n != 0 {
+		t.Errorf("%d run containers left after the job ended", n)
+	}
+	all, _ := w.docker.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", "org.neurodesk.app.job="+id))})
+	if len(all) != 0 {
+		t.Errorf("%d ended run containers kept", len(all))
+	}
+
+	// Only the failed run again, on the same image.
+	r = w.runEnv(nil, "jobs", "rerun", id, "--failed", "--json")
+	if r.code != 9 {
+		t.Fatalf("rerun --failed: exit %d, want 9\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	var again struct {
+		Job struct {
+			RerunOf     string `json:"rerun_of"`
+			ImageDigest string `json:"image_digest"`
+			Runs        []struct{ Values map[string]any }
+		} `json:"job"`
+	}
+	recs := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	json.Unmarshal([]byte(recs[len(recs)-1]), &again)
+	if again.Job.RerunOf != id || again.Job.ImageDigest != job.Job.ImageDigest || len(again.Job.Runs) != 1 || again.Job.Runs[0].Values["subject"] != "bad" {
+		t.Errorf("the rerun %+v", again.Job)
+	}
+}
