@@ -125,6 +125,9 @@ func cmdRun(ctx context.Context, args []string, io IO) int {
 	}
 	out.note(j.Note)
 	out.note(fmt.Sprintf("Job %s: %s, %d run(s), %d at a time, in %s (%s).", j.ID, j.NotebookRel, len(j.Runs), j.AtOnce, j.Image, shortDigest(j.ImageDigest)))
+	if out.json {
+		out.job(j) // its id, before anything runs
+	}
 	return drive(ctx, l, j, *detach, out)
 }
 
