@@ -53,12 +53,12 @@ integration:
 # and a rootless Docker daemon. Rootless Docker reaches the tests' registry
 # through its own network, where the app cannot follow it to list tags.
 # Rootless Podman also runs the JupyterLab 4 window tests, the app as the
-# engine's own user.
+# engine's own user, and the jobs test (runs as containers of that engine).
 ENGINE_TESTS   := TestImageContract|TestStartPullReadyStop|TestSharedEngineTwoPeople|TestAdoptAfterKill|TestContainerExitsDuringStartup|TestDefaultsStartOnThisEngine|TestPullSurvivesDroppedConnection|TestForeignContainerUntouched|TestDataFolderNotWritable
 ENGINE_TEST     = go test -count=1 -p 1 -timeout 15m -run '^($(1))$$' ./test/integration
 engines:
 	scripts/test-engine.sh podman-rootful -- $(call ENGINE_TEST,$(ENGINE_TESTS)|TestNewVersionDoesNotBlockStart)
-	scripts/test-engine.sh podman-rootless -- $(call ENGINE_TEST,$(ENGINE_TESTS)|TestNewVersionDoesNotBlockStart|TestWindowJupyterLab4|TestWindowJupyterLab4Notebook|TestWindowLinuxDesktop)
+	scripts/test-engine.sh podman-rootless -- $(call ENGINE_TEST,$(ENGINE_TESTS)|TestNewVersionDoesNotBlockStart|TestWindowJupyterLab4|TestWindowJupyterLab4Notebook|TestWindowLinuxDesktop|TestJobsRunANotebookPerSubject)
 	scripts/test-engine.sh docker-rootless -- $(call ENGINE_TEST,$(ENGINE_TESTS))
 
 # Each fuzz target briefly; go test -fuzz takes one target at a time.

@@ -129,7 +129,7 @@ func splitImage(image, digest string) (registry, name, tag, hex string) {
 		name, tag = name[:i], name[i+1:]
 	}
 	registry = "docker.io"
-	if first, rest, ok := strings.Cut(name, "/"); ok && strings.ContainsAny(first, ".:") {
+	if first, rest, ok := strings.Cut(name, "/"); ok && (strings.ContainsAny(first, ".:") || first == "localhost") {
 		registry, name = first, rest
 	}
 	if _, h, ok := strings.Cut(digest, "sha256:"); ok {

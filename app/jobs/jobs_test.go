@@ -250,3 +250,17 @@ func TestStoreKeepsWhatItCannotRead(t *testing.T) {
 		t.Error("a path is taken for a job id")
 	}
 }
+
+func TestImageNamesInTheRecord(t *testing.T) {
+	for ref, want := range map[string][3]string{
+		"ghcr.io/neurodesk/neurodesktop:2026-09-23":   {"ghcr.io", "neurodesk/neurodesktop", "2026-09-23"},
+		"vnmd/neurodesktop:2026-09-23":                {"docker.io", "vnmd/neurodesktop", "2026-09-23"},
+		"localhost/neurodeskapp-test/jupyterlab:abc":  {"localhost", "neurodeskapp-test/jupyterlab", "abc"},
+		"127.0.0.1:5000/vnmd/neurodesktop:2026-11-30": {"127.0.0.1:5000", "vnmd/neurodesktop", "2026-11-30"},
+	} {
+		r, n, tag, _ := splitImage(ref, "")
+		if [3]string{r, n, tag} != want {
+			t.Errorf("%s: %s %s %s, want %v", ref, r, n, tag, want)
+		}
+	}
+}

@@ -142,7 +142,8 @@ func TestJobsRunANotebookPerSubject(t *testing.T) {
 			t.Errorf("run %d's executed notebook %s: %v", i+1, run.Output, err)
 		}
 		crate, err := os.ReadFile(strings.TrimSuffix(run.Output, ".ipynb") + "-ro-crate-metadata.json")
-		if err != nil || !bytes.Contains(crate, []byte(strings.TrimPrefix(job.Job.ImageDigest, "sha256:"))) {
+		_, hex, _ := strings.Cut(job.Job.ImageDigest, "sha256:")
+		if err != nil || hex == "" || !bytes.Contains(crate, []byte(`"sha256": "`+hex+`"`)) {
 			t.Errorf("run %d's record: %v\n%s", i+1, err, crate)
 		}
 	}
