@@ -17,7 +17,8 @@ import (
 // a drop onto the launcher, macOS's open event. The folder is mounted at
 // /data (the image links it into the home as data/) for the session, the
 // settings stay as they are, and JupyterLab opens the file. A file in the
-// data folder, or in the running session's /data, needs no new mount.
+// data folder, or in the running session's /data, needs no new mount; a
+// folder never mounted before is asked about first (mountask.go).
 
 // openRequest is one thing to open, on this computer.
 type openRequest struct {
@@ -151,6 +152,10 @@ func (s *Service) open(r openRequest) {
 		}
 		s.notice(webview.Notice{Key: noticeOpen, Text: "Neurodesktop is starting with other folders; open " + r.name() + " again once it runs.", Stays: true})
 	default:
+		if _, ok := labPath(r, st.DataFolder, st.WorkFolder); !ok && !s.mayMount(r, st) {
+			s.setOpening(nil)
+			return
+		}
 		s.setOpening(&r)
 		if eng != nil {
 			s.startToOpen()
@@ -177,6 +182,7 @@ func (s *Service) restartToOpen(r openRequest) {
 	if err != nil || a.Button != 0 {
 		return
 	}
+	s.agreeFolder(r.Folder) // asked, and said yes
 	s.setOpening(&r)
 	restart := func() {
 		if err := s.stop(); err == nil {

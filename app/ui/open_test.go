@@ -58,13 +58,23 @@ func (f *fakeRuntime) lastNavigation() string {
 
 // TestOpenFromTheSystem: a notebook handed over by the system starts a
 // session with its folder at /data (the settings stay as they were), and
-// JupyterLab opens it; one in the data folder opens in the running
-// session; one elsewhere asks before the session restarts with its folder.
+// JupyterLab opens it, once the person agrees to that folder's mount (asked
+// once per folder); one in the data folder opens in the running session;
+// one elsewhere asks before the session restarts with its folder.
 func TestOpenFromTheSystem(t *testing.T) {
 	s, rt, f := withEngine(t, false)
 	home := s.cfg.Home
 	nb := notebookIn(t, filepath.Join(home, "Studie 1"), "Analyse ü.ipynb")
 
+	// Asked first; Cancel starts nothing.
+	s.launched([]string{"--restart-after-update", nb})
+	if len(rt.asked) != 1 || !strings.Contains(rt.asked[0].Message, filepath.Dir(nb)) || !strings.Contains(rt.asked[0].Detail, "change and delete everything") {
+		t.Fatalf("asked %+v", rt.asked)
+	}
+	if s.snapshot().Opening != nil || s.sessionState() != "" || len(f.Specs) != 0 {
+		t.Fatal("a folder the person did not agree to was mounted")
+	}
+	rt.answers = []webview.Answer{{Button: 0}}
 	s.launched([]string{"--restart-after-update", nb})
 	eventually(t, "a ready session", func() bool { return s.sessionState() == session.StateReady })
 	if o := s.snapshot().Opening; o == nil || o.Name != "Analyse ü.ipynb" || !o.Mounted {
@@ -99,9 +109,10 @@ func TestOpenFromTheSystem(t *testing.T) {
 	if u := rt.lastNavigation(); !strings.Contains(u, "/lab/tree/neurodesktop-storage/p1/x.ipynb?token=") {
 		t.Errorf("a notebook in the data folder: went to %q", u)
 	}
-	if len(rt.asked) != 0 {
+	if len(rt.asked) != 2 {
 		t.Errorf("asked %+v", rt.asked)
 	}
+	rt.asked = nil
 
 	// Elsewhere: the person is asked; Cancel changes nothing.
 	other := notebookIn(t, filepath.Join(home, "other"), "y.ipynb")
@@ -133,6 +144,17 @@ func TestOpenFromTheSystem(t *testing.T) {
 		t.Errorf("after the restart OpenSession = %q", u)
 	}
 
+	// A folder agreed to before is not asked about again.
+	rt.asked = nil
+	if err := s.stop(); err != nil {
+		t.Fatal(err)
+	}
+	s.launched([]string{nb})
+	eventually(t, "a session for the folder agreed to", func() bool { return s.sessionState() == session.StateReady })
+	if len(rt.asked) != 0 {
+		t.Errorf("asked again: %+v", rt.asked)
+	}
+
 	// What does not exist is said, and nothing starts.
 	s.launched([]string{filepath.Join(home, "gone.ipynb")})
 	if n := rt.notices; len(n) == 0 || !strings.Contains(n[len(n)-1], "gone.ipynb") {
@@ -143,8 +165,9 @@ func TestOpenFromTheSystem(t *testing.T) {
 // TestOpenWaitsForTheEngine: a launch with a notebook before the engine
 // answers starts once it does; "Don't open" forgets it.
 func TestOpenWaitsForTheEngine(t *testing.T) {
-	s, _ := newService(t)
+	s, rt := newService(t)
 	nb := notebookIn(t, filepath.Join(s.cfg.Home, "w"), "n.ipynb")
+	rt.answers = []webview.Answer{{Button: 0}} // its folder may be mounted
 	s.launched([]string{nb})
 	if s.snapshot().Opening == nil || s.sessionState() != "" {
 		t.Fatalf("before the engine: %+v, %q", s.snapshot().Opening, s.sessionState())
@@ -168,7 +191,7 @@ func TestOpenWaitsForTheEngine(t *testing.T) {
 // TestDropsOnlyOnTheLauncher: a drop onto a session page is the page's
 // (JupyterLab uploads it); onto the launcher it opens.
 func TestDropsOnlyOnTheLauncher(t *testing.T) {
-	s, _, _ := withEngine(t, false)
+	s, rt, _ := withEngine(t, false)
 	nb := notebookIn(t, filepath.Join(s.cfg.Home, "w"), "n.ipynb")
 	s.mu.Lock()
 	s.onLauncher = false
@@ -180,6 +203,7 @@ func TestDropsOnlyOnTheLauncher(t *testing.T) {
 	s.mu.Lock()
 	s.onLauncher = true
 	s.mu.Unlock()
+	rt.answers = []webview.Answer{{Button: 0}} // its folder may be mounted
 	s.dropped([]string{nb})
 	eventually(t, "a session for the drop", func() bool { return s.sessionState() == session.StateReady })
 }

@@ -17,7 +17,8 @@ import (
 
 // TestWindowOpensNotebooks: notebooks from the system open in the real
 // JupyterLab 4 in the production window. One dragged from another program
-// onto the launcher starts a session with its folder at /data and opens;
+// onto the launcher asks whether its folder, not mounted before, may be,
+// then starts a session with its folder at /data and opens;
 // one in the data folder, handed to the running window by a second launch
 // with a relative path, opens in the same session; after the window is
 // closed (the session runs on), a launch with a notebook on its command
@@ -34,6 +35,14 @@ func TestWindowOpensNotebooks(t *testing.T) {
 	a := iw.startWindow()
 	time.Sleep(2 * time.Second) // the launcher paints
 	drag(a, first)
+	// Its folder has not been mounted before: the person is asked.
+	q := a.waitWindow("Open Analyse ü.ipynb", 20*time.Second)
+	a.shot("window-open-asks-for-the-folder")
+	if iw.containerExists() {
+		t.Error("the folder was mounted before the person agreed")
+	}
+	a.focus(q)
+	a.keys("alt+u") // Use the folder and open
 	iw.waitLabOpened(a, "data/Analyse ü.ipynb")
 	a.shot("window-opened-dropped-notebook")
 	c := iw.inspect()
