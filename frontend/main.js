@@ -1,7 +1,7 @@
 // The launcher: renders snapshots from the Go service and calls it back.
 // All decisions live in Go; this file only shows state and forwards clicks.
 import { bytes, percent, pullSummary, linkParts, serverLines, parseServerLines } from "./format.js";
-import { screenOf, steps, progressLine, runningDetail, retryOf, shouldOpenLab, newer, engineLine, launcherTitle, versionOrigin, versionWhy, newerLine, shownFolder, typedFolder, toolsLine, sourceCells } from "./view.js";
+import { screenOf, steps, progressLine, runningDetail, retryOf, shouldOpenLab, newer, engineLine, launcherTitle, versionOrigin, versionWhy, newerLine, shownFolder, typedFolder, toolsLine, sourceCells, jobLine, runLabel } from "./view.js";
 
 const $ = (id) => document.getElementById(id);
 const api = () => window.go?.ui?.Service;
@@ -158,6 +158,7 @@ function renderLauncher() {
   text("cluster-job", login ? `${c.cpus} cores, ${c.memory_gb} GB${c.gpus ? `, ${c.gpus} GPUs` : ""}, ${c.hours} h${c.partition ? ` on ${c.partition}` : ""}` : "");
   $("start").disabled = snap.engine?.state !== "ok" || !!snap.data_error;
   renderServers();
+  renderJobs();
   const rec = snap.recent ?? [];
   $("recent-card").hidden = rec.length === 0;
   // Rebuilt only when it changed: a snapshot must not take the focus away.
@@ -178,6 +179,79 @@ function renderLauncher() {
     return li;
   }));
 }
+
+// The Jobs card: each job's runs as a grid of squares; the chosen run's
+// notebook opens in JupyterLab, its log in a dialog. Rebuilt only when a
+// job or the choice changed, the focus kept on the same control.
+function renderJobs() {
+  const list = snap.jobs ?? [];
+  $("jobs-card").hidden = list.length === 0;
+  ui.jobSel ??= {};
+  const key = JSON.stringify([list, ui.jobSel]);
+  if (key === ui.jobsKey) return;
+  ui.jobsKey = key;
+  const focused = document.activeElement?.dataset?.key;
+  const button = (label, k, onClick, cls) => {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = label;
+    b.dataset.key = k;
+    if (cls) b.className = cls;
+    b.addEventListener("click", onClick);
+    return b;
+  };
+  $("jobs").replaceChildren(...list.map((job) => {
+    const li = document.createElement("li");
+    const runs = job.runs ?? [];
+    let sel = ui.jobSel[job.id];
+    if (sel === undefined || sel >= runs.length) sel = Math.max(0, runs.findIndex((r) => r.state === "failed"));
+    const head = document.createElement("div");
+    head.className = "row wrap";
+    const title = document.createElement("strong");
+    title.textContent = jobLine(job);
+    const when = document.createElement("small");
+    when.className = "muted";
+    when.textContent = new Date(job.submitted).toLocaleString();
+    head.append(title, when);
+    const grid = document.createElement("div");
+    grid.className = "runs";
+    grid.setAttribute("role", "group");
+    grid.setAttribute("aria-label", `Runs of ${job.notebook}`);
+    grid.append(...runs.map((r, i) => {
+      const b = button("", `${job.id}/run/${i}`, () => { ui.jobSel[job.id] = i; renderJobs(); }, r.state);
+      b.title = runLabel(r, i);
+      b.setAttribute("aria-label", runLabel(r, i));
+      b.setAttribute("aria-pressed", String(i === sel));
+      return b;
+    }));
+    const detail = document.createElement("p");
+    detail.className = "job-run";
+    detail.textContent = runs[sel] ? `${runLabel(runs[sel], sel)} · ${runs[sel].output}` : "";
+    const actions = document.createElement("div");
+    actions.className = "row wrap";
+    actions.append(
+      button("Open notebook", `${job.id}/open`, () => call("OpenJobOutput", job.id, sel)),
+      button("Log", `${job.id}/log`, () => showJobLog(job, sel)));
+    if (job.state === "running" || job.state === "pending") {
+      actions.append(button("Cancel job", `${job.id}/cancel`, () => call("CancelJob", job.id), "danger"));
+    } else if (job.counts?.failed || job.counts?.cancelled) {
+      actions.append(button("Run the failed again", `${job.id}/rerun`, () => call("RerunJob", job.id, true)));
+    }
+    li.append(head, grid, detail, actions);
+    return li;
+  }));
+  if (focused) document.querySelector(`[data-key="${CSS.escape(focused)}"]`)?.focus();
+}
+
+async function showJobLog(job, i) {
+  const log = await call("JobLog", job.id, i);
+  if (log === undefined) return;
+  text("job-log-title", `Log of run ${i + 1} of ${job.notebook}`);
+  text("job-log", log || "(empty)");
+  $("job-log-dialog").showModal();
+  $("job-log").scrollTop = $("job-log").scrollHeight;
+}
+$("job-log-close").addEventListener("click", () => $("job-log-dialog").close());
 
 // The remote servers: each connects, or forgets what the window kept of it
 // (its sign-in). Rebuilt only when the list changed.

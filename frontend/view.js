@@ -187,3 +187,27 @@ export function sourceCells(src, now = new Date()) {
   }
   return [src.name, said + why, when];
 }
+
+// jobLine is a job's line on the Jobs card: its notebook, state and runs.
+export function jobLine(job) {
+  const c = job.counts ?? {}, n = job.runs?.length ?? 0;
+  const parts = [];
+  if (c.succeeded) parts.push(`${c.succeeded} done`);
+  if (c.failed) parts.push(`${c.failed} failed`);
+  if (c.running) parts.push(`${c.running} running`);
+  if (c.pending) parts.push(`${c.pending} waiting`);
+  if (c.cancelled) parts.push(`${c.cancelled} cancelled`);
+  return `${job.notebook} · ${n === 1 ? "1 run" : `${n} runs`}: ${parts.join(", ") || job.state}`;
+}
+
+// runLabel names run i of a job for a person and a screen reader.
+export function runLabel(run, i) {
+  const what = `Run ${i + 1}${run.label ? ` (${run.label})` : ""}`;
+  switch (run.state) {
+    case "running": return run.total ? `${what}: running, ${run.done} of ${run.total} cells done` : `${what}: starting`;
+    case "succeeded": return `${what}: done`;
+    case "failed": return `${what}: failed${run.reason ? `: ${run.reason}` : ""}`;
+    case "cancelled": return `${what}: cancelled`;
+  }
+  return `${what}: waiting`;
+}

@@ -126,6 +126,9 @@ var validID = regexp.MustCompile(`^[0-9]{8}-[0-9]{6}-[0-9a-f]{4}$`)
 // Store keeps jobs as one JSON file each in a folder of the app's state.
 type Store struct{ Dir string }
 
+// StoreIn is the jobs' folder in the app's state folder.
+func StoreIn(stateDir string) Store { return Store{Dir: filepath.Join(stateDir, "jobs")} }
+
 func (s Store) path(id string) (string, error) {
 	if !validID.MatchString(id) {
 		return "", fmt.Errorf("%q is not a job id (such as 20261207-130501-3fa2)", id)

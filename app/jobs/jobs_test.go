@@ -153,7 +153,7 @@ func TestNewJobInsideTheDataFolder(t *testing.T) {
 }
 
 func TestRunSpecFromTheSessionsContract(t *testing.T) {
-	j := Job{ID: "20261207-130501-3fa2", NotebookRel: "study/analysis.ipynb", ImageDigest: "ghcr.io/neurodesk/neurodesktop@sha256:abc",
+	j := Job{ID: "20261207-130501-3fa2", NotebookRel: "study/analysis.ipynb", DataFolder: "/d", ImageDigest: "ghcr.io/neurodesk/neurodesktop@sha256:abc",
 		Resources: Resources{CPUs: 2, MemoryGB: 4}, Runs: []Run{{Values: map[string]any{"subject": "01"}, Output: "/d/study/analysis.20261207-130501-3fa2-0.ipynb"}, {}}}
 	base := engine.ContainerSpec{Name: "neurodeskapp", Image: "x:1", MacAddress: "88:75:56:ef:3e:d6",
 		Labels:  map[string]string{"org.neurodesk.app.managed": "true", "org.neurodesk.app.role": "session", "org.neurodesk.app.port": "1234", "org.neurodesk.app.owner-uid": "1000"},
@@ -168,8 +168,8 @@ func TestRunSpecFromTheSessionsContract(t *testing.T) {
 	if s.Image != j.ImageDigest || s.Name != "neurodeskapp-job-20261207-130501-3fa2-0" || s.MacAddress != "" || len(s.Publish) != 0 {
 		t.Errorf("spec %+v", s)
 	}
-	if len(s.Mounts) != 1 || s.Mounts[0].Target != storageTarget {
-		t.Errorf("mounts %+v: the data folder only, no home volume", s.Mounts)
+	if len(s.Mounts) != 1 || s.Mounts[0].Target != storageTarget || s.Mounts[0].Source != "/d" {
+		t.Errorf("mounts %+v: the job's data folder only, no home volume", s.Mounts)
 	}
 	env := strings.Join(s.Env, " ")
 	if strings.Contains(env, "secret") || !strings.Contains(env, "NEURODESKTOP_CVMFS_STARTUP_MODE=eager") || !strings.Contains(env, "NB_UID=1000") {

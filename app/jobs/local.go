@@ -83,6 +83,9 @@ func (l *Local) Spec(j Job, i int) (engine.ContainerSpec, error) {
 	s.Labels[LabelJob], s.Labels[LabelRun] = j.ID, fmt.Sprint(i)
 	s.Mounts = nil
 	for _, m := range l.Base.Mounts {
+		if m.Target == storageTarget && j.DataFolder != "" {
+			m.Source = j.DataFolder // the job's, whatever the settings say now
+		}
 		if !m.Volume {
 			s.Mounts = append(s.Mounts, m)
 		}

@@ -150,6 +150,7 @@ func (s *Service) startup(ctx context.Context, rt Runtime) {
 	go s.connect(ctx)
 	go s.adoptCluster()
 	go s.watchEngine(ctx, engineCheckEvery)
+	go s.watchJobs(ctx)
 	if l.Settings.CheckUpdates {
 		go s.checkUpdates(ctx, false)
 	}

@@ -39,6 +39,8 @@ type Snapshot struct {
 	Opening *OpenView `json:"opening,omitempty"`
 	// ShowLog opens the log panel (from the menu).
 	ShowLog bool `json:"show_log"`
+	// Jobs are the notebooks run unattended, newest first (jobs.go).
+	Jobs []JobView `json:"jobs"`
 }
 
 // EngineView is the engine's state on the launcher.

@@ -1,6 +1,6 @@
 import test from "node:test";
 import assert from "node:assert/strict";
-import { screenOf, steps, progressLine, runningDetail, retryOf, shouldOpenLab, newer, engineLine, launcherTitle, versionOrigin, versionWhy, newerLine, shownFolder, typedFolder } from "../view.js";
+import { screenOf, steps, progressLine, runningDetail, retryOf, shouldOpenLab, newer, engineLine, launcherTitle, versionOrigin, versionWhy, newerLine, shownFolder, typedFolder, jobLine, runLabel } from "../view.js";
 
 const snap = (state, extra = {}) => ({ seq: 1, session: { state, ...extra } });
 
@@ -132,4 +132,14 @@ test("a version source's row", async () => {
   assert.deepEqual(sourceCells({ name: "neurodesktop.toml", tag: "2025-06-08", at: "2026-12-01T09:00:00Z", error: "404 Not Found" }, now),
     ["neurodesktop.toml", "2025-06-08 (not reached: 404 Not Found)", "2026-12-01"]);
   assert.deepEqual(sourceCells({ name: "registry", error: "unreachable" }, now), ["registry", "— (not reached: unreachable)", "never"]);
+});
+
+test("a job's line and its runs' names", () => {
+  const job = { notebook: "study/a.ipynb", state: "failed", counts: { succeeded: 2, failed: 1 }, runs: [{}, {}, {}] };
+  assert.equal(jobLine(job), "study/a.ipynb · 3 runs: 2 done, 1 failed");
+  assert.equal(jobLine({ notebook: "a.ipynb", state: "pending", counts: {}, runs: [{}] }), "a.ipynb · 1 run: pending");
+  assert.equal(runLabel({ state: "running", label: "subject=01", done: 2, total: 4 }, 0), "Run 1 (subject=01): running, 2 of 4 cells done");
+  assert.equal(runLabel({ state: "running" }, 1), "Run 2: starting");
+  assert.equal(runLabel({ state: "failed", reason: "cell 3 of 4 raised ValueError: x" }, 2), "Run 3: failed: cell 3 of 4 raised ValueError: x");
+  assert.equal(runLabel({ state: "pending" }, 3), "Run 4: waiting");
 });

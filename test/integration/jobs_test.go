@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 )
@@ -180,5 +181,61 @@ func TestJobsRunANotebookPerSubject(t *testing.T) {
 	json.Unmarshal([]byte(recs[len(recs)-1]), &again)
 	if again.Job.RerunOf != id || again.Job.ImageDigest != job.Job.ImageDigest || len(again.Job.Runs) != 1 || again.Job.Runs[0].Values["subject"] != "bad" {
 		t.Errorf("the rerun %+v", again.Job)
+	}
+}
+
+// TestUIJobs: the launcher's Jobs card shows a job run from the command
+// line, its runs as squares (the failed one chosen, its reason said); Log
+// shows that run's log; "Run the failed again" runs only it again, and the
+// card follows the new job to its end.
+func TestUIJobs(t *testing.T) {
+	w := newWorld(t)
+	img := jupyterImage(t)
+	study := filepath.Join(w.data, "study")
+	os.MkdirAll(study, 0o755)
+	os.WriteFile(filepath.Join(study, "analysis.ipynb"), jobNotebook(), 0o644)
+	os.WriteFile(filepath.Join(study, "subjects.csv"), []byte("subject\n01\nbad\n"), 0o644)
+	for _, d := range []string{w.data, study} {
+		os.Chown(d, w.s.appUser(), w.s.appUser())
+	}
+	w.writeSettings(w.baseSettings() + "channel = \"custom\"\ncustom_image = \"" + img + "\"\n")
+	if r := w.run("run", filepath.Join(study, "analysis.ipynb"), "--each", filepath.Join(study, "subjects.csv")); r.code != 9 {
+		t.Fatalf("run: exit %d, want 9\n%s", r.code, r.stderr)
+	}
+
+	app := w.startGUI()
+	ctx := browser(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(app.url), chromedp.WaitVisible(chromedp.CSS("#jobs-card"))); err != nil {
+		t.Fatalf("the Jobs card: %v", err)
+	}
+	if got := textOf(ctx, "#jobs > li strong"); got != "study/analysis.ipynb · 2 runs: 1 done, 1 failed" {
+		t.Errorf("the job's line: %q", got)
+	}
+	squares, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#jobs > li:first-child .runs button")].map(b => b.className + "|" + b.getAttribute("aria-pressed") + "|" + b.getAttribute("aria-label"))`))
+	if len(squares) != 2 || squares[0] != "succeeded|false|Run 1 (subject=01): done" ||
+		squares[1] != "failed|true|Run 2 (subject=bad): failed: cell 3 of 4 raised ValueError: subject bad has no T1w" {
+		t.Errorf("the runs: %q", squares)
+	}
+	shoot(t, ctx, "ui-jobs")
+
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#jobs > li:first-child [data-key$="/log"]`)), chromedp.WaitVisible(chromedp.CSS("#job-log-dialog"))); err != nil {
+		t.Fatalf("Log: %v", err)
+	}
+	if log := textOf(ctx, "#job-log"); !strings.Contains(log, "ValueError") || !strings.Contains(log, "Executing") {
+		t.Errorf("the failed run's log:\n%s", log)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#job-log-close")),
+		chromedp.Click(chromedp.CSS(`#jobs > li:first-child [data-key$="/rerun"]`))); err != nil {
+		t.Fatalf("Run the failed again: %v", err)
+	}
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(500 * time.Millisecond) {
+		if got := textOf(ctx, "#jobs > li:first-child strong"); got == "study/analysis.ipynb · 1 run: 1 failed" {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("the rerun did not end as it should: %q", got)
+		}
+	}
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#jobs > li").length`)); n != 2 {
+		t.Errorf("%d jobs on the card, want the first and its rerun", n)
 	}
 }

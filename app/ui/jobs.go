@@ -1,0 +1,257 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/neurodesk/neurodeskapp/app/jobs"
+	"github.com/neurodesk/neurodeskapp/app/problem"
+	"github.com/neurodesk/neurodeskapp/app/session"
+)
+
+// The launcher's Jobs card: the notebooks run unattended (`neurodeskapp
+// run`, app/jobs), newest first, each with its runs as a grid; a run's
+// output opens in JupyterLab, its log in a dialog; a job can be cancelled
+// and its failed runs run again.
+
+// jobsShown is how many jobs the card lists.
+const jobsShown = 10
+
+// jobsLook is how often the card reads the jobs and their containers.
+const jobsLook = 3 * time.Second
+
+// JobView is a job on the Jobs card.
+type JobView struct {
+	ID        string         `json:"id"`
+	Notebook  string         `json:"notebook"` // in the data folder
+	State     string         `json:"state"`
+	Counts    map[string]int `json:"counts"`
+	Submitted time.Time      `json:"submitted"`
+	Image     string         `json:"image"`
+	Note      string         `json:"note,omitempty"`
+	Runs      []RunView      `json:"runs"`
+}
+
+// RunView is one run of a job.
+type RunView struct {
+	State  string `json:"state"`
+	Label  string `json:"label"` // its values, as given: subject=01
+	Done   int    `json:"done"`
+	Total  int    `json:"total"`
+	Reason string `json:"reason,omitempty"`
+	Output string `json:"output"` // the executed notebook's name
+}
+
+func jobView(j jobs.Job) JobView {
+	v := JobView{ID: j.ID, Notebook: j.NotebookRel, State: string(j.State()), Counts: map[string]int{}, Submitted: j.Submitted, Image: j.Image, Note: j.Note}
+	for st, n := range j.Counts() {
+		v.Counts[string(st)] = n
+	}
+	for _, r := range j.Runs {
+		var kv []string
+		for k, val := range r.Set {
+			kv = append(kv, k+"="+val)
+		}
+		v.Runs = append(v.Runs, RunView{State: string(r.State), Label: strings.Join(sortedStrings(kv), ", "), Done: r.Progress.Done,
+			Total: r.Progress.Total, Reason: r.Reason, Output: filepath.Base(r.Output)})
+	}
+	return v
+}
+
+func sortedStrings(s []string) []string {
+	for i := 1; i < len(s); i++ {
+		for k := i; k > 0 && s[k] < s[k-1]; k-- {
+			s[k], s[k-1] = s[k-1], s[k]
+		}
+	}
+	return s
+}
+
+func (s *Service) jobStore() jobs.Store { return jobs.StoreIn(s.cfg.Paths.StateDir) }
+
+// local is the runner on the window's engine (nil without one); its
+// containers are made from the session's contract for these settings.
+func (s *Service) local(ctx context.Context, j jobs.Job) *jobs.Local {
+	s.mu.Lock()
+	eng, st := s.eng, s.snap.Settings
+	s.mu.Unlock()
+	if eng == nil || eng.Info().Remote {
+		return nil
+	}
+	m := s.manager(eng)
+	host, _ := os.Hostname()
+	return &jobs.Local{Engine: eng, Store: s.jobStore(), Base: m.RunBase(ctx, st, session.Image{Ref: j.Image, Version: j.Version}),
+		FallBack: m.FallBack, AppVersion: s.cfg.Version, Host: host}
+}
+
+// watchJobs keeps the Jobs card current while the window is open.
+func (s *Service) watchJobs(ctx context.Context) {
+	for delay := time.Duration(0); ; delay = jobsLook {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(delay):
+		}
+		s.refreshJobs(ctx)
+	}
+}
+
+// refreshJobs reads the jobs, brings the unfinished ones up to date with
+// their containers, and shows them.
+func (s *Service) refreshJobs(ctx context.Context) {
+	list, err := s.jobStore().List()
+	if err != nil {
+		slog.Warn("read the jobs", "error", err)
+	}
+	if len(list) > jobsShown {
+		list = list[:jobsShown]
+	}
+	views := make([]JobView, 0, len(list))
+	for _, j := range list {
+		if !j.State().Done() {
+			if l := s.local(ctx, j); l != nil {
+				c, cancel := context.WithTimeout(ctx, 10*time.Second)
+				if fresh, err := l.Refresh(c, j); err == nil {
+					j = fresh
+				}
+				cancel()
+			}
+		}
+		views = append(views, jobView(j))
+	}
+	s.mu.Lock()
+	same := reflect.DeepEqual(s.snap.Jobs, views)
+	s.mu.Unlock()
+	if !same { // an unchanged card is not sent again every few seconds
+		s.update(func(sn *Snapshot) { sn.Jobs = views })
+	}
+}
+
+func (s *Service) job(id string) (jobs.Job, error) {
+	j, err := s.jobStore().Load(id)
+	if err != nil {
+		return jobs.Job{}, &problem.Error{Code: problem.Internal, Message: "No such job: " + id, Err: err}
+	}
+	return j, nil
+}
+
+func (s *Service) runOf(j jobs.Job, run int) error {
+	if run < 0 || run >= len(j.Runs) {
+		return &problem.Error{Code: problem.Internal, Message: fmt.Sprintf("Job %s has no run %d", j.ID, run+1)}
+	}
+	return nil
+}
+
+// CancelJob stops a job's running runs and cancels those waiting.
+func (s *Service) CancelJob(id string) error {
+	if err := s.fromLauncher(); err != nil {
+		return err
+	}
+	j, err := s.job(id)
+	if err != nil {
+		return err
+	}
+	l := s.local(s.bg, j)
+	if l == nil {
+		return &problem.Error{Code: problem.EngineNotRunning, Message: "The container engine is not reachable: the job's runs cannot be stopped now"}
+	}
+	_, err = l.Cancel(s.bg, j)
+	s.refreshJobs(s.bg)
+	return err
+}
+
+// RerunJob runs a job again with the same image (by digest): every run,
+// or only those that failed or were cancelled. The window follows it.
+func (s *Service) RerunJob(id string, failedOnly bool) (string, error) {
+	if err := s.fromLauncher(); err != nil {
+		return "", err
+	}
+	j, err := s.job(id)
+	if err != nil {
+		return "", err
+	}
+	n, err := jobs.Rerun(j, failedOnly, time.Now())
+	if err != nil {
+		return "", &problem.Error{Code: problem.InvalidSettings, Message: err.Error()}
+	}
+	l := s.local(s.bg, n)
+	if l == nil {
+		return "", &problem.Error{Code: problem.EngineNotRunning, Message: "The container engine is not reachable: the job cannot run now"}
+	}
+	if err := l.Store.Save(n); err != nil {
+		return "", err
+	}
+	l.OnChange = func(jobs.Job) { s.refreshJobs(s.bg) }
+	s.background(func() {
+		if _, err := l.Drive(s.bg, n); err != nil && s.bg.Err() == nil {
+			slog.Warn("run a job", "job", n.ID, "error", err)
+		}
+	})
+	s.refreshJobs(s.bg)
+	return n.ID, nil
+}
+
+// jobLogLimit is how much of a run's log the dialog shows: its end.
+const jobLogLimit = 256 << 10
+
+// JobLog is a run's log (papermill's, as its container printed it).
+func (s *Service) JobLog(id string, run int) (string, error) {
+	if err := s.fromLauncher(); err != nil {
+		return "", err
+	}
+	j, err := s.job(id)
+	if err != nil {
+		return "", err
+	}
+	if err := s.runOf(j, run); err != nil {
+		return "", err
+	}
+	var buf bytes.Buffer
+	l := s.local(s.bg, j)
+	if l == nil {
+		l = &jobs.Local{Store: s.jobStore()}
+	}
+	if err := l.Log(s.bg, j, run, &buf); err != nil {
+		return "", &problem.Error{Code: problem.Internal, Message: "The run's log cannot be read", Err: err}
+	}
+	b := buf.Bytes()
+	if len(b) > jobLogLimit {
+		b = append([]byte("…\n"), b[len(b)-jobLogLimit:]...)
+	}
+	return problem.Redact(string(b)), nil
+}
+
+// OpenJobOutput shows a run's executed notebook in the running session's
+// JupyterLab, when its data folder holds it.
+func (s *Service) OpenJobOutput(id string, run int) error {
+	if err := s.fromLauncher(); err != nil {
+		return err
+	}
+	j, err := s.job(id)
+	if err != nil {
+		return err
+	}
+	if err := s.runOf(j, run); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	info := s.session
+	s.mu.Unlock()
+	if info == nil || info.Remote {
+		return &problem.Error{Code: problem.NotReady, Message: "Start Neurodesktop on this computer to open the run's notebook in JupyterLab"}
+	}
+	r := openRequest{Folder: filepath.Dir(j.Runs[run].Output), File: filepath.Base(j.Runs[run].Output)}
+	p, ok := labPath(r, info.DataFolder, info.WorkFolder)
+	if !ok {
+		return &problem.Error{Code: problem.NotReady, Message: "The running Neurodesktop has another data folder: the run's notebook is in " + j.DataFolder}
+	}
+	s.showPage(info.FileURL(p))
+	return nil
+}
