@@ -11,7 +11,7 @@ case "${1:-}" in
            if ! command -v docker >/dev/null 2>&1 && ! command -v podman >/dev/null 2>&1; then
              pkgs+=(podman uidmap slirp4netns fuse-overlayfs catatonit)
            fi ;;
-  test)    pkgs=(make nodejs build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev xvfb xauth xdotool tcsh tesseract-ocr tesseract-ocr-eng debootstrap chromium imagemagick nsis osslsigncode rpm dpkg-dev zip openssl desktop-file-utils squashfs-tools libsquashfuse-dev libfuse3-dev libzstd-dev liblz4-dev liblzo2-dev liblzma-dev zlib1g-dev fuse3 curl podman uidmap slirp4netns netavark aardvark-dns rootlesskit openssh-server openssh-client python3-gi gir1.2-gtk-3.0) ;;
+  test)    pkgs=(make nodejs build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev xvfb xauth xdotool dunst dbus-daemon dbus-bin tcsh tesseract-ocr tesseract-ocr-eng debootstrap chromium imagemagick nsis osslsigncode rpm dpkg-dev zip openssl desktop-file-utils squashfs-tools libsquashfuse-dev libfuse3-dev libzstd-dev liblz4-dev liblzo2-dev liblzma-dev zlib1g-dev fuse3 curl podman uidmap slirp4netns netavark aardvark-dns rootlesskit openssh-server openssh-client python3-gi gir1.2-gtk-3.0) ;;
   package) pkgs=(make build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev nsis osslsigncode rpm dpkg-dev zip openssl desktop-file-utils squashfs-tools libsquashfuse-dev libfuse3-dev libzstd-dev liblz4-dev liblzo2-dev liblzma-dev zlib1g-dev fuse3) ;;
   *) echo "usage: $0 run|test|package" >&2; exit 2 ;;
 esac

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/neurodesk/neurodeskapp/app/jobs"
+	"github.com/neurodesk/neurodeskapp/app/notify"
 	"github.com/neurodesk/neurodeskapp/app/problem"
 	"github.com/neurodesk/neurodeskapp/app/session"
 )
@@ -128,7 +129,9 @@ func (s *Service) refreshJobs(ctx context.Context) {
 	}
 	s.mu.Lock()
 	same := reflect.DeepEqual(s.snap.Jobs, views)
+	before := s.snap.Jobs
 	s.mu.Unlock()
+	s.notifyEnded(ctx, before, views)
 	if !same { // an unchanged card is not sent again every few seconds
 		s.update(func(sn *Snapshot) { sn.Jobs = views })
 	}
@@ -254,4 +257,38 @@ func (s *Service) OpenJobOutput(id string, run int) error {
 	}
 	s.showPage(info.FileURL(p))
 	return nil
+}
+
+// notifyEnded tells the desktop of each job that was going and has ended
+// since the last look: a job of 120 subjects ends while nobody watches.
+func (s *Service) notifyEnded(ctx context.Context, before, now []JobView) {
+	was := map[string]string{}
+	for _, j := range before {
+		was[j.ID] = j.State
+	}
+	for _, j := range now {
+		st, seen := was[j.ID]
+		if !seen || jobs.State(st).Done() || !jobs.State(j.State).Done() {
+			continue
+		}
+		title := "Job finished: " + filepath.Base(j.Notebook)
+		if j.State != string(jobs.Succeeded) {
+			title = "Job " + j.State + ": " + filepath.Base(j.Notebook)
+		}
+		body := fmt.Sprintf("%d of %d runs done", j.Counts[string(jobs.Succeeded)], len(j.Runs))
+		if n := j.Counts[string(jobs.Failed)]; n > 0 {
+			body += fmt.Sprintf(", %d failed", n)
+		}
+		send := s.cfg.Notify
+		if send == nil {
+			send = notify.Send
+		}
+		c, cancel := context.WithTimeout(ctx, 5*time.Second)
+		if err := send(c, title, body+"."); err != nil {
+			slog.Warn("notify the desktop of a job's end", "job", j.ID, "error", err)
+		} else {
+			slog.Info("notified the desktop of a job's end", "job", j.ID, "state", j.State)
+		}
+		cancel()
+	}
 }

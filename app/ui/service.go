@@ -43,6 +43,8 @@ type Config struct {
 	Connect launcher.Connector
 	// FreeBytes measures a folder's free space; nil is the platform's.
 	FreeBytes func(dir string) (uint64, error)
+	// Notify shows a desktop notification; nil is notify.Send.
+	Notify func(ctx context.Context, title, body string) error
 }
 
 // Engine is what the window needs of the container engine.

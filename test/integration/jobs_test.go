@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -203,7 +204,27 @@ func TestUIJobs(t *testing.T) {
 		t.Fatalf("run: exit %d, want 9\n%s", r.code, r.stderr)
 	}
 
-	app := w.startGUI()
+	// A session bus of its own, with a real notification daemon (dunst)
+	// on the window's screen, and a monitor of what reaches it.
+	bus := "unix:path=" + filepath.Join(w.home, "bus")
+	daemon := exec.Command("dbus-daemon", "--session", "--nofork", "--address="+bus)
+	if err := daemon.Start(); err != nil {
+		t.Fatalf("dbus-daemon (scripts/deps.sh test installs it): %v", err)
+	}
+	t.Cleanup(func() { daemon.Process.Kill(); daemon.Wait() })
+	waitFor(t, "the session bus", func() bool { _, err := os.Stat(filepath.Join(w.home, "bus")); return err == nil })
+	app := w.startGUI("DBUS_SESSION_BUS_ADDRESS=" + bus)
+	dunst := exec.Command("dunst")
+	dunst.Env = append(os.Environ(), "DISPLAY="+app.display, "DBUS_SESSION_BUS_ADDRESS="+bus)
+	var monitored bytes.Buffer
+	monitor := exec.Command("dbus-monitor", "--address", bus, "interface='org.freedesktop.Notifications',member='Notify'")
+	monitor.Stdout = &monitored
+	for _, c := range []*exec.Cmd{dunst, monitor} {
+		if err := c.Start(); err != nil {
+			t.Fatalf("%s: %v", c.Path, err)
+		}
+		t.Cleanup(func() { c.Process.Kill(); c.Wait() })
+	}
 	ctx := browser(t)
 	if err := chromedp.Do(ctx, chromedp.Navigate(app.url), chromedp.WaitVisible(chromedp.CSS("#jobs-card"))); err != nil {
 		t.Fatalf("the Jobs card: %v", err)
@@ -237,5 +258,34 @@ func TestUIJobs(t *testing.T) {
 	}
 	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#jobs > li").length`)); n != 2 {
 		t.Errorf("%d jobs on the card, want the first and its rerun", n)
+	}
+	// Its end is told to the desktop: the daemon shows it on the screen.
+	waitFor(t, "the notification", func() bool { return strings.Contains(monitored.String(), "Job failed: analysis.ipynb") })
+	if !strings.Contains(monitored.String(), "0 of 1 runs done, 1 failed.") {
+		t.Errorf("the notification says:\n%s", monitored.String())
+	}
+	shot := filepath.Join(screenshotDir(t), "ui-jobs-notification.png")
+	if out, err := exec.Command("import", "-display", app.display, "-window", "root", shot).CombinedOutput(); err != nil {
+		t.Errorf("a picture of the screen: %v %s", err, out)
+	}
+	count := exec.Command("dunstctl", "count", "displayed")
+	count.Env = append(os.Environ(), "DBUS_SESSION_BUS_ADDRESS="+bus)
+	if out, err := count.Output(); err != nil || strings.TrimSpace(string(out)) == "0" {
+		history := exec.Command("dunstctl", "count", "history")
+		history.Env = count.Env
+		h, _ := history.Output()
+		if strings.TrimSpace(string(h)) == "0" {
+			t.Errorf("dunst shows no notification (displayed %q %v, history %q)", out, err, h)
+		}
+	}
+}
+
+// waitFor waits up to a minute for ok, or fails the test naming what.
+func waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); !ok(); time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited a minute for %s", what)
+		}
 	}
 }
