@@ -3,6 +3,8 @@ package integration
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"net"
@@ -54,11 +56,14 @@ func slurmImage(t *testing.T) string {
 	return slurmRef
 }
 
-// testCluster is a running SLURM cluster of one machine, "hpc", reached
-// as ana over SSH on a loopback port, as the app reaches a login node.
+// testCluster is a running SLURM cluster of two machines on a private
+// network: "login" (slurmctld, sshd), reached as ana over SSH on a loopback
+// port as the app reaches a login node, and "compute" (slurmd), reached
+// only from the login node; /home and the munge key are shared.
 type testCluster struct {
 	t         *testing.T
-	name      string
+	name      string // the login node's container
+	node      string // the compute node's
 	login     cluster.SSH
 	sshConfig string
 	asked     string // each passphrase prompt: the command line of the ssh that asked
@@ -87,27 +92,45 @@ func startCluster(t *testing.T) *testCluster {
 	t.Setenv("SSH_AUTH_SOCK", "")
 	pub, _ := os.ReadFile(key + ".pub")
 	name := fmt.Sprintf("neurodeskapp-test-hpc-%d", time.Now().UnixNano()%1e9)
-	// What the node's rootless Podman needs to make user namespaces, FUSE
-	// overlays and slirp4netns's network (this Docker refuses --privileged).
-	run := exec.Command("docker", "run", "-d", "--rm", "--cap-add", "SYS_ADMIN", "--security-opt", "seccomp=unconfined",
-		"--security-opt", "apparmor=unconfined", "--security-opt", "systempaths=unconfined", "--device", "/dev/fuse", "--device", "/dev/net/tun",
-		// Podman's storage off Docker's overlay, where fuse-overlayfs cannot make folders.
-		"-v", "/home/ana/.local/share/containers",
-		"--name", name, "--hostname", "hpc", "-p", "127.0.0.1::2222",
-		"-e", "AUTHORIZED_KEY="+strings.TrimSpace(string(pub)), img)
-	run.Env = withoutDockerHost(os.Environ())
-	if out, err := run.CombinedOutput(); err != nil {
-		t.Fatalf("start the cluster: %v\n%s", err, out)
+	c := &testCluster{t: t, name: name + "-login", node: name + "-compute", asked: asked}
+	docker := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("docker", args...)
+		cmd.Env = withoutDockerHost(os.Environ())
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("docker %s: %v\n%s", args[0], err, out)
+		}
 	}
-	c := &testCluster{t: t, name: name, asked: asked}
 	t.Cleanup(func() {
 		if t.Failed() {
-			out, _ := c.exec("sh", "-c", "tail -n 20 /var/log/slurm/slurmctld.log /var/log/slurm/slurmd.log /home/ana/.neurodeskapp/job-*.log 2>&1")
-			t.Logf("the cluster's logs:\n%s", out)
+			out, _ := c.exec("sh", "-c", "tail -n 20 /var/log/slurm/slurmctld.log /home/ana/.neurodeskapp/job-*.log 2>&1")
+			node, _ := c.onNode("sh", "-c", "tail -n 20 /var/log/slurm/slurmd.log 2>&1")
+			t.Logf("the cluster's logs:\n%s\n%s", out, node)
 		}
-		exec.Command("docker", "rm", "-f", "-v", name).Run()
+		exec.Command("docker", "rm", "-f", "-v", c.name, c.node).Run()
+		exec.Command("docker", "network", "rm", name).Run()
+		exec.Command("docker", "volume", "rm", name+"-home").Run()
 	})
-	port, err := exec.Command("docker", "port", name, "2222/tcp").Output()
+	munge := make([]byte, 1024)
+	rand.Read(munge)
+	common := []string{"-e", "MUNGE_KEY=" + base64.StdEncoding.EncodeToString(munge), "-v", name + "-home:/home"}
+	// The cluster's own network, with no way out: the compute node is
+	// reached only from the login node, as on a real cluster.
+	docker("network", "create", "--internal", name)
+	// The compute node: what its rootless Podman needs to make user
+	// namespaces, FUSE overlays and slirp4netns's network (this Docker
+	// refuses --privileged); Podman's storage off Docker's overlay, where
+	// fuse-overlayfs cannot make folders.
+	docker(append(append([]string{"run", "-d", "--name", c.node, "--hostname", "compute", "--network", name, "--network-alias", "compute",
+		"--cap-add", "SYS_ADMIN", "--security-opt", "seccomp=unconfined", "--security-opt", "apparmor=unconfined", "--security-opt", "systempaths=unconfined",
+		"--device", "/dev/fuse", "--device", "/dev/net/tun", "-v", "/home/ana/.local/share/containers", "-e", "ROLE=compute"}, common...), img)...)
+	// The login node: on the cluster's network and, for its sshd alone, on
+	// this computer's loopback.
+	docker(append(append([]string{"create", "--name", c.name, "--hostname", "login", "-p", "127.0.0.1::2222",
+		"-e", "ROLE=login", "-e", "AUTHORIZED_KEY=" + strings.TrimSpace(string(pub))}, common...), img)...)
+	docker("network", "connect", "--alias", "login", name, c.name)
+	docker("start", c.name)
+	port, err := exec.Command("docker", "port", c.name, "2222/tcp").Output()
 	if err != nil {
 		t.Fatalf("the cluster's ssh port: %v", err)
 	}
@@ -189,9 +212,15 @@ func sshListeners(t *testing.T) int {
 	return strings.Count(string(out), `(("ssh",`)
 }
 
-// exec runs a command on the cluster's machine as root (what an admin sees).
+// exec runs a command on the login node as root (what an admin sees).
 func (c *testCluster) exec(args ...string) (string, error) {
 	out, err := exec.Command("docker", append([]string{"exec", c.name}, args...)...).CombinedOutput()
+	return string(out), err
+}
+
+// onNode runs a command on the compute node as root.
+func (c *testCluster) onNode(args ...string) (string, error) {
+	out, err := exec.Command("docker", append([]string{"exec", c.node}, args...)...).CombinedOutput()
 	return string(out), err
 }
 
@@ -245,7 +274,7 @@ func TestClusterJobs(t *testing.T) {
 		t.Fatal(err)
 	}
 	running := c.waitJob(cl, id, "RUNNING")
-	if running.Node != "hpc" || running.TimeLeft <= 0 || running.TimeLeft > 10*time.Minute {
+	if running.Node != "compute" || running.TimeLeft <= 0 || running.TimeLeft > 10*time.Minute {
 		t.Errorf("the running job: %+v", running)
 	}
 	var addr string
@@ -302,14 +331,21 @@ func TestClusterJobs(t *testing.T) {
 		"scontrol show job":            {"scontrol", "show", "job", "-d", id},
 		"the job's script":             {"scontrol", "write", "batch_script", id, "-"},
 		"the processes' command lines": {"ps", "-eo", "args"},
+		"the node's command lines":     {"docker-node", "ps", "-eo", "args"},
 		"what ben caught":              {"sh", "-c", "cat /home/ben/caught-data 2>/dev/null; true"},
 		"ana's files":                  {"sh", "-c", "grep -rl -e '" + token + "' -e '" + key + "' /home/ana /tmp 2>/dev/null | grep -v '^/home/ana/.neurodeskapp/job-" + id + "/' || true"},
+		"ana's files on the node":      {"docker-node", "sh", "-c", "grep -rl -e '" + token + "' -e '" + key + "' /tmp /var/tmp 2>/dev/null || true"},
 	} {
-		out, err := c.exec(cmd...)
-		if err != nil && what != "ana's files" {
+		run := c.exec
+		if cmd[0] == "docker-node" {
+			run, cmd = c.onNode, cmd[1:]
+		}
+		out, err := run(cmd...)
+		files := strings.HasPrefix(what, "ana's files")
+		if err != nil && !files {
 			t.Errorf("%s: %v\n%s", what, err, out)
 		}
-		if strings.Contains(out, token) || strings.Contains(out, key) || what == "ana's files" && strings.TrimSpace(out) != "" {
+		if strings.Contains(out, token) || strings.Contains(out, key) || files && strings.TrimSpace(out) != "" {
 			t.Errorf("a secret is in %s:\n%s", what, out)
 		}
 	}
@@ -334,7 +370,7 @@ func TestClusterJobs(t *testing.T) {
 
 	// Jupyter dies; ben takes its port at once. The app's tunnel, which
 	// checks the certificate before the token goes anywhere, finds his.
-	if out, err := c.exec("pkill", "-KILL", "-f", "stand-in apptainer|/usr/local/bin/apptainer"); err != nil {
+	if out, err := c.onNode("pkill", "-KILL", "-f", "stand-in apptainer|/usr/local/bin/apptainer"); err != nil {
 		t.Fatalf("kill the job's Jupyter: %v %s", err, out)
 	}
 	c.squatPort(port)
@@ -418,7 +454,7 @@ while True:
 // squat starts ben's squatter on the node.
 func (c *testCluster) squat() {
 	c.t.Helper()
-	cmd := exec.Command("docker", "exec", "-u", "ben", "-d", c.name, "python3", "-c", squatter)
+	cmd := exec.Command("docker", "exec", "-u", "ben", "-d", c.node, "python3", "-c", squatter)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		c.t.Fatalf("ben's squatter: %v\n%s", err, out)
 	}
@@ -427,7 +463,7 @@ func (c *testCluster) squat() {
 // squatPort has ben take port at once and listen there.
 func (c *testCluster) squatPort(port int) {
 	c.t.Helper()
-	if out, err := exec.Command("docker", "exec", "-u", "ben", "-d", c.name, "python3", "-c", squatter, fmt.Sprint(port)).CombinedOutput(); err != nil {
+	if out, err := exec.Command("docker", "exec", "-u", "ben", "-d", c.node, "python3", "-c", squatter, fmt.Sprint(port)).CombinedOutput(); err != nil {
 		c.t.Fatalf("ben's squatter: %v\n%s", err, out)
 	}
 	for i := 0; i < 50 && !slices.Contains(c.squatted(), fmt.Sprintf("took %d", port)); i++ {
@@ -498,7 +534,7 @@ func TestClusterFromTheCommandLine(t *testing.T) {
 		}
 		return false
 	}
-	for _, want := range []string{"Asking hpc-login for 2 cores, 1 GB", "Neurodesktop on hpc (job ", "Neurodesktop is ready", "press Ctrl-C to leave"} {
+	for _, want := range []string{"Asking hpc-login for 2 cores, 1 GB", "Neurodesktop on compute (job ", "Neurodesktop is ready", "press Ctrl-C to leave"} {
 		if !says(stderr, want) {
 			t.Errorf("start --cluster did not say %q:\n%s", want, stderr())
 		}
@@ -519,7 +555,7 @@ func TestClusterFromTheCommandLine(t *testing.T) {
 		t.Errorf("start --cluster after Ctrl-C: %v\n%s", err, stderr())
 	}
 	st := w.run("status", "--cluster", "hpc-login", "--json")
-	if st.code != 0 || len(st.records) != 1 || st.records[0]["running"] != true || !strings.Contains(st.stdout, `"node":"hpc"`) {
+	if st.code != 0 || len(st.records) != 1 || st.records[0]["running"] != true || !strings.Contains(st.stdout, `"node":"compute"`) {
 		t.Fatalf("status --cluster after leaving: %d %s %s", st.code, st.stdout, st.stderr)
 	}
 
@@ -744,13 +780,13 @@ func TestWindowClusterJupyterLab4(t *testing.T) {
 	lab := jupyterImage(t)
 	c := startCluster(t)
 	w := newWorld(t)
-	if out, err := c.exec("rm", "/usr/local/bin/apptainer"); err != nil {
+	if out, err := c.onNode("rm", "/usr/local/bin/apptainer"); err != nil {
 		t.Fatalf("take Apptainer off the node: %v %s", err, out)
 	}
 	// The node's Podman has the image under the name the job asks for
 	// (no registry is reachable from the node).
 	load := exec.Command("sh", "-c", fmt.Sprintf("docker save %s | docker exec -i -u ana -w /home/ana %s podman load -q && docker exec -u ana -w /home/ana %s podman tag %s %s:%s",
-		lab, c.name, c.name, lab, w.repo, w.tag))
+		lab, c.node, c.node, lab, w.repo, w.tag))
 	load.Env = withoutDockerHost(os.Environ())
 	if out, err := load.CombinedOutput(); err != nil {
 		t.Fatalf("load the image into the node's Podman: %v\n%s", err, out)
@@ -767,7 +803,7 @@ func TestWindowClusterJupyterLab4(t *testing.T) {
 	// in the container on the node (clicked again while JupyterLab, whose
 	// files come through the tunnel, is still laying itself out).
 	shell := func() bool {
-		out, _ := c.exec("su", "-", "ana", "-c", "podman top -l args")
+		out, _ := c.onNode("su", "-", "ana", "-c", "podman top -l args")
 		return strings.Contains(out, "/bin/bash")
 	}
 	for i := 0; i < 10 && !shell(); i++ {
@@ -779,11 +815,11 @@ func TestWindowClusterJupyterLab4(t *testing.T) {
 	}
 	time.Sleep(2 * time.Second)
 	a.shot("window-cluster-jupyterlab4")
-	ps, _ := c.exec("su", "-", "ana", "-c", "podman ps --format '{{.Names}} {{.Image}}'")
+	ps, _ := c.onNode("su", "-", "ana", "-c", "podman ps --format '{{.Names}} {{.Image}}'")
 	if !strings.Contains(ps, "neurodeskapp-") || !strings.Contains(ps, w.repo+":"+w.tag) {
 		t.Errorf("the node's Podman runs %q", ps)
 	}
-	who, _ := c.exec("su", "-", "ana", "-c", "podman exec $(podman ps -q) ls /neurodesktop-storage")
+	who, _ := c.onNode("su", "-", "ana", "-c", "podman exec $(podman ps -q) ls /neurodesktop-storage")
 	if !strings.Contains(who, "from-the-cluster.txt") {
 		t.Errorf("the storage folder inside holds %q", who)
 	}
@@ -804,7 +840,7 @@ func TestWindowClusterJupyterLab4(t *testing.T) {
 	if jobs, _ := cl.Jobs(context.Background()); len(jobs) != 0 {
 		t.Errorf("jobs left after Stop: %+v", jobs)
 	}
-	if ps, _ := c.exec("su", "-", "ana", "-c", "podman ps -a -q"); strings.TrimSpace(ps) != "" {
+	if ps, _ := c.onNode("su", "-", "ana", "-c", "podman ps -a -q"); strings.TrimSpace(ps) != "" {
 		t.Errorf("containers left on the node: %q", ps)
 	}
 }
@@ -960,11 +996,11 @@ func TestUIClusterQueueCancelAndTimeLimit(t *testing.T) {
 func TestClusterApptainerJupyterLab4(t *testing.T) {
 	lab := jupyterImage(t)
 	c := startCluster(t)
-	if out, err := c.exec("ln", "-sf", "/opt/apptainer/bin/apptainer", "/usr/local/bin/apptainer"); err != nil {
+	if out, err := c.onNode("ln", "-sf", "/opt/apptainer/bin/apptainer", "/usr/local/bin/apptainer"); err != nil {
 		t.Fatalf("put Apptainer on the node: %v %s", err, out)
 	}
 	// The site's SIF file, made on the node from the image.
-	sif := exec.Command("sh", "-c", fmt.Sprintf("docker save %s | docker exec -i -u ana -w /home/ana %s sh -c 'cat >lab.tar && apptainer -s build -F neurodesktop.sif docker-archive:///home/ana/lab.tar; s=$?; rm -f lab.tar; exit $s'", lab, c.name))
+	sif := exec.Command("sh", "-c", fmt.Sprintf("docker save %s | docker exec -i -u ana -w /home/ana %s sh -c 'cat >lab.tar && apptainer -s build -F neurodesktop.sif docker-archive:///home/ana/lab.tar; s=$?; rm -f lab.tar; exit $s'", lab, c.node))
 	sif.Env = withoutDockerHost(os.Environ())
 	if out, err := sif.CombinedOutput(); err != nil {
 		t.Fatalf("build the SIF file: %v\n%s", err, out)
@@ -1003,16 +1039,16 @@ func TestClusterApptainerJupyterLab4(t *testing.T) {
 	if log, _ := c.exec("cat", "/home/ana/.neurodeskapp/job-"+r.JobID+".log"); !strings.Contains(log, "Jupyter Server 2.") {
 		t.Errorf("the job's log does not show Jupyter Server 2 running:\n%s", log)
 	}
-	pid, _ := c.exec("pgrep", "-u", "ana", "-f", "jupyter-lab|jupyter lab")
+	pid, _ := c.onNode("pgrep", "-u", "ana", "-f", "jupyter-lab|jupyter lab")
 	fields := strings.Fields(pid)
 	if len(fields) == 0 {
 		t.Fatal("no JupyterLab process on the node")
 	}
 	// Seen as ana, who owns the container's namespaces.
-	if ls, err := c.exec("su", "ana", "-c", "ls /proc/"+fields[len(fields)-1]+"/root/neurodesktop-storage"); err != nil || !strings.Contains(ls, "from-the-cluster.txt") {
+	if ls, err := c.onNode("su", "ana", "-c", "ls /proc/"+fields[len(fields)-1]+"/root/neurodesktop-storage"); err != nil || !strings.Contains(ls, "from-the-cluster.txt") {
 		t.Errorf("/neurodesktop-storage inside holds %q (%v)", ls, err)
 	}
-	if ps, _ := c.exec("ps", "-eo", "args"); strings.Contains(ps, r.Token) {
+	if ps, _ := c.onNode("ps", "-eo", "args"); strings.Contains(ps, r.Token) {
 		t.Errorf("the token is on a command line on the node:\n%s", ps)
 	}
 	// The image's own way in, unprivileged: its entrypoint's start.sh ran
@@ -1040,8 +1076,8 @@ func TestClusterApptainerJupyterLab4(t *testing.T) {
 	if code, body := get("/neurodesktop-vnc/"); code != http.StatusOK || !strings.Contains(body, "<title>Neurodesktop VNC</title>") {
 		t.Errorf("/neurodesktop-vnc/ through the tunnel: %d %.300s", code, body)
 	}
-	if x, _ := c.exec("pgrep", "-u", "ana", "-f", "Xvnc"); strings.TrimSpace(x) == "" {
-		out, _ := c.exec("sh", "-c", "cat /tmp/neurodesktop-*.log 2>&1 | tail -20")
+	if x, _ := c.onNode("pgrep", "-u", "ana", "-f", "Xvnc"); strings.TrimSpace(x) == "" {
+		out, _ := c.onNode("sh", "-c", "cat /tmp/neurodesktop-*.log 2>&1 | tail -20")
 		t.Errorf("no desktop runs on the node for ana:\n%s", out)
 	}
 
@@ -1051,7 +1087,7 @@ func TestClusterApptainerJupyterLab4(t *testing.T) {
 	if jobs, err := ss.Jobs(ctx); err != nil || len(jobs) != 0 {
 		t.Errorf("after Stop the queue holds %+v %v", jobs, err)
 	}
-	if left, _ := c.exec("pgrep", "-u", "ana", "-f", "ServerApp.port"); strings.TrimSpace(left) != "" {
+	if left, _ := c.onNode("pgrep", "-u", "ana", "-f", "ServerApp.port"); strings.TrimSpace(left) != "" {
 		t.Errorf("Jupyter outlives Stop: pids %s", left)
 	}
 	if log, _ := c.exec("cat", "/home/ana/.neurodeskapp/job-"+r.JobID+".log"); !strings.Contains(log, "Shutting down") {

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Builds the test cluster: one Debian 12 machine that is a SLURM cluster's
-# login node and its only compute node, with Debian's own slurmctld, slurmd
-# and munge, and OpenSSH for the app to log in (as ana, on port 2222). The
-# node has rootless Podman (for ana); `apptainer` on it is a stand-in
+# Builds the test cluster's machines: one Debian 12 image that is a SLURM
+# cluster's login node or its compute node (start-cluster, by $ROLE), with
+# Debian's own slurmctld, slurmd and munge, and OpenSSH on the login node for
+# the app to log in (as ana, on port 2222). The compute node has rootless Podman (for ana); `apptainer` on it is a stand-in
 # (image/usr/local/bin/apptainer) that serves what the app asks of Jupyter,
 # and the real Apptainer (build-apptainer.sh) is in /opt/apptainer for the
 # tests that run the JupyterLab image with it.
