@@ -54,7 +54,8 @@ const usage = `Usage: neurodeskapp <command> [flags]
 
 Commands:
   start [--data DIR] [--version TAG] [--image REF] [--no-open] [--json]
-                                                          start Neurodesktop (or adopt the running one)
+                                                          start Neurodesktop (or adopt the running one); on an
+                                                          engine over SSH it stays while its address is used (Ctrl-C)
   start --cluster HOST [--partition P] [--account A] [--cores N] [--memory GB] [--gpus N] [--hours H]
         [--data PATH] [--sif FILE] [--version TAG] [--no-open] [--json]
                                                           run it as a SLURM job on an HPC cluster, reached through

@@ -121,6 +121,12 @@ func cmdStart(ctx context.Context, args []string, io IO) int {
 		}
 	}
 	after() // a short wait at most: the manifest's client has a 5s timeout
+	if m.Tunnel != nil {
+		// The address is a port of this process, carried over ssh: it
+		// works while the command runs.
+		out.note("Neurodesktop runs on " + eng.Endpoint().Host + "; its address above works while this runs: press Ctrl-C to leave it. Neurodesktop goes on (`neurodeskapp start` reaches it again; `neurodeskapp stop` ends it).")
+		<-ctx.Done()
+	}
 	return ExitOK
 }
 

@@ -42,6 +42,8 @@ type Env struct {
 	Home          string
 	Getenv        func(string) string
 	XDGRuntimeDir string
+	// Relays: see SSHOptions.Relays.
+	Relays *Relays
 }
 
 // HostEnv describes the running process.

@@ -57,6 +57,9 @@ type Engine struct {
 	api      *client.Client
 	endpoint Endpoint
 	info     Info
+	// relays are the ports this process holds for JupyterLab on an
+	// engine reached over SSH (ssh.go), shared by its Tunnels.
+	relays *Relays
 }
 
 // Info is what we know about the engine once connected.
@@ -155,7 +158,7 @@ func Open(ctx context.Context, ep Endpoint) (*Engine, error) {
 	if err != nil {
 		return nil, classify(ep, err)
 	}
-	e := &Engine{api: api, endpoint: ep}
+	e := &Engine{api: api, endpoint: ep, relays: NewRelays()}
 	if err := e.handshake(ctx); err != nil {
 		_ = api.Close()
 		return nil, classify(ep, err)
@@ -307,7 +310,10 @@ func (e *Engine) Ping(ctx context.Context) error {
 }
 
 // Close releases the connection.
-func (e *Engine) Close() error { return e.api.Close() }
+func (e *Engine) Close() error {
+	e.relays.closeAll()
+	return e.api.Close()
+}
 
 // classify turns a connection failure into an *problem.Error with a remedy.
 func classify(ep Endpoint, err error) error {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"net"
 	"net/url"
@@ -11,30 +12,39 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/docker/cli/cli/connhelper/ssh"
 
 	"github.com/neurodesk/neurodeskapp/app/platform"
+	"github.com/neurodesk/neurodeskapp/app/relay"
 )
 
 // An engine reached over SSH publishes JupyterLab on the remote host's
 // loopback. The app reaches it through the same OpenSSH connection that
 // carries the engine's API: the first `ssh` becomes a control master
-// (ControlPersist keeps it after the app exits, so a session started from
-// the CLI stays reachable), and forwards are added to it with `ssh -O
-// forward`. Stop closes the master. Windows' OpenSSH has no control
-// masters: there a forward is its own `ssh -N -L` process.
+// (ControlPersist keeps it after the app exits), and the master forwards a
+// Unix socket in the app's private control folder to Jupyter's port
+// (`ssh -O forward`). The window's address is a port of this process
+// (app/relay) that carries each connection to that socket: no other local
+// process can take the address, not even while the master is down, and a
+// connection made then logs in again. Stop closes the master. Windows'
+// OpenSSH has no control masters: there a forward is its own `ssh -N -L`
+// process on a local port.
 
 // SSHOptions is how the app runs ssh for one endpoint.
 type SSHOptions struct {
 	Config     string // an ssh_config file to use instead of the user's (-F); "" for theirs
 	ControlDir string // private folder for the control socket; "" where masters are unsupported
+	// Relays hold the sessions' addresses; nil: the engine's own, closed
+	// with it.
+	Relays *Relays
 }
 
 // sshOptionsFor reads NEURODESK_SSH_CONFIG and picks a private control
 // folder: the user's runtime folder, else one of the app's in the temp dir.
 func sshOptionsFor(env Env) SSHOptions {
-	o := SSHOptions{Config: env.Getenv("NEURODESK_SSH_CONFIG")}
+	o := SSHOptions{Config: env.Getenv("NEURODESK_SSH_CONFIG"), Relays: env.Relays}
 	if env.GOOS == "windows" {
 		return o
 	}
@@ -66,7 +76,8 @@ func (o SSHOptions) flags() []string {
 	}
 	if o.ControlDir != "" {
 		// %C is a hash of host, port and user: one master per destination.
-		f = append(f, "-o", "ControlMaster=auto", "-o", "ControlPath="+filepath.Join(o.ControlDir, "%C"), "-o", "ControlPersist=yes")
+		f = append(f, "-o", "ControlMaster=auto", "-o", "ControlPath="+filepath.Join(o.ControlDir, "%C"), "-o", "ControlPersist=yes",
+			"-o", "StreamLocalBindUnlink=yes")
 	}
 	return f
 }
@@ -86,8 +97,9 @@ func (o SSHOptions) prepare() error {
 
 // Tunnel forwards local ports to the remote engine host's loopback.
 type Tunnel struct {
-	spec *ssh.Spec
-	opts SSHOptions
+	spec   *ssh.Spec
+	opts   SSHOptions
+	relays *Relays
 
 	mu    sync.Mutex
 	alone []*exec.Cmd // forwards of their own connection (no control master)
@@ -107,7 +119,11 @@ func (e *Engine) Tunnel() *Tunnel {
 	if err != nil {
 		return nil
 	}
-	return &Tunnel{spec: sp, opts: e.endpoint.SSH}
+	rs := e.endpoint.SSH.Relays
+	if rs == nil {
+		rs = e.relays
+	}
+	return &Tunnel{spec: sp, opts: e.endpoint.SSH, relays: rs}
 }
 
 // Forward makes remotePort on the remote host's 127.0.0.1 answer on a port
@@ -120,21 +136,90 @@ func (t *Tunnel) Forward(ctx context.Context, remotePort int, id string) (int, e
 	if t.opts.ControlDir == "" {
 		return t.forwardAlone(remotePort, id)
 	}
-	if t.forwardShared(ctx, remotePort, remotePort) == nil {
-		return remotePort, nil
+	// One socket per host and port: a window may meet several engines.
+	sum := sha256.Sum256([]byte(t.spec.User + "@" + t.spec.Host + ":" + t.spec.Port))
+	sock := filepath.Join(t.opts.ControlDir, fmt.Sprintf("j-%x-%d.sock", sum[:6], remotePort))
+	t.relays.mu.Lock()
+	defer t.relays.mu.Unlock()
+	if r, ok := t.relays.bySocket[sock]; ok {
+		return r.Port(), nil
 	}
-	local, err := FreeLocalPort()
+	if err := t.forwardSocket(ctx, sock, remotePort); err != nil {
+		return 0, fmt.Errorf("forward port %d from %s: %w", remotePort, t.spec.Host, err)
+	}
+	var mu sync.Mutex
+	var lastLogin time.Time
+	r, err := relay.Listen("", func(ctx context.Context) (net.Conn, error) {
+		var d net.Dialer
+		c, err := d.DialContext(ctx, "unix", sock)
+		if err == nil {
+			return c, nil
+		}
+		// The master is gone (a lost network): log in again and forward
+		// again, at most every few seconds (a login may ask a passphrase).
+		mu.Lock()
+		defer mu.Unlock()
+		if c, err := d.DialContext(ctx, "unix", sock); err == nil {
+			return c, nil // another connection did it meanwhile
+		}
+		if time.Since(lastLogin) < 5*time.Second {
+			return nil, err
+		}
+		lastLogin = time.Now()
+		if ferr := t.loginAndForward(ctx, sock, remotePort); ferr != nil {
+			return nil, ferr
+		}
+		return d.DialContext(ctx, "unix", sock)
+	})
 	if err != nil {
 		return 0, err
 	}
-	if err := t.forwardShared(ctx, local, remotePort); err != nil {
-		return 0, fmt.Errorf("forward port %d from %s: %w", remotePort, t.spec.Host, err)
-	}
-	return local, nil
+	t.relays.bySocket[sock] = r
+	return r.Port(), nil
 }
 
-func (t *Tunnel) forwardShared(ctx context.Context, local, remote int) error {
-	return t.run(ctx, "-O", "forward", "-L", fmt.Sprintf("127.0.0.1:%d:127.0.0.1:%d", local, remote))
+// forwardSocket has the master forward sock, in the private control
+// folder, to remote on the host's loopback. A socket a dead master left is
+// replaced (StreamLocalBindUnlink in the master's options).
+func (t *Tunnel) forwardSocket(ctx context.Context, sock string, remote int) error {
+	return t.run(ctx, "-O", "forward", "-L", fmt.Sprintf("%s:127.0.0.1:%d", sock, remote))
+}
+
+// loginAndForward makes a new master (a login; ControlPersist keeps it)
+// and has it forward sock again.
+func (t *Tunnel) loginAndForward(ctx context.Context, sock string, remote int) error {
+	args, err := t.args("-n")
+	if err != nil {
+		return err
+	}
+	if out, err := exec.CommandContext(ctx, "ssh", append(args, "true")...).CombinedOutput(); err != nil {
+		return fmt.Errorf("log in to %s again: %w: %s", t.spec.Host, err, strings.TrimSpace(string(out)))
+	}
+	return t.forwardSocket(ctx, sock, remote)
+}
+
+// Relays are the ports a process holds for the sessions of engines over
+// SSH, by the socket (host and port) they reach. A window keeps one set for its whole
+// life (Env.Relays), so that an engine connection made again (after a
+// dropped network) finds the window's address still held, never free.
+type Relays struct {
+	mu       sync.Mutex
+	bySocket map[string]*relay.Relay
+}
+
+// NewRelays is an empty set.
+func NewRelays() *Relays { return &Relays{bySocket: map[string]*relay.Relay{}} }
+
+func (rs *Relays) closeAll() {
+	if rs == nil {
+		return
+	}
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	for sock, r := range rs.bySocket {
+		r.Close()
+		delete(rs.bySocket, sock)
+	}
 }
 
 // forwardAlone is a forward of its own connection, where ssh has no
@@ -184,6 +269,7 @@ func (t *Tunnel) Close(ctx context.Context) error {
 		}
 		return nil
 	}
+	t.relays.closeAll() // the addresses go with the connection
 	if err := t.run(ctx, "-O", "exit"); err != nil && !NoMaster(err) {
 		return fmt.Errorf("close the ssh connection to %s: %w", t.spec.Host, err)
 	}

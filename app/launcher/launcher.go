@@ -46,6 +46,7 @@ func Connect(e Env, choice func() string) Connector {
 		if e.Paths.CacheDir != "" {
 			env.DescribeCache = filepath.Join(e.Paths.CacheDir, "engine-descriptions.json")
 		}
+		env.Relays = e.Relays
 		eng, attempts, err := engine.Connect(ctx, env)
 		if err != nil {
 			return nil, attempts, err // not a typed nil in the interface
@@ -61,6 +62,9 @@ type Env struct {
 	Paths    platform.Paths
 	Getenv   func(string) string
 	Instance string // NEURODESKAPP_INSTANCE: names of a separate session
+	// Relays keep the addresses of sessions on engines over SSH across
+	// connections (a window's); nil: each engine's own.
+	Relays *engine.Relays
 }
 
 // Loaded is the settings to use, and what the person should be told about

@@ -133,3 +133,6 @@ func (r *Relay) Close() {
 	r.mu.Unlock()
 	r.wg.Wait()
 }
+
+// Port is the relay's port on 127.0.0.1.
+func (r *Relay) Port() int { return r.ln.Addr().(*net.TCPAddr).Port }

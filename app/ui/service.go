@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/neurodesk/neurodeskapp/app/engine"
 	"github.com/neurodesk/neurodeskapp/app/launcher"
 	"github.com/neurodesk/neurodeskapp/app/platform"
 	"github.com/neurodesk/neurodeskapp/app/problem"
@@ -97,6 +98,9 @@ type Service struct {
 	cluster *clusterSession
 	// desktop is the running session's desktop route (desktop.go).
 	desktop desktopCache
+	// relays hold the addresses of sessions on an engine over SSH for the
+	// window's whole life, whichever engine connection is current.
+	relays *engine.Relays
 	// bgWork counts starts and background refreshes, which write to the
 	// state and cache folders: tests wait for them before those go.
 	bgWork sync.WaitGroup
@@ -113,7 +117,7 @@ func (s *Service) background(f func()) {
 
 // New builds the service; call Startup once the window exists.
 func New(cfg Config) *Service {
-	s := &Service{cfg: cfg, bg: context.Background(), zoomLevel: 1}
+	s := &Service{cfg: cfg, bg: context.Background(), zoomLevel: 1, relays: engine.NewRelays()}
 	if s.cfg.Connect == nil {
 		s.cfg.Connect = launcher.Connect(s.env(), func() string {
 			s.mu.Lock()
@@ -239,7 +243,7 @@ func (s *Service) manager(eng Engine) *session.Manager {
 }
 
 func (s *Service) env() launcher.Env {
-	return launcher.Env{GOOS: goos, Home: s.cfg.Home, Paths: s.cfg.Paths, Getenv: s.cfg.Getenv, Instance: s.cfg.Instance}
+	return launcher.Env{GOOS: goos, Home: s.cfg.Home, Paths: s.cfg.Paths, Getenv: s.cfg.Getenv, Instance: s.cfg.Instance, Relays: s.relays}
 }
 
 func (s *Service) setSession(info session.Info) {

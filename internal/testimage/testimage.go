@@ -25,6 +25,9 @@ type Blob struct {
 	Data      []byte
 }
 
+// TestLabel is on every image this package makes.
+const TestLabel = "org.neurodesk.app.test-image"
+
 // Image is ready to serve: manifest, config and layers.
 type Image struct {
 	Manifest []byte
@@ -82,6 +85,9 @@ func Build(binPath string, o Options) (Image, error) {
 		"config": map[string]any{
 			"Env":        append([]string{"PATH=/usr/local/bin:/usr/bin:/bin"}, o.Env...),
 			"WorkingDir": "/",
+			// Marks a test's image: one left under a real name by a test
+			// that died may be removed by the next.
+			"Labels": map[string]string{TestLabel: "true"},
 		},
 		"rootfs": map[string]any{"type": "layers", "diff_ids": diffs},
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/docker/docker/api/types/image"
 
 	"github.com/neurodesk/neurodeskapp/internal/fakegithub"
+	"github.com/neurodesk/neurodeskapp/internal/testimage"
 )
 
 // TestREADMEScreenshots: the launcher as a researcher sees it on their own
@@ -29,14 +30,20 @@ func TestREADMEScreenshots(t *testing.T) {
 	w := newWorld(t)
 	w.tag = "2026-11-30"
 	reg, ca := namedRegistry(t, "ghcr.io")
-	// The image this test pulls under the real name is the test's own
-	// (its config is the test image's): removed before and after.
+	// The image this test pulls under the real name is a test's own (its
+	// label says so): removed before and after (the name only, even while
+	// the session's container holds the image).
 	named := "ghcr.io/neurodesk/neurodesktop:" + w.tag
 	removeOurs := func() {
-		if in, err := w.docker.ImageInspect(context.Background(), named); err == nil && in.ID == w.s.good.Config.Digest {
-			w.docker.ImageRemove(context.Background(), named, image.RemoveOptions{})
-		} else if err == nil {
-			t.Fatalf("%s is on this engine and is not the test's: remove it to run this test", named)
+		in, err := w.docker.ImageInspect(context.Background(), named)
+		if err != nil {
+			return
+		}
+		if in.Config == nil || in.Config.Labels[testimage.TestLabel] != "true" {
+			t.Fatalf("%s is on this engine and is not a test's: remove it to run this test", named)
+		}
+		if _, err := w.docker.ImageRemove(context.Background(), named, image.RemoveOptions{Force: true}); err != nil {
+			t.Errorf("remove the test's %s: %v", named, err)
 		}
 	}
 	removeOurs()

@@ -1,8 +1,12 @@
 package integration
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -143,8 +147,10 @@ func listenerCommand(port int) string {
 
 // TestRemoteEngineOverSSH: with DOCKER_HOST=ssh://, JupyterLab is published
 // on the engine host's loopback and the app reaches it (readiness probe
-// included) through a port forwarded by ssh; status and stop work over the
-// same connection, and stop closes it.
+// included) through ssh, at an address the app itself holds: `start` stays
+// while the address is used, and a dropped connection is made again
+// without the address ever being free for another program; status and
+// stop work over the same connection, and stop closes it.
 func TestRemoteEngineOverSSH(t *testing.T) {
 	w := newWorld(t)
 	s := startSSHD(t)
@@ -161,11 +167,7 @@ func TestRemoteEngineOverSSH(t *testing.T) {
 		t.Fatalf("start with no data folder on the engine's host: exit %d\n%s", r.code, r.stdout)
 	}
 	os.MkdirAll(w.data, 0o755) // made on "the remote host"
-	r = w.runEnv(remote, "start", "--json", "--no-open")
-	if r.code != 0 {
-		t.Fatalf("start over ssh: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
-	}
-	url, _ := r.last()["url"].(string)
+	url, leave := w.startHeld(remote)
 	c := w.inspect()
 	published := c.NetworkSettings.Ports["8888/tcp"]
 	if len(published) == 0 || published[0].HostIP != "127.0.0.1" {
@@ -176,13 +178,40 @@ func TestRemoteEngineOverSSH(t *testing.T) {
 		t.Fatalf("the URL %s uses the container's own port %s: not forwarded", url, local)
 	}
 	port, _ := strconv.Atoi(local)
-	if who := listenerCommand(port); who != "ssh" {
-		t.Errorf("port %d, which the app probed and reports, is served by %q, not by ssh", port, who)
+	if who := listenerCommand(port); who != "neurodeskapp" {
+		t.Errorf("port %d, which the app probed and reports, is served by %q, not by the app", port, who)
 	}
-	if resp, err := http.Get(url); err != nil || resp.StatusCode != 200 {
-		t.Errorf("GET %s through the forward: %v", url, err)
-	} else {
+	get := func() error {
+		resp, err := http.Get(url)
+		if err != nil {
+			return err
+		}
 		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return fmt.Errorf("HTTP %d", resp.StatusCode)
+		}
+		return nil
+	}
+	if err := get(); err != nil {
+		t.Errorf("GET %s through the forward: %v", url, err)
+	}
+	// The connection drops (the master ends): the address stays the app's,
+	// and the next request logs in again and goes through.
+	// The app's control folder (engine.sshOptionsFor): its runtime
+	// folder's, or a short one when that path is too long for a socket.
+	control := filepath.Join(w.home, "run", "neurodeskapp-ssh")
+	if len(control)+1+40+17 >= 104 {
+		control = fmt.Sprintf("/tmp/neurodeskapp-ssh-%d", os.Getuid())
+	}
+	exit := exec.Command("ssh", "-F", s.clientConfig, "-o", "ControlPath="+filepath.Join(control, "%C"), "-O", "exit", "-l", "root", "-p", strconv.Itoa(s.port), "--", "127.0.0.1")
+	if out, err := exit.CombinedOutput(); err != nil {
+		t.Fatalf("end the master: %v %s", err, out)
+	}
+	if who := listenerCommand(port); who != "neurodeskapp" {
+		t.Errorf("with the connection down, port %d is served by %q, not held by the app", port, who)
+	}
+	if err := get(); err != nil {
+		t.Errorf("GET %s after the connection dropped: %v", url, err)
 	}
 	if r := w.runEnv(remote, "status", "--json"); r.code != 0 || r.last()["running"] != true {
 		t.Errorf("status over ssh: exit %d %s %s", r.code, r.stdout, r.stderr)
@@ -193,8 +222,51 @@ func TestRemoteEngineOverSSH(t *testing.T) {
 	if _, err := w.docker.ContainerInspect(context.Background(), w.container()); err == nil {
 		t.Error("the container survived stop")
 	}
+	if r := leave(); r.code != 0 {
+		t.Errorf("start, left with Ctrl-C: exit %d\n%s", r.code, r.stderr)
+	}
 	if who := listenerCommand(port); who != "" {
-		t.Errorf("after stop port %d is still served by %q: the ssh connection was left open", port, who)
+		t.Errorf("after stop port %d is still served by %q", port, who)
+	}
+}
+
+// startHeld runs `start --json --no-open` over ssh until it prints the
+// session's address, which works while the command runs; leave ends the
+// command as Ctrl-C does.
+func (w *world) startHeld(env []string) (url string, leave func() result) {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	cmd := w.command(ctx, env, "start", "--json", "--no-open")
+	stdout, _ := cmd.StdoutPipe()
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		w.t.Fatal(err)
+	}
+	var out bytes.Buffer
+	sc := bufio.NewScanner(io.TeeReader(stdout, &out))
+	for url == "" && sc.Scan() {
+		var rec map[string]any
+		if json.Unmarshal(sc.Bytes(), &rec) == nil {
+			url, _ = rec["url"].(string)
+		}
+	}
+	if url == "" {
+		cmd.Wait()
+		cancel()
+		w.t.Fatalf("start over ssh printed no address:\n%s\n%s", out.String(), errb.String())
+	}
+	go io.Copy(io.Discard, stdout)
+	w.t.Cleanup(func() { cmd.Process.Kill(); cancel() })
+	return url, func() result {
+		cmd.Process.Signal(os.Interrupt)
+		err := cmd.Wait()
+		cancel()
+		r := result{stdout: out.String(), stderr: errb.String()}
+		if ee, ok := err.(*exec.ExitError); ok {
+			r.code = ee.ExitCode()
+		}
+		return r
 	}
 }
 
@@ -263,8 +335,8 @@ func TestUIRemoteEngineDataFolder(t *testing.T) {
 		t.Fatalf("the window did not arrive at JupyterLab over SSH: %q\n%s", loc, page)
 	}
 	port, _ := strconv.Atoi(strings.TrimPrefix(strings.SplitN(loc, "/lab", 2)[0], "http://127.0.0.1:"))
-	if who := listenerCommand(port); who != "ssh" {
-		t.Errorf("the window's JupyterLab at port %d is served by %q, not by ssh", port, who)
+	if who := listenerCommand(port); !strings.HasPrefix(who, "neurodeskapp") {
+		t.Errorf("the window's JupyterLab at port %d is served by %q, not held by the app", port, who)
 	}
 	// Stop from the launcher (asked natively): the container goes, and the forward with it.
 	answered := make(chan error, 1)

@@ -76,9 +76,7 @@ func TestRemoteEngineTwoAccounts(t *testing.T) {
 		return list
 	}
 
-	if r := w.runEnv(as(ana), "start", "--json", "--no-open"); r.code != 0 {
-		t.Fatalf("ana's start: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
-	}
+	_, anaLeaves := w.startHeld(as(ana))
 	anas := sessionOf(ana)
 	if len(anas) != 1 {
 		t.Fatalf("ana's sessions: %+v", anas)
@@ -98,11 +96,8 @@ func TestRemoteEngineTwoAccounts(t *testing.T) {
 	if st, err := w.docker.ContainerInspect(ctx, anas[0].ID); err != nil || !st.State.Running || st.State.StartedAt != c.State.StartedAt {
 		t.Fatalf("ben's stop disturbed ana's session: %v", err)
 	}
-	r := w.runEnv(as(ben), "start", "--json", "--no-open")
-	if r.code != 0 {
-		t.Fatalf("ben's start beside ana's: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
-	}
-	if url, _ := r.last()["url"].(string); strings.Contains(url, tokenOf(c.Config.Env)) {
+	url, benLeaves := w.startHeld(as(ben))
+	if strings.Contains(url, tokenOf(c.Config.Env)) {
 		t.Error("ben was given ana's token")
 	}
 	bens := sessionOf(ben)
@@ -128,6 +123,8 @@ func TestRemoteEngineTwoAccounts(t *testing.T) {
 			t.Errorf("%s's session survived their stop", a.name)
 		}
 	}
+	anaLeaves()
+	benLeaves()
 }
 
 func tokenOf(env []string) string {
