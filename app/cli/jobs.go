@@ -114,7 +114,7 @@ func cmdRun(ctx context.Context, args []string, io IO) int {
 	if req.Digest, err = digester.ImageDigest(ctx, img.Ref); err != nil {
 		return fail(out, err)
 	}
-	req.Image, req.Version = img.Ref, img.Version
+	req.Image, req.Version, req.Engine = img.Ref, img.Version, eng.Info().ID
 	j, err := jobs.NewJob(req, time.Now())
 	if err != nil {
 		return fail(out, invalid(err))
@@ -136,7 +136,7 @@ func cmdRun(ctx context.Context, args []string, io IO) int {
 func (e env) local(ctx context.Context, eng launcher.Engine, m *session.Manager, img session.Image) *jobs.Local {
 	host, _ := os.Hostname()
 	return &jobs.Local{Engine: eng, Store: e.jobStore(), Base: m.RunBase(ctx, e.settings, img), FallBack: m.FallBack,
-		AppVersion: buildinfo.Version, Host: host}
+		AppVersion: buildinfo.Version, Host: host, EngineID: eng.Info().ID}
 }
 
 func (e env) jobStore() jobs.Store {
@@ -154,10 +154,7 @@ func shortDigest(d string) string {
 // the runs going.
 func drive(ctx context.Context, l *jobs.Local, j jobs.Job, detach bool, out *output) int {
 	if detach {
-		var err error
-		if j, err = l.Refresh(ctx, j); err == nil {
-			j, err = startSome(ctx, l, j)
-		}
+		j, err := l.StartSome(ctx, j)
 		if err != nil {
 			return fail(out, err)
 		}
@@ -178,17 +175,6 @@ func drive(ctx context.Context, l *jobs.Local, j jobs.Job, detach bool, out *out
 		return ExitJobFailed
 	}
 	return ExitOK
-}
-
-// startSome starts the first runs (as many as may go at once), once.
-func startSome(ctx context.Context, l *jobs.Local, j jobs.Job) (jobs.Job, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	cancel() // Drive does one step, then returns on the cancelled context
-	j, err := l.Drive(ctx, j)
-	if errors.Is(err, context.Canceled) {
-		err = nil
-	}
-	return j, err
 }
 
 // jobRecord is a job as `run --json` and `jobs --json` print it.
@@ -291,16 +277,24 @@ func cmdJobs(ctx context.Context, args []string, io IO) int {
 	}
 	// The engine brings unfinished jobs up to date; without it, the records
 	// say what they last knew.
+	// The engine says where unfinished jobs are (changing nothing: their
+	// driver records them); without it, the records say what they last knew.
 	var l *jobs.Local
-	if eng, err := io.connect(ctx, e.settings.Engine); err == nil {
+	eng, err := io.connect(ctx, e.settings.Engine)
+	if err == nil && eng.Info().Remote {
+		eng.Close()
+		err = invalid(errors.New("jobs run on this computer's container engine; this engine is on another machine"))
+	}
+	if err == nil {
 		defer eng.Close()
-		m := e.manager(eng)
-		l = e.local(ctx, eng, m, session.Image{Ref: "", Version: ""})
+		var img session.Image
+		if len(list) > 0 {
+			img = session.Image{Ref: list[0].Image, Version: list[0].Version}
+		}
+		l = e.local(ctx, eng, e.manager(eng), img)
 		for i, j := range list {
 			if !j.State().Done() {
-				if j, err := l.Refresh(ctx, j); err == nil {
-					list[i] = j
-				}
+				list[i] = l.Look(ctx, j)
 			}
 		}
 	} else if verb != "list" && verb != "show" && verb != "log" {

@@ -149,6 +149,7 @@ func (t *Tunnel) Forward(ctx context.Context, remotePort int, id string) (int, e
 	}
 	var mu sync.Mutex
 	var lastLogin time.Time
+	wait := 5 * time.Second
 	r, err := relay.Listen("", func(ctx context.Context) (net.Conn, error) {
 		var d net.Dialer
 		c, err := d.DialContext(ctx, "unix", sock)
@@ -156,19 +157,22 @@ func (t *Tunnel) Forward(ctx context.Context, remotePort int, id string) (int, e
 			return c, nil
 		}
 		// The master is gone (a lost network): log in again and forward
-		// again, at most every few seconds (a login may ask a passphrase).
+		// again, less and less often while that fails (a login may ask a
+		// passphrase).
 		mu.Lock()
 		defer mu.Unlock()
 		if c, err := d.DialContext(ctx, "unix", sock); err == nil {
 			return c, nil // another connection did it meanwhile
 		}
-		if time.Since(lastLogin) < 5*time.Second {
+		if time.Since(lastLogin) < wait {
 			return nil, err
 		}
 		lastLogin = time.Now()
 		if ferr := t.loginAndForward(ctx, sock, remotePort); ferr != nil {
+			wait = min(2*wait, time.Minute)
 			return nil, ferr
 		}
+		wait = 5 * time.Second
 		return d.DialContext(ctx, "unix", sock)
 	})
 	if err != nil {

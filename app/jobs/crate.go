@@ -100,13 +100,17 @@ func crate(j Job, i int, app string) entity {
 	}
 	action["description"] = "Executed by papermill in " + j.Image + " on " + where
 	registry, name, tag, digest := splitImage(j.Image, j.ImageDigest)
+	hash := j.NotebookHash
+	if r.NotebookHash != "" {
+		hash = r.NotebookHash // as the run found it
+	}
 	graph := []entity{
 		{"@id": meta, "@type": "CreativeWork", "about": ref("./"), "conformsTo": ref(crateSpec)},
 		{"@id": "./", "@type": "Dataset", "name": "Run " + j.RunID(i) + " of " + in, "datePublished": j.Submitted.UTC().Format(time.RFC3339),
 			"conformsTo": ref(processCrate), "hasPart": []entity{ref(in), ref(out)}, "mentions": ref("#run-" + j.RunID(i))},
 		{"@id": processCrate, "@type": "CreativeWork", "name": "Process Run Crate", "version": "0.5"},
 		{"@id": in, "@type": []string{"File", "SoftwareSourceCode"}, "name": in, "encodingFormat": "application/x-ipynb+json",
-			"sha256": j.NotebookHash, "programmingLanguage": "Jupyter notebook"},
+			"sha256": hash, "programmingLanguage": "Jupyter notebook"},
 		{"@id": out, "@type": "File", "name": out, "encodingFormat": "application/x-ipynb+json",
 			"description": "The executed notebook, every cell's output as it ran"},
 		{"@id": "#image", "@type": "ContainerImage", "additionalType": ref("https://w3id.org/ro/terms/workflow-run#DockerImage"),

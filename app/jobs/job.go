@@ -30,11 +30,13 @@ type Job struct {
 	DataFolder   string `json:"data_folder"`
 	// Image is what the runs run, pinned: the reference a person knows and
 	// the digest (or, for an image no registry holds, its id).
-	Image       string    `json:"image"`
-	ImageDigest string    `json:"image_digest"`
-	Version     string    `json:"version,omitempty"`
-	Where       string    `json:"where"` // "local"
-	Resources   Resources `json:"resources"`
+	Image       string `json:"image"`
+	ImageDigest string `json:"image_digest"`
+	Version     string `json:"version,omitempty"`
+	Where       string `json:"where"` // "local"
+	// Engine is the engine's own id: its runs are containers there.
+	Engine    string    `json:"engine,omitempty"`
+	Resources Resources `json:"resources"`
 	// AtOnce is how many runs go at the same time.
 	AtOnce int    `json:"at_once"`
 	Note   string `json:"note,omitempty"` // said once at submission (no parameters cell, say)
@@ -77,6 +79,8 @@ type Run struct {
 	Progress  Progress       `json:"progress"`
 	Reason    string         `json:"reason,omitempty"` // why it failed, for a person
 	Host      string         `json:"host,omitempty"`
+	// NotebookHash is the notebook's SHA-256 as this run found it.
+	NotebookHash string `json:"notebook_sha256,omitempty"`
 }
 
 // RunID names a run in file names: the job's id, and the run's number

@@ -264,3 +264,33 @@ func TestImageNamesInTheRecord(t *testing.T) {
 		}
 	}
 }
+
+// TestInputsThatWouldRunCodeOrMisread: a table's header or a -p name that
+// is not a Python name is refused (papermill writes `name = value` into the
+// notebook); a '#' inside a string default is the string's; numbers that
+// JSON cannot hold are refused; a label with a leading zero stays text.
+func TestInputsThatWouldRunCodeOrMisread(t *testing.T) {
+	dir := t.TempDir()
+	table := filepath.Join(dir, "evil.csv")
+	os.WriteFile(table, []byte("\"a=__import__('os').system('id')\"\n1\n"), 0o644)
+	if _, err := ReadTable(table); err == nil || !strings.Contains(err.Error(), "not a parameter's name") {
+		t.Errorf("an injected header: %v", err)
+	}
+	if _, err := Values(nil, false, Set{"x=1;import os": "1"}, nil); err == nil {
+		t.Error("a -p name that is code was taken")
+	}
+	nb := []byte(`{"cells":[{"cell_type":"code","metadata":{"tags":["parameters"]},"source":["color = \"#ff0000\"  # a colour\n","alpha = 0.5\n","label = None\n"]}]}`)
+	params, _, err := Parameters(nb)
+	if err != nil || len(params) != 3 || params[0].Default != `"#ff0000"` || params[0].Kind != KindStr {
+		t.Fatalf("params %+v %v", params, err)
+	}
+	if _, err := params[1].Value("NaN"); err == nil {
+		t.Error("NaN taken for a number")
+	}
+	if v, err := params[2].Value("01"); err != nil || v != "01" {
+		t.Errorf("the label 01 became %#v %v", v, err)
+	}
+	if v, _ := params[2].Value("inf"); v != "inf" {
+		t.Errorf("inf became %#v", v)
+	}
+}

@@ -1,10 +1,10 @@
 package jobs
 
 import (
-	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -54,6 +54,9 @@ type Local struct {
 	Now        func() time.Time
 	// OnChange is told of every change to the job (progress, a run's end).
 	OnChange func(Job)
+	// EngineID is the engine's own id: a job is driven on the engine it
+	// was submitted to, never on another that does not know its runs.
+	EngineID string
 }
 
 func (l *Local) now() time.Time {
@@ -128,76 +131,6 @@ func contains(list []string, s string) bool {
 
 func containerName(j Job, i int) string { return "neurodeskapp-job-" + j.RunID(i) }
 
-// Drive runs the job to its end: it starts pending runs while fewer than
-// AtOnce run, follows the running ones (their progress from the saved
-// output), and records each as it ends. Cancelling ctx leaves the runs
-// going; Drive again carries on.
-func (l *Local) Drive(ctx context.Context, j Job) (Job, error) {
-	poll := l.Poll
-	if poll == 0 {
-		poll = 2 * time.Second
-	}
-	for {
-		var err error
-		if j, err = l.step(ctx, j, true); err != nil {
-			return j, err
-		}
-		if j.State().Done() {
-			return j, nil
-		}
-		select {
-		case <-ctx.Done():
-			return j, ctx.Err()
-		case <-time.After(poll):
-		}
-	}
-}
-
-// Refresh brings the job's record up to date with its containers without
-// starting anything.
-func (l *Local) Refresh(ctx context.Context, j Job) (Job, error) {
-	return l.step(ctx, j, false)
-}
-
-func (l *Local) step(ctx context.Context, j Job, start bool) (Job, error) {
-	before, _ := json.Marshal(j)
-	running := 0
-	var errs []error
-	for i := range j.Runs {
-		if j.Runs[i].State != Running {
-			continue
-		}
-		if err := l.follow(ctx, &j, i); err != nil {
-			errs = append(errs, err)
-		}
-		if j.Runs[i].State == Running {
-			running++
-		}
-	}
-	for i := range j.Runs {
-		if !start || running >= max(j.AtOnce, 1) {
-			break
-		}
-		if j.Runs[i].State != Pending {
-			continue
-		}
-		if err := l.start(ctx, &j, i); err != nil {
-			errs = append(errs, err)
-			break
-		}
-		running++
-	}
-	if after, _ := json.Marshal(j); !bytes.Equal(before, after) {
-		if err := l.Store.Save(j); err != nil {
-			return j, err
-		}
-		if l.OnChange != nil {
-			l.OnChange(j)
-		}
-	}
-	return j, errors.Join(errs...)
-}
-
 // start creates and starts run i's container. The record names the
 // container before it starts, so a driver that dies in between is found
 // again with it.
@@ -207,7 +140,13 @@ func (l *Local) start(ctx context.Context, j *Job, i int) error {
 	if err != nil {
 		return err
 	}
+	if err := l.stampNotebook(j, i); err != nil {
+		return err
+	}
 	id, err := l.Engine.CreateContainer(ctx, spec)
+	if err != nil && ctx.Err() != nil {
+		return ctx.Err() // cut short here: the run waits for the next driver
+	}
 	if err != nil {
 		// Made by an earlier driver that died before it saved: ours if it
 		// says so.
@@ -232,6 +171,9 @@ func (l *Local) start(ctx context.Context, j *Job, i int) error {
 			}
 		}
 	}
+	if err != nil && ctx.Err() != nil {
+		return ctx.Err() // made, not started: the next driver starts it
+	}
 	if err != nil {
 		r.State, r.Reason, r.Ended = Failed, "the engine did not start its container: "+err.Error(), l.now()
 		l.keepLog(ctx, *j, i)
@@ -240,114 +182,14 @@ func (l *Local) start(ctx context.Context, j *Job, i int) error {
 	return nil
 }
 
-// follow reads a running run's progress, and records its end.
-func (l *Local) follow(ctx context.Context, j *Job, i int) error {
-	r := &j.Runs[i]
-	if b, err := os.ReadFile(r.Output); err == nil {
-		if p, err := ReadProgress(b); err == nil {
-			r.Progress = p
-		} // a file being written: the progress as it was
-	}
-	c, err := l.Engine.InspectContainer(ctx, r.Container)
+// stampNotebook records the notebook as run i finds it (a notebook edited
+// during a long job is run as it is then, and its record says which).
+func (l *Local) stampNotebook(j *Job, i int) error {
+	b, err := os.ReadFile(j.Notebook)
 	if err != nil {
-		if strings.Contains(err.Error(), "No such container") || strings.Contains(err.Error(), "no such container") {
-			r.State, r.Ended, r.Reason = Failed, l.now(), "its container was removed by something other than the app"
-			return l.record(*j, i)
-		}
-		return fmt.Errorf("look at run %d of job %s: %w", i, j.ID, err)
+		return fmt.Errorf("read the notebook for run %d: %w", i+1, err)
 	}
-	if c.Labels[LabelJob] != j.ID {
-		return fmt.Errorf("container %s is not run %d of job %s", r.Container, i, j.ID)
-	}
-	if c.Running {
-		return nil
-	}
-	if c.Status == "created" { // its driver died before it started it
-		return l.Engine.StartContainer(ctx, c.ID)
-	}
-	code := c.ExitCode
-	r.ExitCode, r.Ended = &code, l.now()
-	switch {
-	case r.State == Cancelled:
-	case code == 0 && r.Progress.Failed == nil:
-		r.State = Succeeded
-	default:
-		r.State, r.Reason = Failed, reason(*r, c)
-	}
-	l.keepLog(ctx, *j, i)
-	if err := l.Engine.RemoveContainer(context.WithoutCancel(ctx), c.ID); err != nil {
-		return err
-	}
-	return l.record(*j, i)
-}
-
-func (l *Local) record(j Job, i int) error {
-	if _, err := os.Stat(filepath.Dir(j.Runs[i].Output)); err != nil {
-		return nil // the notebook's folder is gone: nothing to record beside
-	}
-	return WriteCrate(j, i, l.AppVersion)
-}
-
-// reason says, for a person, why a run failed.
-func reason(r Run, c engine.Container) string {
-	switch {
-	case r.Progress.Failed != nil:
-		f := r.Progress.Failed
-		return fmt.Sprintf("cell %d of %d raised %s: %s", f.Cell, r.Progress.Total, f.Name, f.Value)
-	case c.OOMKilled:
-		return "it ran out of memory (the run's memory limit); give it more with --memory"
-	}
-	return fmt.Sprintf("papermill exited with code %d before the notebook ran to its end (its log says why)", c.ExitCode)
-}
-
-// LogPath is where run i's log is kept once its container is gone.
-func (s Store) LogPath(j Job, i int) string {
-	return filepath.Join(s.Dir, j.ID, fmt.Sprintf("run-%d.log", i))
-}
-
-func (l *Local) keepLog(ctx context.Context, j Job, i int) {
-	var buf bytes.Buffer
-	_ = l.Engine.Logs(context.WithoutCancel(ctx), j.Runs[i].Container, "all", false, &buf) // what there is
-	p := l.Store.LogPath(j, i)
-	if os.MkdirAll(filepath.Dir(p), 0o700) == nil {
-		_ = os.WriteFile(p, buf.Bytes(), 0o600)
-	}
-}
-
-// Cancel stops the job's running runs (gracefully: papermill saves what
-// ran) and marks the pending ones cancelled.
-func (l *Local) Cancel(ctx context.Context, j Job) (Job, error) {
-	var errs []error
-	for i := range j.Runs {
-		r := &j.Runs[i]
-		switch r.State {
-		case Pending:
-			r.State, r.Ended = Cancelled, l.now()
-		case Running:
-			r.State = Cancelled
-			if err := l.Engine.StopContainer(ctx, r.Container, 10*time.Second); err != nil {
-				errs = append(errs, err)
-			}
-			_ = l.follow(ctx, &j, i) // records its end
-		}
-	}
-	if err := l.Store.Save(j); err != nil {
-		errs = append(errs, err)
-	}
-	return j, errors.Join(errs...)
-}
-
-// Log writes run i's log: from its container while it runs, else the copy
-// kept when it ended.
-func (l *Local) Log(ctx context.Context, j Job, i int, w io.Writer) error {
-	r := j.Runs[i]
-	if r.State == Running {
-		return l.Engine.Logs(ctx, r.Container, "all", false, w)
-	}
-	b, err := os.ReadFile(l.Store.LogPath(j, i))
-	if err != nil {
-		return fmt.Errorf("the log of run %d of job %s: %w", i, j.ID, err)
-	}
-	_, err = w.Write(b)
-	return err
+	sum := sha256.Sum256(b)
+	j.Runs[i].NotebookHash = hex.EncodeToString(sum[:])
+	return nil
 }

@@ -9,6 +9,7 @@ package jobs
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -78,7 +79,30 @@ func source(raw json.RawMessage) string {
 	return strings.Join(lines, "")
 }
 
-var assignment = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*)\s*(?::\s*[A-Za-z_][\w\[\], ]*)?=\s*(.+?)\s*(?:#.*)?$`)
+var assignment = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*)\s*(?::\s*[A-Za-z_][\w\[\], ]*)?=\s*(.+)$`)
+
+// identifier is a parameter's name: a Python name and nothing else
+// (papermill writes `name = value` into the notebook as it is).
+var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// literal is an assignment's right side without its comment: a '#'
+// inside a string is the string's.
+func literal(rhs string) string {
+	var quote byte
+	for i := 0; i < len(rhs); i++ {
+		switch c := rhs[i]; {
+		case quote != 0 && c == '\\':
+			i++
+		case quote != 0 && c == quote:
+			quote = 0
+		case quote == 0 && (c == '"' || c == '\''):
+			quote = c
+		case quote == 0 && c == '#':
+			return strings.TrimSpace(rhs[:i])
+		}
+	}
+	return strings.TrimSpace(rhs)
+}
 
 // Parameters reads the cell tagged "parameters": its top-level assignments,
 // in order. found is false when the notebook has no such cell (papermill
@@ -97,7 +121,8 @@ func Parameters(b []byte) (params []Param, found bool, err error) {
 			if m == nil {
 				continue
 			}
-			params = append(params, Param{Name: m[1], Default: m[2], Kind: kindOf(m[2])})
+			def := literal(m[2])
+			params = append(params, Param{Name: m[1], Default: def, Kind: kindOf(def)})
 		}
 		return params, true, nil
 	}
@@ -143,7 +168,7 @@ func (p Param) Value(text string) (any, error) {
 		return n, nil
 	case KindFloat:
 		f, err := strconv.ParseFloat(strings.TrimSpace(text), 64)
-		if err != nil {
+		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
 			return nil, fmt.Errorf("%s takes a number (its default is %s), not %q", p.Name, p.Default, text)
 		}
 		return f, nil
@@ -170,10 +195,13 @@ func (p Param) Value(text string) (any, error) {
 // guess reads a value for a parameter of no known type as papermill's
 // command line does: a number or a boolean where it is one, else text.
 func guess(text string) any {
+	if len(text) > 1 && text[0] == '0' && text[1] != '.' {
+		return text // a label such as 01, not a number
+	}
 	if n, err := strconv.ParseInt(text, 10, 64); err == nil {
 		return n
 	}
-	if f, err := strconv.ParseFloat(text, 64); err == nil {
+	if f, err := strconv.ParseFloat(text, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
 		return f
 	}
 	switch text {

@@ -41,7 +41,7 @@ func ReadTable(path string) ([]Set, error) {
 	}
 	for i, h := range header {
 		header[i] = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")) // a spreadsheet's byte-order mark
-		if !assignment.MatchString(header[i] + "=0") {
+		if !identifier.MatchString(header[i]) {
 			return nil, fmt.Errorf("the parameter table %s names %q in its first row, which is not a parameter's name", filepath.Base(path), h)
 		}
 	}
@@ -118,6 +118,10 @@ func Values(params []Param, found bool, base, set Set) (map[string]any, error) {
 		sort.Strings(keys)
 		for _, name := range keys {
 			text := s[name]
+			if !identifier.MatchString(name) {
+				errs = append(errs, fmt.Errorf("%q is not a parameter's name (letters, digits and '_', not first a digit)", name))
+				continue
+			}
 			p, ok := byName[name]
 			if !ok && found {
 				errs = append(errs, fmt.Errorf("the notebook has no parameter %q (it has: %s)", name, names(params)))

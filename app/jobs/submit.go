@@ -22,6 +22,7 @@ type Request struct {
 	Version    string
 	Resources  Resources
 	AtOnce     int
+	Engine     string // the engine's own id
 }
 
 // NewJob checks the request against the notebook and makes the job, every
@@ -50,7 +51,7 @@ func NewJob(req Request, now time.Time) (Job, error) {
 	sum := sha256.Sum256(b)
 	j := Job{ID: NewID(now), Submitted: now, Notebook: nbPath, NotebookRel: rel, NotebookHash: hex.EncodeToString(sum[:]),
 		DataFolder: req.DataFolder, Image: req.Image, ImageDigest: req.Digest, Version: req.Version, Where: "local",
-		Resources: req.Resources, AtOnce: max(req.AtOnce, 1), Runs: make([]Run, len(sets))}
+		Resources: req.Resources, AtOnce: max(req.AtOnce, 1), Engine: req.Engine, Runs: make([]Run, len(sets))}
 	if !found {
 		j.Note = "the notebook has no cell tagged \"parameters\": papermill puts the values in a cell of its own at the top"
 	}
@@ -115,7 +116,7 @@ func Rerun(j Job, failedOnly bool, now time.Time) (Job, error) {
 	sum := sha256.Sum256(b)
 	n := Job{ID: NewID(now), Submitted: now, Notebook: j.Notebook, NotebookRel: j.NotebookRel, NotebookHash: hex.EncodeToString(sum[:]),
 		DataFolder: j.DataFolder, Image: j.Image, ImageDigest: j.ImageDigest, Version: j.Version, Where: j.Where,
-		Resources: j.Resources, AtOnce: j.AtOnce, RerunOf: j.ID}
+		Resources: j.Resources, AtOnce: j.AtOnce, Engine: j.Engine, RerunOf: j.ID}
 	if n.NotebookHash != j.NotebookHash {
 		n.Note = "the notebook has changed since job " + j.ID + " ran it"
 	}

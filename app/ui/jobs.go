@@ -89,7 +89,7 @@ func (s *Service) local(ctx context.Context, j jobs.Job) *jobs.Local {
 	m := s.manager(eng)
 	host, _ := os.Hostname()
 	return &jobs.Local{Engine: eng, Store: s.jobStore(), Base: m.RunBase(ctx, st, session.Image{Ref: j.Image, Version: j.Version}),
-		FallBack: m.FallBack, AppVersion: s.cfg.Version, Host: host}
+		FallBack: m.FallBack, AppVersion: s.cfg.Version, Host: host, EngineID: eng.Info().ID}
 }
 
 // watchJobs keeps the Jobs card current while the window is open.
@@ -107,6 +107,8 @@ func (s *Service) watchJobs(ctx context.Context) {
 // refreshJobs reads the jobs, brings the unfinished ones up to date with
 // their containers, and shows them.
 func (s *Service) refreshJobs(ctx context.Context) {
+	s.jobsLook.Lock() // one look at a time: each end is notified once
+	defer s.jobsLook.Unlock()
 	list, err := s.jobStore().List()
 	if err != nil {
 		slog.Warn("read the jobs", "error", err)
@@ -117,11 +119,11 @@ func (s *Service) refreshJobs(ctx context.Context) {
 	views := make([]JobView, 0, len(list))
 	for _, j := range list {
 		if !j.State().Done() {
+			// Where its runs are now; its driver (a command, or this
+			// window's rerun) records them.
 			if l := s.local(ctx, j); l != nil {
 				c, cancel := context.WithTimeout(ctx, 10*time.Second)
-				if fresh, err := l.Refresh(c, j); err == nil {
-					j = fresh
-				}
+				j = l.Look(c, j)
 				cancel()
 			}
 		}

@@ -43,8 +43,9 @@ func (s *Service) agreeFolder(folder string) {
 
 // mayMount says whether r's folder may go to /data: refused with the
 // reason where no folder of a session may be (the root, /tmp, the whole
-// home), else asked once per folder.
-func (s *Service) mayMount(r openRequest, st settings.Settings) bool {
+// home), else asked once per folder; checkOnly leaves the asking to the
+// restart's own question (which names the folder).
+func (s *Service) mayMount(r openRequest, st settings.Settings, checkOnly bool) bool {
 	st.WorkFolder = r.Folder
 	var lim settings.Limits
 	s.mu.Lock()
@@ -57,7 +58,7 @@ func (s *Service) mayMount(r openRequest, st settings.Settings) bool {
 		s.notice(webview.Notice{Key: noticeOpen, Text: "Could not open " + r.name() + ": " + err.Error(), Stays: true})
 		return false
 	}
-	if slices.Contains(s.agreedFolders(), r.Folder) {
+	if checkOnly || slices.Contains(s.agreedFolders(), r.Folder) {
 		return true
 	}
 	a, err := rt.Ask(webview.Question{Title: "Open " + r.name(),

@@ -144,7 +144,9 @@ func (s *Service) open(r openRequest) {
 			s.showPage(info.FileURL(p))
 			return
 		}
-		s.restartToOpen(r)
+		if s.mayMount(r, st, true) {
+			s.restartToOpen(r, *info)
+		}
 	case starting:
 		if _, ok := labPath(r, st.DataFolder, st.WorkFolder); ok {
 			s.setOpening(&r) // OpenSession shows it once the start is done
@@ -152,7 +154,7 @@ func (s *Service) open(r openRequest) {
 		}
 		s.notice(webview.Notice{Key: noticeOpen, Text: "Neurodesktop is starting with other folders; open " + r.name() + " again once it runs.", Stays: true})
 	default:
-		if _, ok := labPath(r, st.DataFolder, st.WorkFolder); !ok && !s.mayMount(r, st) {
+		if _, ok := labPath(r, st.DataFolder, st.WorkFolder); !ok && !s.mayMount(r, st, false) {
 			s.setOpening(nil)
 			return
 		}
@@ -166,9 +168,9 @@ func (s *Service) open(r openRequest) {
 // restartToOpen asks before the running session is replaced by one with
 // r's folder at /data, then stops it (the page first asks about its
 // unsaved work) and starts anew.
-func (s *Service) restartToOpen(r openRequest) {
+func (s *Service) restartToOpen(r openRequest, info session.Info) {
 	s.mu.Lock()
-	rt, onPage, work := s.rt, !s.onLauncher, s.session.WorkFolder
+	rt, onPage, work := s.rt, !s.onLauncher, info.WorkFolder
 	s.mu.Unlock()
 	now := "No folder is mounted at /data now."
 	if work != "" {

@@ -98,6 +98,8 @@ type Service struct {
 	cluster *clusterSession
 	// desktop is the running session's desktop route (desktop.go).
 	desktop desktopCache
+	// jobsLook makes the Jobs card's looks one at a time (jobs.go).
+	jobsLook sync.Mutex
 	// relays hold the addresses of sessions on an engine over SSH for the
 	// window's whole life, whichever engine connection is current.
 	relays *engine.Relays

@@ -1095,8 +1095,10 @@ func TestClusterApptainerJupyterLab4(t *testing.T) {
 	}
 }
 
-// TestClusterRequeueAndCleanup: a job the cluster requeues (a node failing,
-// say) starts again with its own secrets, and JupyterLab answers again at
+// TestClusterRequeueAndCleanup: a job whose id an earlier job had (its
+// folder says its Jupyter is where ben listens) starts with its own
+// secrets and is reached where it really listens; a job the cluster
+// requeues (a node failing, say) starts again with its own secrets, and JupyterLab answers again at
 // the same address on this computer; Stop leaves nothing of the job on the
 // cluster (its token, key and endpoint) or here, and no login; a job that
 // ends while the app is closed is forgotten at the next launch, which
@@ -1107,11 +1109,27 @@ func TestClusterRequeueAndCleanup(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	job := cluster.Job{CPUs: 1, MemoryGB: 1, Walltime: 10 * time.Minute, Image: "/opt/sif/neurodesktop.sif"}
+	// A job id used before (SLURM's ids start again after its state is
+	// lost): the folder an earlier job 1 left says its Jupyter listens on
+	// a port ben holds. The new job 1 is not fooled by it.
+	c.squatPort(40123)
+	c.exec("sh", "-c", "install -d -o ana -g ana -m 700 /home/ana/.neurodeskapp /home/ana/.neurodeskapp/job-1 && "+
+		"echo \"oldnonce $(getent hosts compute | cut -d' ' -f1) 40123\" > /home/ana/.neurodeskapp/job-1/endpoint && echo old-token > /home/ana/.neurodeskapp/job-1/token && "+
+		"chown -R ana:ana /home/ana/.neurodeskapp/job-1")
 	r, err := ss.Start(ctx, job, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
+	if r.JobID != "1" {
+		t.Fatalf("the first job of a new cluster is %s, not 1: the test cannot reuse an id", r.JobID)
+	}
+	if out, _ := c.exec("cat", "/home/ana/.neurodeskapp/job-1/token"); strings.Contains(out, "old-token") {
+		t.Error("the new job 1 kept the old job 1's token")
+	}
+	if caught := c.squatted(); slices.ContainsFunc(caught, func(l string) bool { return strings.HasPrefix(l, "got ") }) {
+		t.Errorf("the start went to the old job's address, ben's: %q", caught)
+	}
 	status := func() int {
 		req, _ := http.NewRequest(http.MethodGet, r.BaseURL+"/api/status", nil)
 		req.Header.Set("Authorization", "token "+r.Token)
