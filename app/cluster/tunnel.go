@@ -284,5 +284,11 @@ func (s SSH) Logout(ctx context.Context) error {
 	if err := s.control(ctx, "exit", ""); err != nil && !engine.NoMaster(err) {
 		return fmt.Errorf("close the ssh connection to %s: %w", s.Destination, err)
 	}
+	// The master ends a moment after it is asked: gone before this returns.
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if s.control(ctx, "check", "") != nil {
+			break
+		}
+	}
 	return nil
 }
