@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -213,7 +214,8 @@ func runLine(j jobs.Job, r jobs.Run) string {
 		for k, v := range r.Set {
 			kv = append(kv, k+"="+v)
 		}
-		what += " (" + strings.Join(sortStrings(kv), ", ") + ")"
+		slices.Sort(kv)
+		what += " (" + strings.Join(kv, ", ") + ")"
 	}
 	switch r.State {
 	case jobs.Running:
@@ -227,15 +229,6 @@ func runLine(j jobs.Job, r jobs.Run) string {
 		return fmt.Sprintf("%s: failed: %s (output so far: %s)", what, r.Reason, r.Output)
 	}
 	return what + ": " + string(r.State)
-}
-
-func sortStrings(s []string) []string {
-	for i := 1; i < len(s); i++ {
-		for k := i; k > 0 && s[k] < s[k-1]; k-- {
-			s[k], s[k-1] = s[k-1], s[k]
-		}
-	}
-	return s
 }
 
 // cmdJobs: jobs [--json] | jobs ID | jobs log ID [RUN] | jobs cancel ID |

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -60,19 +61,11 @@ func jobView(j jobs.Job) JobView {
 		for k, val := range r.Set {
 			kv = append(kv, k+"="+val)
 		}
-		v.Runs = append(v.Runs, RunView{State: string(r.State), Label: strings.Join(sortedStrings(kv), ", "), Done: r.Progress.Done,
+		slices.Sort(kv)
+		v.Runs = append(v.Runs, RunView{State: string(r.State), Label: strings.Join(kv, ", "), Done: r.Progress.Done,
 			Total: r.Progress.Total, Reason: r.Reason, Output: filepath.Base(r.Output)})
 	}
 	return v
-}
-
-func sortedStrings(s []string) []string {
-	for i := 1; i < len(s); i++ {
-		for k := i; k > 0 && s[k] < s[k-1]; k-- {
-			s[k], s[k-1] = s[k-1], s[k]
-		}
-	}
-	return s
 }
 
 func (s *Service) jobStore() jobs.Store { return jobs.StoreIn(s.cfg.Paths.StateDir) }
@@ -147,11 +140,19 @@ func (s *Service) job(id string) (jobs.Job, error) {
 	return j, nil
 }
 
-func (s *Service) runOf(j jobs.Job, run int) error {
-	if run < 0 || run >= len(j.Runs) {
-		return &problem.Error{Code: problem.Internal, Message: fmt.Sprintf("Job %s has no run %d", j.ID, run+1)}
+// jobRun is the job with run (from 0), for a call from the launcher.
+func (s *Service) jobRun(id string, run int) (jobs.Job, error) {
+	if err := s.fromLauncher(); err != nil {
+		return jobs.Job{}, err
 	}
-	return nil
+	j, err := s.job(id)
+	if err != nil {
+		return jobs.Job{}, err
+	}
+	if run < 0 || run >= len(j.Runs) {
+		return jobs.Job{}, &problem.Error{Code: problem.Internal, Message: fmt.Sprintf("Job %s has no run %d", j.ID, run+1)}
+	}
+	return j, nil
 }
 
 // CancelJob stops a job's running runs and cancels those waiting.
@@ -208,14 +209,8 @@ const jobLogLimit = 256 << 10
 
 // JobLog is a run's log (papermill's, as its container printed it).
 func (s *Service) JobLog(id string, run int) (string, error) {
-	if err := s.fromLauncher(); err != nil {
-		return "", err
-	}
-	j, err := s.job(id)
+	j, err := s.jobRun(id, run)
 	if err != nil {
-		return "", err
-	}
-	if err := s.runOf(j, run); err != nil {
 		return "", err
 	}
 	var buf bytes.Buffer
@@ -236,14 +231,8 @@ func (s *Service) JobLog(id string, run int) (string, error) {
 // OpenJobOutput shows a run's executed notebook in the running session's
 // JupyterLab, when its data folder holds it.
 func (s *Service) OpenJobOutput(id string, run int) error {
-	if err := s.fromLauncher(); err != nil {
-		return err
-	}
-	j, err := s.job(id)
+	j, err := s.jobRun(id, run)
 	if err != nil {
-		return err
-	}
-	if err := s.runOf(j, run); err != nil {
 		return err
 	}
 	s.mu.Lock()
