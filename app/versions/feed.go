@@ -122,7 +122,9 @@ func (f *Feed) refresh(ctx context.Context, askGitHub bool) (release.Version, er
 	if askGitHub {
 		var err error
 		if said, err = f.Releases.Refresh(ctx); err == nil {
-			answered = true
+			// Within the hour GitHub is not asked again: its last answer
+			// counts, when it ever gave one.
+			answered = answered || !said.At.IsZero()
 		} else {
 			said, r.Error = f.Releases.Cached(), err.Error()
 		}
@@ -133,8 +135,11 @@ func (f *Feed) refresh(ctx context.Context, askGitHub bool) (release.Version, er
 	current, reg := f.decide(ctx, st, m.Tag, said.Stable, now)
 	if reg != nil {
 		reports = append(reports, *reg)
+		answered = answered || reg.Error == ""
 	}
-	if !answered && current == st.Current {
+	if !answered {
+		// Nothing online said anything: what was known stays, as known
+		// (the cache's, or the embedded one), never shown as checked.
 		return f.Current(), errors.New("no source of the current Neurodesktop version answered")
 	}
 	st = feedState{Current: current, DecidedAt: now, Sources: reports}

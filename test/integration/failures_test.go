@@ -276,21 +276,30 @@ func TestCorruptSettingsKeptAside(t *testing.T) {
 	}
 }
 
-// TestManifestFallback: an unreachable manifest URL leaves the cached
-// version in use; without a cache the embedded one is used.
+// TestManifestFallback: an unreachable manifest URL with the registry
+// answering still knows the current version (the registry has it); with
+// every source out of reach the cached version stays in use; without a
+// cache the embedded one is used.
 func TestManifestFallback(t *testing.T) {
 	w := newWorld(t) // its status run cached the test tag
 	dead := "NEURODESK_MANIFEST_URL=http://127.0.0.1:1/neurodesktop.toml"
 	r := w.runEnv([]string{dead}, "status", "--json")
 	img := r.last()["image"].(map[string]any)
+	if img["tag"] != w.tag {
+		t.Errorf("with a dead manifest and the registry answering: %v", img)
+	}
+	// The registry out of reach too (GitHub's releases are, in every test).
+	w.writeSettings(fmt.Sprintf("data_folder = %q\nimage_repository = \"127.0.0.1:1/vnmd/neurodesktop\"\nmirror_repository = \"\"\ncheck_updates = false\n", w.data))
+	r = w.runEnv([]string{dead}, "status", "--json")
+	img = r.last()["image"].(map[string]any)
 	if img["tag"] != w.tag || img["origin"] != "cache" || img["refresh_error"] == "" {
-		t.Errorf("with a dead URL and a cache: %v", img)
+		t.Errorf("with every source dead and a cache: %v", img)
 	}
 	os.RemoveAll(filepath.Join(w.home, "cache"))
 	r = w.runEnv([]string{dead}, "status", "--json")
 	img = r.last()["image"].(map[string]any)
 	if img["origin"] != "embedded" || img["tag"] == "" {
-		t.Errorf("with a dead URL and no cache: %v", img)
+		t.Errorf("with every source dead and no cache: %v", img)
 	}
 }
 
