@@ -65,6 +65,13 @@ func (m *Manager) Tools(ctx context.Context, ex Execer, i Info) (Tools, error) {
 	} else if code == 0 {
 		return Tools{State: ToolsReady}, nil
 	}
+	// The end mark first: a log read after it is whole (read before, it
+	// could miss the worker's last line and take an ended worker for one
+	// that said nothing).
+	doneCode, _, err := ex.Exec(ctx, c.ID, []string{"test", "-e", deferredDone}, 0)
+	if err != nil {
+		return Tools{}, err
+	}
 	code, log, err := ex.Exec(ctx, c.ID, []string{"tail", "-c", "65536", deferredLog}, toolsLogLimit)
 	if err != nil {
 		return Tools{}, err
@@ -72,11 +79,7 @@ func (m *Manager) Tools(ctx context.Context, ex Execer, i Info) (Tools, error) {
 	if code != 0 {
 		log = nil // no worker (yet): what tail printed is its complaint
 	}
-	code, _, err = ex.Exec(ctx, c.ID, []string{"test", "-e", deferredDone}, 0)
-	if err != nil {
-		return Tools{}, err
-	}
-	t := toolsFromLog(lastRun(string(log)), code == 0)
+	t := toolsFromLog(lastRun(string(log)), doneCode == 0)
 	if t.State == ToolsConnecting && strings.Contains(string(log), "skipping deferred CVMFS") {
 		// Eager mode: the mount ran before Jupyter, in the container's log.
 		var buf bytes.Buffer
