@@ -70,19 +70,32 @@ func jobView(j jobs.Job) JobView {
 
 func (s *Service) jobStore() jobs.Store { return jobs.StoreIn(s.cfg.Paths.StateDir) }
 
-// local is the runner on the window's engine (nil without one); its
-// containers are made from the session's contract for these settings.
-func (s *Service) local(ctx context.Context, j jobs.Job) *jobs.Local {
+// looker reads jobs on the window's engine (nil without one): enough to
+// look, cancel and read logs, the card's every few seconds.
+func (s *Service) looker() *jobs.Local {
 	s.mu.Lock()
-	eng, st := s.eng, s.snap.Settings
+	eng := s.eng
 	s.mu.Unlock()
 	if eng == nil || eng.Info().Remote {
 		return nil
 	}
-	m := s.manager(eng)
-	host, _ := os.Hostname()
-	return &jobs.Local{Engine: eng, Store: s.jobStore(), Base: m.RunBase(ctx, st, session.Image{Ref: j.Image, Version: j.Version}),
-		FallBack: m.FallBack, AppVersion: s.cfg.Version, Host: host, EngineID: eng.Info().ID}
+	return &jobs.Local{Engine: eng, Store: s.jobStore(), EngineID: eng.Info().ID}
+}
+
+// local is the runner that starts j's runs: their containers made from
+// the session's contract for these settings (which asks the engine).
+func (s *Service) local(ctx context.Context, j jobs.Job) *jobs.Local {
+	l := s.looker()
+	if l == nil {
+		return nil
+	}
+	s.mu.Lock()
+	st := s.snap.Settings
+	s.mu.Unlock()
+	m := s.manager(l.Engine.(Engine))
+	l.Host, _ = os.Hostname()
+	l.Base, l.FallBack, l.AppVersion = m.RunBase(ctx, st, session.Image{Ref: j.Image, Version: j.Version}), m.FallBack, s.cfg.Version
+	return l
 }
 
 // watchJobs keeps the Jobs card current while the window is open.
@@ -114,7 +127,7 @@ func (s *Service) refreshJobs(ctx context.Context) {
 		if !j.State().Done() {
 			// Where its runs are now; its driver (a command, or this
 			// window's rerun) records them.
-			if l := s.local(ctx, j); l != nil {
+			if l := s.looker(); l != nil {
 				c, cancel := context.WithTimeout(ctx, 10*time.Second)
 				j = l.Look(c, j)
 				cancel()
@@ -164,7 +177,7 @@ func (s *Service) CancelJob(id string) error {
 	if err != nil {
 		return err
 	}
-	l := s.local(s.bg, j)
+	l := s.looker()
 	if l == nil {
 		return &problem.Error{Code: problem.EngineNotRunning, Message: "The container engine is not reachable: the job's runs cannot be stopped now"}
 	}
@@ -214,7 +227,7 @@ func (s *Service) JobLog(id string, run int) (string, error) {
 		return "", err
 	}
 	var buf bytes.Buffer
-	l := s.local(s.bg, j)
+	l := s.looker()
 	if l == nil {
 		l = &jobs.Local{Store: s.jobStore()}
 	}
